@@ -1,0 +1,2 @@
+//! Profile helper (being written).
+fn main() {}

@@ -1,0 +1,226 @@
+//! Comparing a stored profile with the current one (the DeployLX rules).
+//!
+//! For every kind that differs, the weight applied is, in this order: the
+//! **moved** weight when the license store was moved, copied or restored;
+//! else the **partial** weight when a multi-instance kind still matches some
+//! of its instances; else the **default** weight. The score is the sum; the
+//! machine must reactivate when `score > tolerance`.
+//!
+//! The [`Comparison`] *is* the explanation: per kind what changed, the weight
+//! applied and why. `Display` renders it as the "compare tool" table and serde
+//! gives JSON.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::hardware::ComponentKind;
+use crate::policy::Policy;
+use crate::profile::{Digest, Profile};
+
+/// What happened to one kind between the stored and the current profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Change {
+    /// Identical instance sets (possibly both empty).
+    Unchanged,
+    /// Every stored instance is still present and new ones appeared.
+    Added,
+    /// Some or all stored instances are gone and nothing new appeared.
+    Removed,
+    /// Some stored instances still match; others were replaced.
+    Partial,
+    /// No stored instance matches any current one.
+    Changed,
+}
+
+impl Change {
+    /// The snake_case name (`partial`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Change::Unchanged => "unchanged",
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Partial => "partial",
+            Change::Changed => "changed",
+        }
+    }
+}
+
+/// Which weight was applied to a kind, and so why it cost what it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WeightRule {
+    /// The kind did not change: no weight.
+    None,
+    /// The store was moved: the moved weight applies to every change.
+    Moved,
+    /// Some instances still match: the partial weight.
+    Partial,
+    /// The default weight.
+    Default,
+}
+
+/// The comparison of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct KindChange {
+    /// The kind.
+    pub kind: ComponentKind,
+    /// What happened.
+    pub change: Change,
+    /// The weight added to the score.
+    pub weight: u32,
+    /// Which weight applied.
+    pub rule: WeightRule,
+    /// Instances in the stored profile.
+    pub stored: usize,
+    /// Instances in the current profile.
+    pub current: usize,
+    /// Instances present in both.
+    pub matched: usize,
+}
+
+impl KindChange {
+    /// Why this kind cost what it did, in words.
+    pub fn explanation(&self) -> String {
+        match self.rule {
+            WeightRule::None if self.stored == 0 => "not present".to_owned(),
+            WeightRule::None => "all instances match".to_owned(),
+            WeightRule::Moved => "store moved: moved weight".to_owned(),
+            WeightRule::Partial => {
+                format!("{} of {} still match: partial weight", self.matched, self.stored)
+            }
+            WeightRule::Default if self.current == 0 => "no longer present: default weight".to_owned(),
+            WeightRule::Default if self.stored == 0 => "newly present: default weight".to_owned(),
+            WeightRule::Default => "nothing matches: default weight".to_owned(),
+        }
+    }
+}
+
+/// The result of comparing two profiles under a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Comparison {
+    /// One entry per kind, in [`ComponentKind::ALL`] order.
+    pub kinds: Vec<KindChange>,
+    /// Sum of the applied weights.
+    pub score: u32,
+    /// The policy's tolerance.
+    pub tolerance: u32,
+    /// Whether the store was treated as moved.
+    pub moved: bool,
+    /// `score > tolerance`: the machine must activate again.
+    pub reactivate: bool,
+}
+
+impl Comparison {
+    /// Whether nothing changed at all.
+    pub fn is_exact(&self) -> bool {
+        self.kinds.iter().all(|k| k.change == Change::Unchanged)
+    }
+
+    /// The entry of `kind`.
+    pub fn kind(&self, kind: ComponentKind) -> &KindChange {
+        &self.kinds[kind.index()]
+    }
+
+    /// The kinds that changed.
+    pub fn changed(&self) -> impl Iterator<Item = &KindChange> {
+        self.kinds.iter().filter(|k| k.change != Change::Unchanged)
+    }
+}
+
+/// Counts the digests two sorted, de-duplicated slices share.
+fn count_common(a: &[Digest], b: &[Digest]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Compares the `stored` profile (the one the activation certified) with the
+/// `current` one. `moved` says whether the license store was moved, copied or
+/// restored since activation.
+///
+/// ```
+/// use nodelock::{compare, hardware::ComponentKind, policy::Policy, profile::{Digest, Profile}};
+/// let nic = |b| (ComponentKind::Mac, Digest([b; 16]));
+/// let stored = Profile::from_digests([nic(1), nic(2)]).unwrap();
+/// let current = Profile::from_digests([nic(1), nic(3)]).unwrap();
+/// let c = compare(&stored, &current, false, &Policy::default());
+/// assert_eq!(c.score, 1); // one of two NICs replaced: the partial weight of MAC
+/// assert!(!c.reactivate);
+/// ```
+pub fn compare(stored: &Profile, current: &Profile, moved: bool, policy: &Policy) -> Comparison {
+    let mut kinds = Vec::with_capacity(ComponentKind::COUNT);
+    let mut score = 0u32;
+    for kind in ComponentKind::ALL {
+        let (s, c) = (stored.digests(kind), current.digests(kind));
+        let matched = count_common(s, c);
+        let change = if matched == s.len() && matched == c.len() {
+            Change::Unchanged
+        } else if matched == s.len() {
+            Change::Added
+        } else if matched == c.len() {
+            Change::Removed
+        } else if matched > 0 {
+            Change::Partial
+        } else {
+            Change::Changed
+        };
+        let weights = policy.weights(kind);
+        let (rule, weight) = if change == Change::Unchanged {
+            (WeightRule::None, 0)
+        } else if moved {
+            (WeightRule::Moved, weights.moved)
+        } else if kind.is_multi_instance() && matched > 0 {
+            (WeightRule::Partial, weights.partial)
+        } else {
+            (WeightRule::Default, weights.default)
+        };
+        let weight = u32::from(weight);
+        score += weight;
+        kinds.push(KindChange { kind, change, weight, rule, stored: s.len(), current: c.len(), matched });
+    }
+    Comparison { kinds, score, tolerance: policy.tolerance, moved, reactivate: score > policy.tolerance }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<16} {:>6} {:>7} {:>7}  {:<9} {:>6}  Why",
+            "Component", "Stored", "Current", "Matched", "Change", "Weight"
+        )?;
+        for k in &self.kinds {
+            writeln!(
+                f,
+                "{:<16} {:>6} {:>7} {:>7}  {:<9} {:>6}  {}",
+                k.kind.label(),
+                k.stored,
+                k.current,
+                k.matched,
+                k.change.name(),
+                k.weight,
+                k.explanation()
+            )?;
+        }
+        let relation = if self.reactivate { ">" } else { "<=" };
+        let verdict = if self.reactivate { "reactivation required" } else { "within tolerance" };
+        write!(f, "Score {} {relation} tolerance {}: {verdict}", self.score, self.tolerance)?;
+        if self.moved {
+            write!(f, " (the license store was moved, copied or restored)")?;
+        }
+        writeln!(f)
+    }
+}

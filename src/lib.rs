@@ -1,0 +1,29 @@
+//! # nodelock
+//!
+//! Node-locked licensing for Rust applications: a vendor links nodelock into
+//! the application it sells and, at start-up, asks one question — *may this
+//! copy run on this machine?* — and gets a precise, explainable answer, offline.
+//!
+//! The layers, lowest first (a layer never imports a higher one):
+//!
+//! - [`hardware`]: collect the eight component kinds of this machine into an
+//!   [`Inventory`].
+//! - [`profile`]: turn an inventory into keyed, irreversible digests.
+//! - [`policy`] and [`compare()`]: the DeployLX weighted comparison of a stored
+//!   and a current profile.
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod codec;
+pub mod compare;
+pub mod hardware;
+pub mod policy;
+pub mod profile;
+pub mod timestamp;
+
+pub use compare::{Change, Comparison, KindChange, WeightRule, compare};
+pub use hardware::{Collector, Component, ComponentKind, Environment, Inventory};
+pub use policy::{Policy, Weights};
+pub use profile::{Fingerprint, ProductKey, Profile};
+pub use timestamp::Timestamp;

@@ -1,0 +1,215 @@
+//! Comparison policy: how much each hardware change costs, and how much change
+//! a license tolerates.
+//!
+//! A [`Policy`] travels inside every signed license, so the vendor decides per
+//! license; [`Policy::default`] is the DeployLX table of SPEC §1.2.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::hardware::ComponentKind;
+
+/// The three weights of one component kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Weights {
+    /// Applied when the kind changed and neither of the other cases applies.
+    pub default: u16,
+    /// Applied when a multi-instance kind still matches some, but not all,
+    /// of its instances.
+    pub partial: u16,
+    /// Applied to every changed kind when the license store was moved,
+    /// copied or restored.
+    pub moved: u16,
+}
+
+impl Weights {
+    /// Weights `default`/`partial`/`moved`.
+    pub const fn new(default: u16, partial: u16, moved: u16) -> Self {
+        Weights { default, partial, moved }
+    }
+
+    /// The largest of the three, the most a change of this kind can cost.
+    pub fn max(self) -> u16 {
+        self.default.max(self.partial).max(self.moved)
+    }
+}
+
+/// Weights for every kind, indexed by [`ComponentKind::index`].
+pub type KindWeights = [Weights; ComponentKind::COUNT];
+
+/// The DeployLX default weights (default/partial/moved): Mac 3/1/3, Cpu 1/1/2,
+/// SystemDrive 3/2/3, Memory, CdRom, Video, Ide and Scsi 1/1/1.
+pub const DEFAULT_WEIGHTS: KindWeights = [
+    Weights::new(3, 1, 3), // Mac
+    Weights::new(1, 1, 2), // Cpu
+    Weights::new(3, 2, 3), // SystemDrive
+    Weights::new(1, 1, 1), // Memory
+    Weights::new(1, 1, 1), // CdRom
+    Weights::new(1, 1, 1), // Video
+    Weights::new(1, 1, 1), // Ide
+    Weights::new(1, 1, 1), // Scsi
+];
+
+/// The default tolerance: one major component (a NIC, the system drive) may be
+/// replaced, or a few minor ones, before reactivation is needed.
+pub const DEFAULT_TOLERANCE: u32 = 3;
+
+/// The default minimum number of distinct readable kinds a profile must have.
+pub const DEFAULT_MIN_KINDS: u8 = 3;
+
+/// How a stored and a current hardware profile are compared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Policy {
+    /// Weights per kind, in [`ComponentKind::ALL`] order.
+    pub weights: KindWeights,
+    /// The score a comparison may reach and still be accepted: reactivation is
+    /// needed when `score > tolerance`.
+    pub tolerance: u32,
+    /// Ignore an existing activation whenever the store was moved, copied or
+    /// restored, even when the hardware matches exactly.
+    pub invalidate_on_move: bool,
+    /// The minimum number of distinct kinds a profile must contain to be
+    /// accepted; a container that shows only CPU and memory is refused rather
+    /// than silently locked to almost nothing.
+    pub min_kinds: u8,
+    /// Whether removable devices (USB network dongles, USB optical drives) are
+    /// part of the profile. Off by default: they come and go.
+    pub include_removable: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            weights: DEFAULT_WEIGHTS,
+            tolerance: DEFAULT_TOLERANCE,
+            invalidate_on_move: false,
+            min_kinds: DEFAULT_MIN_KINDS,
+            include_removable: false,
+        }
+    }
+}
+
+/// A policy that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A partial weight is greater than the default weight of its kind.
+    #[error(
+        "the partial weight of {kind} ({partial}) is greater than its default weight ({default}); \
+         a partial change must not cost more than a complete one"
+    )]
+    PartialAboveDefault {
+        /// The kind.
+        kind: ComponentKind,
+        /// Its partial weight.
+        partial: u16,
+        /// Its default weight.
+        default: u16,
+    },
+    /// `min_kinds` asks for more kinds than exist.
+    #[error("min_kinds is {0}, but there are only {count} component kinds", count = ComponentKind::COUNT)]
+    MinKindsTooLarge(u8),
+}
+
+/// A profile with fewer readable kinds than the policy demands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[error(
+    "only {found} kinds of hardware could be identified on this machine, and this license needs \
+     {required}; run the application on the machine itself rather than in a container, or ask \
+     the vendor for a license with a lower minimum"
+)]
+pub struct WeakProfile {
+    /// Distinct kinds found.
+    pub found: usize,
+    /// Distinct kinds required.
+    pub required: usize,
+}
+
+impl Policy {
+    /// The weights of `kind`.
+    pub fn weights(&self, kind: ComponentKind) -> Weights {
+        self.weights[kind.index()]
+    }
+
+    /// Sets the weights of `kind`.
+    pub fn set_weights(&mut self, kind: ComponentKind, weights: Weights) {
+        self.weights[kind.index()] = weights;
+    }
+
+    /// The same policy with `tolerance`.
+    pub fn with_tolerance(mut self, tolerance: u32) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Checks that the policy is coherent: partial weights never exceed
+    /// default weights (so replacing more never lowers a score) and
+    /// `min_kinds` is achievable.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        for kind in ComponentKind::ALL {
+            let w = self.weights(kind);
+            if w.partial > w.default {
+                return Err(PolicyError::PartialAboveDefault {
+                    kind,
+                    partial: w.partial,
+                    default: w.default,
+                });
+            }
+        }
+        if usize::from(self.min_kinds) > ComponentKind::COUNT {
+            return Err(PolicyError::MinKindsTooLarge(self.min_kinds));
+        }
+        Ok(())
+    }
+
+    /// Checks that a profile identifying `found` distinct kinds is strong
+    /// enough for this policy.
+    pub fn check_kinds(&self, found: usize) -> Result<(), WeakProfile> {
+        let required = usize::from(self.min_kinds);
+        if found < required { Err(WeakProfile { found, required }) } else { Ok(()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_deploylx_table() {
+        let p = Policy::default();
+        let table = [
+            (ComponentKind::Mac, 3, 1, 3),
+            (ComponentKind::Cpu, 1, 1, 2),
+            (ComponentKind::SystemDrive, 3, 2, 3),
+            (ComponentKind::Memory, 1, 1, 1),
+            (ComponentKind::CdRom, 1, 1, 1),
+            (ComponentKind::Video, 1, 1, 1),
+            (ComponentKind::Ide, 1, 1, 1),
+            (ComponentKind::Scsi, 1, 1, 1),
+        ];
+        for (kind, d, pa, m) in table {
+            assert_eq!(p.weights(kind), Weights::new(d, pa, m), "{kind:?}");
+        }
+        assert!(!p.invalidate_on_move);
+        p.validate().unwrap();
+    }
+
+    #[test]
+    fn validation_rejects_incoherent_policies() {
+        let mut p = Policy::default();
+        p.set_weights(ComponentKind::Video, Weights::new(1, 2, 1));
+        assert!(matches!(
+            p.validate(),
+            Err(PolicyError::PartialAboveDefault { kind: ComponentKind::Video, .. })
+        ));
+        let p = Policy { min_kinds: 9, ..Policy::default() };
+        assert_eq!(p.validate(), Err(PolicyError::MinKindsTooLarge(9)));
+    }
+
+    #[test]
+    fn weak_profiles_are_reported() {
+        let p = Policy::default();
+        assert_eq!(p.check_kinds(2), Err(WeakProfile { found: 2, required: 3 }));
+        assert_eq!(p.check_kinds(3), Ok(()));
+    }
+}

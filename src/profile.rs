@@ -1,0 +1,438 @@
+//! Privacy-preserving hardware profiles.
+//!
+//! A [`Profile`] holds, per [`ComponentKind`], the sorted set of keyed digests
+//! `HMAC-SHA-256(product_key, "nodelock/component/v1" ‖ 0x00 ‖ kind ‖ value)`
+//! truncated to 128 bits. The digests cannot be reversed into component values
+//! and differ between products, so two vendors cannot link one machine. The
+//! [`Fingerprint`] hashes a whole profile and has a short human form for
+//! support calls. A [`Capture`] is the Profile Helper's diagnostic file.
+//!
+//! Removable devices are left out unless the policy includes them
+//! ([`Policy::include_removable`]).
+
+use std::fmt;
+
+use hmac::{KeyInit, Mac};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest as _, Sha256};
+use thiserror::Error;
+
+use crate::codec::{base32, bounded};
+use crate::hardware::{Component, ComponentKind, Environment, Inventory, Unreadable};
+use crate::policy::Policy;
+use crate::timestamp::Timestamp;
+
+/// Domain tag of component digests.
+pub const COMPONENT_DOMAIN: &[u8] = b"nodelock/component/v1";
+/// Domain tag of profile fingerprints.
+pub const FINGERPRINT_DOMAIN: &[u8] = b"nodelock/profile-fingerprint/v1";
+/// Domain tag of product-key derivation.
+pub const PRODUCT_KEY_DOMAIN: &[u8] = b"nodelock/product-key/v1";
+/// The most instances of one kind a profile may hold.
+pub const MAX_INSTANCES: usize = 32;
+/// The most bytes an encoded profile may take (8 kinds × 32 digests, framed).
+pub const MAX_PROFILE_LEN: usize = 8 * (2 + MAX_INSTANCES * DIGEST_LEN) + 2;
+/// Length of one component digest (128 bits).
+pub const DIGEST_LEN: usize = 16;
+
+/// The per-product key of the component digests.
+///
+/// It is derived from the product id, so every installation of a product
+/// computes the same digests and different products compute unrelated ones.
+/// It is a domain separator, not a secret: it keeps profiles of different
+/// vendors unlinkable, but a vendor who knows a component value can always
+/// recompute its digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProductKey([u8; 32]);
+
+impl ProductKey {
+    /// The key of the product named `product_id` (e.g. `com.example.app`).
+    pub fn for_product(product_id: &str) -> Self {
+        let mut h = Sha256::new();
+        h.update(PRODUCT_KEY_DOMAIN);
+        h.update([0u8]);
+        h.update(product_id.as_bytes());
+        ProductKey(h.finalize().into())
+    }
+
+    /// A key given as raw bytes.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        ProductKey(bytes)
+    }
+
+    /// The keyed digest of one normalised component value.
+    pub fn digest(&self, kind: ComponentKind, value: &str) -> Digest {
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(COMPONENT_DOMAIN);
+        mac.update(&[0u8, kind.index() as u8]);
+        mac.update(value.as_bytes());
+        let full = mac.finalize().into_bytes();
+        let mut out = [0u8; DIGEST_LEN];
+        out.copy_from_slice(&full[..DIGEST_LEN]);
+        Digest(out)
+    }
+}
+
+impl fmt::Debug for ProductKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProductKey({})", hex(&self.0[..4]))
+    }
+}
+
+/// A 128-bit keyed digest of one component value.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Digest(pub [u8; DIGEST_LEN]);
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digest({})", hex(&self.0))
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+
+impl Serialize for Digest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.serialize_str(&hex(&self.0)) } else { self.0.serialize(s) }
+    }
+}
+
+impl<'de> Deserialize<'de> for Digest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            unhex::<DIGEST_LEN>(&s)
+                .map(Digest)
+                .ok_or_else(|| serde::de::Error::custom("a digest is 32 hexadecimal digits"))
+        } else {
+            <[u8; DIGEST_LEN]>::deserialize(d).map(Digest)
+        }
+    }
+}
+
+/// The digests of one kind, on the wire.
+#[derive(Serialize, Deserialize)]
+struct KindEntry {
+    kind: ComponentKind,
+    #[serde(deserialize_with = "bounded::vec::<_, _, MAX_INSTANCES>")]
+    digests: Vec<Digest>,
+}
+
+/// A machine's hardware profile: per kind, the sorted set of component digests.
+///
+/// Encoding (postcard, see `docs/FORMAT.md`): a sequence of `(kind, digests)`
+/// entries for the kinds that have at least one digest, kinds strictly
+/// increasing, digests strictly increasing. Decoding rejects any other order,
+/// empty entries and more than [`MAX_INSTANCES`] digests per kind, so every
+/// profile has exactly one encoding and one fingerprint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Profile {
+    kinds: [Vec<Digest>; ComponentKind::COUNT],
+}
+
+impl Profile {
+    /// Builds the profile of `inventory` under `key`. Removable components are
+    /// left out unless `policy.include_removable` is set.
+    pub fn build(inventory: &Inventory, key: &ProductKey, policy: &Policy) -> Self {
+        let mut profile = Profile::default();
+        for c in &inventory.components {
+            if c.flags.removable && !policy.include_removable {
+                continue;
+            }
+            profile.kinds[c.kind.index()].push(key.digest(c.kind, &c.value));
+        }
+        for set in &mut profile.kinds {
+            set.sort_unstable();
+            set.dedup();
+            set.truncate(MAX_INSTANCES);
+        }
+        profile
+    }
+
+    /// Builds a profile from digests given per kind (sorted and de-duplicated
+    /// here). Fails when a kind has more than [`MAX_INSTANCES`] digests.
+    pub fn from_digests(
+        entries: impl IntoIterator<Item = (ComponentKind, Digest)>,
+    ) -> Result<Self, ProfileError> {
+        let mut profile = Profile::default();
+        for (kind, digest) in entries {
+            profile.kinds[kind.index()].push(digest);
+        }
+        for (i, set) in profile.kinds.iter_mut().enumerate() {
+            set.sort_unstable();
+            set.dedup();
+            if set.len() > MAX_INSTANCES {
+                return Err(ProfileError::TooManyInstances(ComponentKind::ALL[i]));
+            }
+        }
+        Ok(profile)
+    }
+
+    /// The sorted digests of `kind`.
+    pub fn digests(&self, kind: ComponentKind) -> &[Digest] {
+        &self.kinds[kind.index()]
+    }
+
+    /// The number of distinct kinds with at least one digest.
+    pub fn kind_count(&self) -> usize {
+        self.kinds.iter().filter(|s| !s.is_empty()).count()
+    }
+
+    /// Whether the profile holds no digest at all.
+    pub fn is_empty(&self) -> bool {
+        self.kind_count() == 0
+    }
+
+    /// The canonical postcard encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_else(|_| unreachable!("a profile always encodes"))
+    }
+
+    /// Decodes a canonical encoding, refusing anything longer than
+    /// [`MAX_PROFILE_LEN`] before decoding it, and any trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProfileError> {
+        if bytes.len() > MAX_PROFILE_LEN {
+            return Err(ProfileError::TooLong(bytes.len()));
+        }
+        let (profile, rest) = postcard::take_from_bytes::<Profile>(bytes)
+            .map_err(|e| ProfileError::Malformed(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(ProfileError::TrailingBytes(rest.len()));
+        }
+        Ok(profile)
+    }
+
+    /// The fingerprint of this profile.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut h = Sha256::new();
+        h.update(FINGERPRINT_DOMAIN);
+        h.update(self.to_bytes());
+        Fingerprint(h.finalize().into())
+    }
+
+    fn entries(&self) -> Vec<KindEntry> {
+        ComponentKind::ALL
+            .into_iter()
+            .filter(|k| !self.digests(*k).is_empty())
+            .map(|kind| KindEntry { kind, digests: self.digests(kind).to_vec() })
+            .collect()
+    }
+
+    fn from_entries(entries: Vec<KindEntry>) -> Result<Self, ProfileError> {
+        let mut profile = Profile::default();
+        let mut last_kind: Option<ComponentKind> = None;
+        for entry in entries {
+            if last_kind.is_some_and(|k| k >= entry.kind) {
+                return Err(ProfileError::NotCanonical("kinds are not strictly increasing"));
+            }
+            last_kind = Some(entry.kind);
+            if entry.digests.is_empty() {
+                return Err(ProfileError::NotCanonical("a kind has no digests"));
+            }
+            if entry.digests.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(ProfileError::NotCanonical("digests are not strictly increasing"));
+            }
+            profile.kinds[entry.kind.index()] = entry.digests;
+        }
+        Ok(profile)
+    }
+}
+
+impl Serialize for Profile {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.entries().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Profile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = bounded::vec::<_, KindEntry, { ComponentKind::COUNT }>(d)?;
+        Profile::from_entries(entries).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A profile that cannot be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// The encoding is longer than any profile can be.
+    #[error("the hardware profile is {0} bytes long, more than any profile can be; the data is corrupt")]
+    TooLong(usize),
+    /// The encoding is not a profile.
+    #[error("the hardware profile is malformed ({0}); the data is corrupt")]
+    Malformed(String),
+    /// Bytes follow the profile.
+    #[error("{0} unexpected bytes follow the hardware profile; the data is corrupt")]
+    TrailingBytes(usize),
+    /// The profile is not in canonical order.
+    #[error("the hardware profile is not in canonical form: {0}")]
+    NotCanonical(&'static str),
+    /// More than [`MAX_INSTANCES`] digests for one kind.
+    #[error("the hardware profile lists more than {MAX_INSTANCES} instances of {0}")]
+    TooManyInstances(ComponentKind),
+}
+
+/// The SHA-256 fingerprint of a whole [`Profile`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// The short human form for support calls: the first 80 bits in Crockford
+    /// base32, as four groups of four (`7KQ2-M9XD-4HT0-ABCD`).
+    pub fn code(&self) -> String {
+        let chars = base32::encode(&self.0[..10]);
+        chars
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.code())
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.serialize_str(&hex(&self.0)) } else { self.0.serialize(s) }
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            unhex::<32>(&s)
+                .map(Fingerprint)
+                .ok_or_else(|| serde::de::Error::custom("a fingerprint is 64 hexadecimal digits"))
+        } else {
+            <[u8; 32]>::deserialize(d).map(Fingerprint)
+        }
+    }
+}
+
+/// Version of the capture file format.
+pub const CAPTURE_VERSION: u32 = 1;
+/// The largest capture file accepted.
+pub const MAX_CAPTURE_LEN: usize = 256 * 1024;
+
+/// A diagnostic capture made by the Profile Helper: the digests of one
+/// machine, and its raw component values only when the user opted in.
+///
+/// Stored as JSON so a support desk can read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    /// Always [`CAPTURE_VERSION`].
+    pub format: u32,
+    /// The product whose key made the digests.
+    pub product: String,
+    /// When the capture was taken.
+    pub captured_at: Timestamp,
+    /// The detected environment.
+    pub environment: Environment,
+    /// The profile.
+    pub profile: Profile,
+    /// The fingerprint of `profile` (checked when the capture is read).
+    pub fingerprint: Fingerprint,
+    /// Kinds that could not be read, and why.
+    pub unreadable: Vec<Unreadable>,
+    /// Raw component values: present only when the user asked for them
+    /// (`--raw`); they identify the hardware and should be shared with care.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_components: Option<Vec<Component>>,
+}
+
+/// A capture file that cannot be used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    /// Larger than [`MAX_CAPTURE_LEN`].
+    #[error("the capture is {0} bytes, larger than any capture; is this the right file?")]
+    TooLarge(usize),
+    /// Not a capture.
+    #[error("this is not a nodelock profile capture ({0}); make one with `nodelock profile capture`")]
+    Malformed(String),
+    /// A format this version does not read.
+    #[error(
+        "the capture has format version {0}, which this version of nodelock does not read; upgrade nodelock"
+    )]
+    UnknownVersion(u32),
+    /// The fingerprint does not match the profile.
+    #[error("the capture's fingerprint does not match its profile; the file was edited or damaged")]
+    FingerprintMismatch,
+}
+
+impl Capture {
+    /// Captures `inventory` for `product`, with raw values only if `raw`.
+    pub fn new(inventory: &Inventory, product: &str, raw: bool, now: Timestamp) -> Self {
+        let policy = Policy { include_removable: true, ..Policy::default() };
+        let profile = Profile::build(inventory, &ProductKey::for_product(product), &policy);
+        Capture {
+            format: CAPTURE_VERSION,
+            product: product.to_owned(),
+            captured_at: now,
+            environment: inventory.environment,
+            fingerprint: profile.fingerprint(),
+            profile,
+            unreadable: inventory.unreadable.clone(),
+            raw_components: raw.then(|| inventory.components.clone()),
+        }
+    }
+
+    /// The capture as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| unreachable!("a capture always serialises"))
+    }
+
+    /// Reads a capture, capping its size before parsing and checking its
+    /// version and fingerprint.
+    pub fn from_json(text: &[u8]) -> Result<Self, CaptureError> {
+        if text.len() > MAX_CAPTURE_LEN {
+            return Err(CaptureError::TooLarge(text.len()));
+        }
+        let capture: Capture =
+            serde_json::from_slice(text).map_err(|e| CaptureError::Malformed(e.to_string()))?;
+        if capture.format != CAPTURE_VERSION {
+            return Err(CaptureError::UnknownVersion(capture.format));
+        }
+        if capture.fingerprint != capture.profile.fingerprint() {
+            return Err(CaptureError::FingerprintMismatch);
+        }
+        Ok(capture)
+    }
+}
+
+/// Lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses exactly `N` bytes of hexadecimal (either case).
+pub(crate) fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.as_bytes();
+    if text.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (o, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let s = std::str::from_utf8(pair).ok()?;
+        *o = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
