@@ -26,6 +26,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "client")]
+pub mod cpuid;
 #[cfg(all(
     feature = "client",
     not(any(target_os = "linux", target_os = "android", windows, target_os = "macos"))
