@@ -11,19 +11,27 @@
 //! - [`profile`]: turn an inventory into keyed, irreversible digests.
 //! - [`policy`] and [`compare()`]: the DeployLX weighted comparison of a stored
 //!   and a current profile.
+//! - [`codec`] and [`keys`]: domain-separated signed envelopes, armour, Ed25519
+//!   keys with key ids.
+//! - [`license`]: signed licenses and the release-version rule.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod codec;
 pub mod compare;
+pub mod fsio;
 pub mod hardware;
+pub mod keys;
+pub mod license;
 pub mod policy;
 pub mod profile;
 pub mod timestamp;
 
 pub use compare::{Change, Comparison, KindChange, WeightRule, compare};
 pub use hardware::{Collector, Component, ComponentKind, Environment, Inventory};
+pub use keys::{KeyId, PublicKey, SecretKey, TrustedKeys};
+pub use license::{License, LicenseId, SignedLicense};
 pub use policy::{Policy, Weights};
 pub use profile::{Fingerprint, ProductKey, Profile};
 pub use timestamp::Timestamp;

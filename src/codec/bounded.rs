@@ -71,6 +71,47 @@ pub fn opt_string<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<Opt
     Ok(Option::<Inner<N>>::deserialize(d)?.map(|i| i.0))
 }
 
+struct BoundedMap<K, V, const N: usize>(PhantomData<(K, V)>);
+
+impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>, const N: usize> Visitor<'de>
+    for BoundedMap<K, V, N>
+{
+    type Value = std::collections::BTreeMap<K, V>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a map of at most {N} entries with strictly increasing keys")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        if map.size_hint().is_some_and(|n| n > N) {
+            return Err(A::Error::custom(format_args!("more than {N} entries")));
+        }
+        let mut out = std::collections::BTreeMap::new();
+        while let Some((k, v)) = map.next_entry::<K, V>()? {
+            if out.len() == N {
+                return Err(A::Error::custom(format_args!("more than {N} entries")));
+            }
+            // Keys must arrive in strictly increasing order: one encoding per map.
+            if out.last_key_value().is_some_and(|(last, _)| *last >= k) {
+                return Err(A::Error::custom("map keys are not strictly increasing"));
+            }
+            out.insert(k, v);
+        }
+        Ok(out)
+    }
+}
+
+/// Deserializes a `BTreeMap` of at most `N` entries whose keys arrive in
+/// strictly increasing order (the canonical encoding).
+pub fn map<'de, D, K, V, const N: usize>(d: D) -> Result<std::collections::BTreeMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Ord,
+    V: Deserialize<'de>,
+{
+    d.deserialize_map(BoundedMap::<K, V, N>(PhantomData))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

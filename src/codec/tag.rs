@@ -1,0 +1,124 @@
+//! Domain tags: the first bytes of every nodelock message and file.
+//!
+//! A tag names the message type and its format version
+//! (`nodelock/license/v1`). It is length-prefixed on the wire (one byte,
+//! 1..=64) so a reader can say *what* it was given when it is not what it
+//! expected ("this is an activation certificate, not a license").
+
+use super::CodecError;
+
+/// One message type and the format version this build reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    /// The full tag, e.g. `nodelock/license/v1`.
+    pub tag: &'static str,
+    /// What people call this message ("license").
+    pub name: &'static str,
+    /// The label of its armoured text form (`NODELOCK LICENSE`).
+    pub armour: &'static str,
+}
+
+impl Tag {
+    /// The type prefix: everything up to and including the last `/`.
+    pub fn prefix(&self) -> &'static str {
+        self.tag.rsplit_once('/').map_or(self.tag, |(p, _)| &self.tag[..p.len() + 1])
+    }
+}
+
+/// Signed license (vendor key).
+pub const LICENSE: Tag = Tag { tag: "nodelock/license/v1", name: "license", armour: "NODELOCK LICENSE" };
+/// Signed activation certificate (authority key).
+pub const CERTIFICATE: Tag = Tag {
+    tag: "nodelock/activation-certificate/v1",
+    name: "activation certificate",
+    armour: "NODELOCK ACTIVATION CERTIFICATE",
+};
+/// Signed deactivation receipt (the activation's own key).
+pub const RECEIPT: Tag = Tag {
+    tag: "nodelock/deactivation-receipt/v1",
+    name: "deactivation receipt",
+    armour: "NODELOCK DEACTIVATION RECEIPT",
+};
+/// Unsigned activation request.
+pub const REQUEST: Tag = Tag {
+    tag: "nodelock/activation-request/v1",
+    name: "activation request",
+    armour: "NODELOCK ACTIVATION REQUEST",
+};
+/// Public key file.
+pub const PUBLIC_KEY: Tag =
+    Tag { tag: "nodelock/public-key/v1", name: "public key", armour: "NODELOCK PUBLIC KEY" };
+/// Secret key file.
+pub const SECRET_KEY: Tag =
+    Tag { tag: "nodelock/secret-key/v1", name: "secret key", armour: "NODELOCK SECRET KEY" };
+
+/// Every tag this build knows, for telling one message from another.
+pub const ALL: [Tag; 6] = [LICENSE, CERTIFICATE, RECEIPT, REQUEST, PUBLIC_KEY, SECRET_KEY];
+
+/// The longest tag a reader accepts.
+pub const MAX_TAG_LEN: usize = 64;
+
+/// Writes `tag` length-prefixed.
+pub fn write(out: &mut Vec<u8>, tag: Tag) {
+    out.push(tag.tag.len() as u8);
+    out.extend_from_slice(tag.tag.as_bytes());
+}
+
+/// Reads a length-prefixed tag from the start of `bytes`, checks that it is
+/// `expected`, and returns the rest.
+pub fn read(bytes: &[u8], expected: Tag) -> Result<&[u8], CodecError> {
+    let (&len, rest) = bytes.split_first().ok_or(CodecError::Truncated { what: expected.name })?;
+    let len = usize::from(len);
+    if len == 0 || len > MAX_TAG_LEN {
+        return Err(CodecError::NotNodelock { expected: expected.name });
+    }
+    let found = rest.get(..len).ok_or(CodecError::Truncated { what: expected.name })?;
+    if found == expected.tag.as_bytes() {
+        return Ok(&rest[len..]);
+    }
+    let found =
+        std::str::from_utf8(found).map_err(|_| CodecError::NotNodelock { expected: expected.name })?;
+    if found.starts_with(expected.prefix()) {
+        return Err(CodecError::UnsupportedVersion { what: expected.name, found: found.to_owned() });
+    }
+    match ALL.iter().find(|t| found.starts_with(t.prefix())) {
+        Some(other) => Err(CodecError::WrongType { expected: expected.name, found: other.name }),
+        None => Err(CodecError::NotNodelock { expected: expected.name }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tagged(t: &str) -> Vec<u8> {
+        let mut v = vec![t.len() as u8];
+        v.extend_from_slice(t.as_bytes());
+        v.push(0xaa);
+        v
+    }
+
+    #[test]
+    fn reads_and_classifies_tags() {
+        assert_eq!(read(&tagged("nodelock/license/v1"), LICENSE).unwrap(), &[0xaa]);
+        assert_eq!(
+            read(&tagged("nodelock/license/v2"), LICENSE),
+            Err(CodecError::UnsupportedVersion { what: "license", found: "nodelock/license/v2".into() })
+        );
+        assert_eq!(
+            read(&tagged("nodelock/activation-certificate/v1"), LICENSE),
+            Err(CodecError::WrongType { expected: "license", found: "activation certificate" })
+        );
+        assert_eq!(
+            read(&tagged("something else"), LICENSE),
+            Err(CodecError::NotNodelock { expected: "license" })
+        );
+        assert_eq!(read(&[], LICENSE), Err(CodecError::Truncated { what: "license" }));
+        assert_eq!(read(&[40, b'n'], LICENSE), Err(CodecError::Truncated { what: "license" }));
+        assert_eq!(read(&[0], LICENSE), Err(CodecError::NotNodelock { expected: "license" }));
+        assert_eq!(LICENSE.prefix(), "nodelock/license/");
+        for t in ALL {
+            assert!(t.tag.len() <= MAX_TAG_LEN && t.tag.starts_with("nodelock/"));
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Vendor and authority signing keys.
+//!
+//! Ed25519 keys ([`SecretKey`], [`PublicKey`]) with a short [`KeyId`]: the
+//! first 8 bytes of `SHA-256("nodelock/key-id/v1" ‖ 0x01 ‖ public key)`, which
+//! every signed message carries so the verifier knows which key to use. An
+//! application trusts a [`TrustedKeys`] set, so an old and a new key can both
+//! be trusted while the vendor rotates.
+//!
+//! Key files are armoured frames (`docs/FORMAT.md`): the public key file is
+//! meant to be embedded with `include_str!`; the secret key file is written
+//! with mode 0600, refuses to overwrite an existing file, and the secret is
+//! zeroized in memory when dropped. Secret key files are not encrypted: keep
+//! them on the signing machine (or in a vault) only.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest as _, Sha256};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::codec::{CodecError, armour, frame, tag};
+use crate::fsio;
+
+/// Algorithm byte of Ed25519 in keys and envelopes.
+pub const ALG_ED25519: u8 = 0x01;
+/// Domain tag of key ids.
+pub const KEY_ID_DOMAIN: &[u8] = b"nodelock/key-id/v1";
+/// The largest key file read.
+const MAX_KEY_FILE: usize = 1024;
+
+/// The short id of a public key: 8 bytes, shown as 16 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct KeyId(pub [u8; 8]);
+
+impl KeyId {
+    /// The id of an Ed25519 public key.
+    pub fn of(public: &[u8; 32]) -> Self {
+        let mut h = Sha256::new();
+        h.update(KEY_ID_DOMAIN);
+        h.update([ALG_ED25519]);
+        h.update(public);
+        let d = h.finalize();
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&d[..8]);
+        KeyId(id)
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+/// Why a key could not be made, read or written.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed ({0}); try again")]
+    Random(String),
+    /// The key file is not a valid key.
+    #[error("{0}")]
+    Format(#[from] CodecError),
+    /// The key bytes are not a usable Ed25519 key.
+    #[error("the {0} is not a valid Ed25519 key; the file is damaged")]
+    InvalidKey(&'static str),
+    /// Refused to overwrite an existing key file.
+    #[error(
+        "{0} already exists; nodelock never overwrites a key file — move it away or choose another directory"
+    )]
+    Exists(String),
+    /// Reading or writing the file failed.
+    #[error("cannot access the key file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+fn io_error(path: &Path, source: io::Error) -> KeyError {
+    if source.kind() == io::ErrorKind::AlreadyExists {
+        KeyError::Exists(path.display().to_string())
+    } else {
+        KeyError::Io { path: path.display().to_string(), source }
+    }
+}
+
+/// An Ed25519 public key that verifies nodelock messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    id: KeyId,
+}
+
+impl PublicKey {
+    /// The key from its 32 bytes; small-order ("weak") points are refused.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::InvalidKey("public key"))?;
+        if key.is_weak() {
+            return Err(KeyError::InvalidKey("public key"));
+        }
+        Ok(PublicKey { key, id: KeyId::of(bytes) })
+    }
+
+    /// The 32 key bytes.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// The key id.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// Whether `signature` is a valid strict Ed25519 signature of `message`
+    /// (`verify_strict`: canonical encodings, no small-order components).
+    pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        self.key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
+    }
+
+    /// The binary key file: frame(`nodelock/public-key/v1`, 0x01 ‖ key).
+    pub fn to_file_bytes(&self) -> Vec<u8> {
+        let mut body = vec![ALG_ED25519];
+        body.extend_from_slice(&self.to_bytes());
+        frame::encode(tag::PUBLIC_KEY, &body)
+    }
+
+    /// The armoured key file, for `include_str!`.
+    pub fn to_armoured(&self) -> String {
+        armour::encode(tag::PUBLIC_KEY, &self.to_file_bytes())
+    }
+
+    /// Reads an armoured public key file.
+    pub fn from_armoured(text: &str) -> Result<Self, KeyError> {
+        let bytes = armour::decode(text, tag::PUBLIC_KEY, MAX_KEY_FILE)?;
+        let body = frame::decode(&bytes, tag::PUBLIC_KEY, MAX_KEY_FILE)?;
+        match body {
+            [ALG_ED25519, key @ ..] => {
+                let key: &[u8; 32] = key.try_into().map_err(|_| KeyError::InvalidKey("public key"))?;
+                PublicKey::from_bytes(key)
+            }
+            [alg, ..] => Err(CodecError::UnknownAlgorithm { what: "public key", algorithm: *alg }.into()),
+            [] => Err(CodecError::Truncated { what: "public key" }.into()),
+        }
+    }
+
+    /// Reads an armoured public key file from disk.
+    pub fn read_file(path: &Path) -> Result<Self, KeyError> {
+        let bytes = fsio::read_capped(path, 4 * MAX_KEY_FILE as u64).map_err(|e| io_error(path, e))?;
+        Self::from_armoured(&String::from_utf8_lossy(&bytes))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.id)
+    }
+}
+
+/// An Ed25519 signing key. Zeroized when dropped; `Debug` never prints it.
+pub struct SecretKey {
+    key: SigningKey,
+    public: PublicKey,
+}
+
+impl SecretKey {
+    /// A fresh key from the operating system's random number generator.
+    pub fn generate() -> Result<Self, KeyError> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// The key of a 32-byte seed (for test vectors; use [`generate`](Self::generate)).
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        let key = SigningKey::from_bytes(seed);
+        let bytes = key.verifying_key().to_bytes();
+        let public = PublicKey { key: key.verifying_key(), id: KeyId::of(&bytes) };
+        SecretKey { key, public }
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// The id of the public half.
+    pub fn key_id(&self) -> KeyId {
+        self.public.id
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+
+    /// The binary key file: frame(`nodelock/secret-key/v1`, 0x01 ‖ seed ‖ public key).
+    pub fn to_file_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let seed = Zeroizing::new(self.key.to_bytes());
+        let mut body = Zeroizing::new(Vec::with_capacity(65));
+        body.push(ALG_ED25519);
+        body.extend_from_slice(seed.as_ref());
+        body.extend_from_slice(&self.public.to_bytes());
+        Zeroizing::new(frame::encode(tag::SECRET_KEY, &body))
+    }
+
+    /// The armoured secret key file.
+    pub fn to_armoured(&self) -> Zeroizing<String> {
+        Zeroizing::new(armour::encode(tag::SECRET_KEY, &self.to_file_bytes()))
+    }
+
+    /// Reads a key from its binary file form, checking the stored public key
+    /// against the seed.
+    pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        let body = frame::decode(bytes, tag::SECRET_KEY, MAX_KEY_FILE)?;
+        let (alg, rest) = body.split_first().ok_or(CodecError::Truncated { what: "secret key" })?;
+        if *alg != ALG_ED25519 {
+            return Err(CodecError::UnknownAlgorithm { what: "secret key", algorithm: *alg }.into());
+        }
+        if rest.len() != 64 {
+            return Err(KeyError::InvalidKey("secret key"));
+        }
+        let mut seed = Zeroizing::new([0u8; 32]);
+        seed.copy_from_slice(&rest[..32]);
+        let key = Self::from_seed(&seed);
+        if key.public.to_bytes() != rest[32..] {
+            return Err(KeyError::InvalidKey("secret key"));
+        }
+        Ok(key)
+    }
+
+    /// Reads an armoured secret key.
+    pub fn from_armoured(text: &str) -> Result<Self, KeyError> {
+        let bytes = Zeroizing::new(armour::decode(text, tag::SECRET_KEY, MAX_KEY_FILE)?);
+        Self::from_file_bytes(&bytes)
+    }
+
+    /// Reads an armoured secret key file.
+    pub fn read_file(path: &Path) -> Result<Self, KeyError> {
+        let bytes =
+            Zeroizing::new(fsio::read_capped(path, 4 * MAX_KEY_FILE as u64).map_err(|e| io_error(path, e))?);
+        let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+        Self::from_armoured(&text)
+    }
+
+    /// Writes the armoured key to a new file with mode 0600; never overwrites.
+    pub fn write_new_file(&self, path: &Path) -> Result<(), KeyError> {
+        fsio::write_new(path, self.to_armoured().as_bytes(), true).map_err(|e| io_error(path, e))
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey({}, ..)", self.public.id)
+    }
+}
+
+/// Writes a new key pair as `dir/secret.key` (0600) and `dir/public.key`,
+/// refusing to overwrite either.
+pub fn generate_files(dir: &Path) -> Result<SecretKey, KeyError> {
+    let secret_path = dir.join("secret.key");
+    let public_path = dir.join("public.key");
+    for p in [&secret_path, &public_path] {
+        if p.exists() {
+            return Err(KeyError::Exists(p.display().to_string()));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let key = SecretKey::generate()?;
+    key.write_new_file(&secret_path)?;
+    fsio::write_new(&public_path, key.public_key().to_armoured().as_bytes(), false)
+        .map_err(|e| io_error(&public_path, e))?;
+    Ok(key)
+}
+
+/// The public keys an application trusts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedKeys {
+    keys: Vec<PublicKey>,
+}
+
+impl TrustedKeys {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A set of one key.
+    pub fn single(key: PublicKey) -> Self {
+        TrustedKeys { keys: vec![key] }
+    }
+
+    /// Adds a key (a key already present is not added twice).
+    pub fn add(&mut self, key: PublicKey) -> &mut Self {
+        if self.get(key.id()).is_none() {
+            self.keys.push(key);
+        }
+        self
+    }
+
+    /// The set of the armoured public keys `texts` (e.g. `include_str!`ed files).
+    pub fn from_armoured<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<Self, KeyError> {
+        let mut set = TrustedKeys::new();
+        for text in texts {
+            set.add(PublicKey::from_armoured(text)?);
+        }
+        Ok(set)
+    }
+
+    /// The key with id `id`.
+    pub fn get(&self, id: KeyId) -> Option<&PublicKey> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+
+    /// Every trusted key.
+    pub fn iter(&self) -> impl Iterator<Item = &PublicKey> {
+        self.keys.iter()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_files_round_trip() {
+        let key = SecretKey::from_seed(&[7; 32]);
+        let again = SecretKey::from_armoured(&key.to_armoured()).unwrap();
+        assert_eq!(again.public_key(), key.public_key());
+        let public = PublicKey::from_armoured(&key.public_key().to_armoured()).unwrap();
+        assert_eq!(&public, key.public_key());
+        assert_eq!(public.id().to_string().len(), 16);
+        assert!(format!("{key:?}").starts_with("SecretKey("));
+        assert!(!format!("{key:?}").contains("07"));
+    }
+
+    #[test]
+    fn damaged_secret_key_is_refused() {
+        let key = SecretKey::from_seed(&[7; 32]);
+        let mut bytes = key.to_file_bytes().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert!(matches!(SecretKey::from_file_bytes(&bytes), Err(KeyError::InvalidKey(_))));
+        assert!(matches!(
+            PublicKey::from_armoured(&key.to_armoured()),
+            Err(KeyError::Format(CodecError::WrongType { .. }))
+        ));
+    }
+
+    #[test]
+    fn weak_public_keys_are_refused() {
+        // The identity point is of small order.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(matches!(PublicKey::from_bytes(&identity), Err(KeyError::InvalidKey(_))));
+    }
+
+    #[test]
+    fn generated_files_are_private_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = generate_files(dir.path()).unwrap();
+        let read = SecretKey::read_file(&dir.path().join("secret.key")).unwrap();
+        assert_eq!(read.key_id(), key.key_id());
+        assert_eq!(PublicKey::read_file(&dir.path().join("public.key")).unwrap().id(), key.key_id());
+        assert!(matches!(generate_files(dir.path()), Err(KeyError::Exists(_))));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn trusted_keys_find_by_id() {
+        let a = SecretKey::from_seed(&[1; 32]);
+        let b = SecretKey::from_seed(&[2; 32]);
+        let set = TrustedKeys::from_armoured([
+            a.public_key().to_armoured().as_str(),
+            b.public_key().to_armoured().as_str(),
+        ])
+        .unwrap();
+        assert_eq!(set.get(b.key_id()), Some(b.public_key()));
+        assert_eq!(set.iter().count(), 2);
+        assert!(set.get(KeyId([0; 8])).is_none());
+    }
+}

@@ -1,0 +1,437 @@
+//! Signed licenses.
+//!
+//! A [`License`] is what a vendor grants: product, licensee, seats, expiry,
+//! release version, product-version limits, the comparison [`Policy`], and
+//! entitlements. [`License::sign`] wraps it in the signed envelope of
+//! [`crate::codec::envelope`] under the tag `nodelock/license/v1`;
+//! [`SignedLicense::from_armoured`] verifies the signature with a
+//! [`TrustedKeys`] set *before* decoding anything. The [`source`] module
+//! applies the release-version rule between the license compiled into the
+//! application and the one on disk.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::codec::envelope::{self, SignedMessage};
+use crate::codec::{CodecError, armour, bounded, tag};
+use crate::keys::{KeyId, SecretKey, TrustedKeys};
+use crate::policy::Policy;
+use crate::profile::{hex, unhex};
+use crate::timestamp::Timestamp;
+
+pub mod source;
+pub mod version;
+
+pub use source::{LicenseSource, Origin, Resolved, Supersession};
+pub use version::{AppInfo, Version};
+
+/// The largest license envelope accepted.
+pub const MAX_LICENSE_LEN: usize = 16 * 1024;
+/// The longest product id.
+pub const MAX_PRODUCT_LEN: usize = 128;
+/// The longest licensee name.
+pub const MAX_LICENSEE_LEN: usize = 256;
+/// The most entitlement entries.
+pub const MAX_FEATURES: usize = 64;
+/// The longest entitlement key.
+pub const MAX_FEATURE_KEY_LEN: usize = 64;
+/// The longest entitlement value.
+pub const MAX_FEATURE_VALUE_LEN: usize = 256;
+/// Default clock tolerance: a day, so time zones, DST and NTP corrections
+/// never look like a clock set back.
+pub const DEFAULT_CLOCK_TOLERANCE_SECS: u32 = 24 * 3600;
+/// Default temporary-activation length when temporary activations are enabled.
+pub const DEFAULT_TEMPORARY_DAYS: u16 = 90;
+
+/// A license id: 16 random bytes, shown like a UUID.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LicenseId(pub [u8; 16]);
+
+impl LicenseId {
+    /// A fresh random id.
+    pub fn generate() -> Result<Self, LicenseError> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|e| LicenseError::Random(e.to_string()))?;
+        Ok(LicenseId(id))
+    }
+}
+
+impl fmt::Display for LicenseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = hex(&self.0);
+        write!(f, "{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    }
+}
+
+impl fmt::Debug for LicenseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LicenseId({self})")
+    }
+}
+
+impl FromStr for LicenseId {
+    type Err = LicenseError;
+
+    /// Parses 32 hex digits, with or without the dashes.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let compact: String = s.trim().chars().filter(|c| *c != '-').collect();
+        unhex::<16>(&compact).map(LicenseId).ok_or_else(|| LicenseError::BadId(s.to_owned()))
+    }
+}
+
+/// The terms a vendor grants. Field order is the wire order (`docs/FORMAT.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct License {
+    /// Stays the same across re-issues.
+    pub id: LicenseId,
+    /// The product this license is for (e.g. `com.example.app`).
+    #[serde(deserialize_with = "bounded::string::<_, MAX_PRODUCT_LEN>")]
+    pub product: String,
+    /// Who the license was issued to.
+    #[serde(deserialize_with = "bounded::string::<_, MAX_LICENSEE_LEN>")]
+    pub licensee: String,
+    /// When this release of the license was issued.
+    pub issued_at: Timestamp,
+    /// When the license stops being valid, if ever.
+    pub expires_at: Option<Timestamp>,
+    /// Starts at 1 and increases by one on every re-issue.
+    pub release_version: u32,
+    /// The newest product version this license covers (wildcards allowed).
+    pub max_product_version: Option<Version>,
+    /// Builds of the product made after this date are not covered ("updates until").
+    pub updates_until: Option<Timestamp>,
+    /// How many machines may hold a permanent activation at once.
+    pub seats: u32,
+    /// How many one-time transfers each seat allows.
+    pub transfers_per_seat: u32,
+    /// Length of temporary activations granted when every seat is taken; 0
+    /// disables them.
+    pub temporary_days: u16,
+    /// How hardware profiles are compared.
+    pub policy: Policy,
+    /// How far the clock may go back behind the last validated time before
+    /// it is reported as set back.
+    pub clock_tolerance_secs: u32,
+    /// Feature flags and key-value entitlements.
+    #[serde(deserialize_with = "bounded::map::<_, String, String, MAX_FEATURES>")]
+    pub features: BTreeMap<String, String>,
+}
+
+impl License {
+    /// A license for `seats` seats of `product` issued to `licensee` at
+    /// `issued_at`, with release version 1, the default policy, one transfer
+    /// per seat, no temporary activations, no expiry and no version limits.
+    pub fn new(
+        id: LicenseId,
+        product: impl Into<String>,
+        licensee: impl Into<String>,
+        seats: u32,
+        issued_at: Timestamp,
+    ) -> Self {
+        License {
+            id,
+            product: product.into(),
+            licensee: licensee.into(),
+            issued_at,
+            expires_at: None,
+            release_version: 1,
+            max_product_version: None,
+            updates_until: None,
+            seats,
+            transfers_per_seat: 1,
+            temporary_days: 0,
+            policy: Policy::default(),
+            clock_tolerance_secs: DEFAULT_CLOCK_TOLERANCE_SECS,
+            features: BTreeMap::new(),
+        }
+    }
+
+    /// The next release of this license: same id and terms, release version
+    /// + 1, issued at `now`. Change the terms on the result before signing.
+    pub fn reissue(&self, now: Timestamp) -> Result<License, LicenseError> {
+        let release_version = self.release_version.checked_add(1).ok_or(LicenseError::Invalid(
+            "the release version cannot grow any further; issue a new license".to_owned(),
+        ))?;
+        Ok(License { release_version, issued_at: now, ..self.clone() })
+    }
+
+    /// Checks the rules every license obeys (also applied when decoding).
+    pub fn check_rules(&self) -> Result<(), String> {
+        if self.product.is_empty() || self.product.len() > MAX_PRODUCT_LEN {
+            return Err(format!("the product id must be 1 to {MAX_PRODUCT_LEN} bytes"));
+        }
+        if self.licensee.len() > MAX_LICENSEE_LEN {
+            return Err(format!("the licensee must be at most {MAX_LICENSEE_LEN} bytes"));
+        }
+        if self.release_version == 0 {
+            return Err("the release version starts at 1".to_owned());
+        }
+        if self.seats == 0 {
+            return Err("a license needs at least one seat".to_owned());
+        }
+        if self.features.len() > MAX_FEATURES {
+            return Err(format!("at most {MAX_FEATURES} features"));
+        }
+        for (k, v) in &self.features {
+            if k.is_empty() || k.len() > MAX_FEATURE_KEY_LEN || v.len() > MAX_FEATURE_VALUE_LEN {
+                return Err(format!(
+                    "feature keys are 1 to {MAX_FEATURE_KEY_LEN} bytes and values at most \
+                     {MAX_FEATURE_VALUE_LEN}"
+                ));
+            }
+        }
+        if self.expires_at.is_some_and(|e| e <= self.issued_at) {
+            return Err("the license would expire before it was issued".to_owned());
+        }
+        self.policy.validate().map_err(|e| e.to_string())
+    }
+
+    /// Signs the license with the vendor's key.
+    pub fn sign(&self, key: &SecretKey) -> Result<SignedLicense, LicenseError> {
+        self.check_rules().map_err(LicenseError::Invalid)?;
+        let bytes = envelope::seal(self, key);
+        Ok(SignedLicense { bytes, license: self.clone(), key_id: key.key_id() })
+    }
+
+    /// Whether the license has expired at `now`.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|e| now >= e)
+    }
+
+    /// The entitlement `key`, if granted.
+    pub fn feature(&self, key: &str) -> Option<&str> {
+        self.features.get(key).map(String::as_str)
+    }
+
+    /// Checks the license against the running application and the time:
+    /// product, expiry, maximum product version and "updates until".
+    pub fn check_for(&self, app: &AppInfo, now: Timestamp) -> Result<(), LicenseError> {
+        if self.product != app.product {
+            return Err(LicenseError::WrongProduct {
+                expected: app.product.clone(),
+                found: self.product.clone(),
+            });
+        }
+        if let Some(at) = self.expires_at.filter(|_| self.is_expired(now)) {
+            return Err(LicenseError::Expired { at });
+        }
+        if let Some(max) = self.max_product_version.filter(|max| app.version > *max) {
+            return Err(LicenseError::VersionNotCovered { max, running: app.version });
+        }
+        if let Some(until) = self.updates_until.filter(|until| app.build_date > *until) {
+            return Err(LicenseError::UpdatesEnded { until, build_date: app.build_date });
+        }
+        Ok(())
+    }
+}
+
+impl SignedMessage for License {
+    const TAG: tag::Tag = tag::LICENSE;
+    const MAX_LEN: usize = MAX_LICENSE_LEN;
+
+    fn validate(&self) -> Result<(), String> {
+        self.check_rules()
+    }
+}
+
+/// A license together with its signed bytes: either just issued, or read and
+/// verified against trusted keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedLicense {
+    bytes: Vec<u8>,
+    license: License,
+    key_id: KeyId,
+}
+
+impl SignedLicense {
+    /// Verifies envelope bytes against `trusted`, then decodes them.
+    pub fn from_bytes(bytes: &[u8], trusted: &TrustedKeys) -> Result<Self, LicenseError> {
+        let opened = envelope::open::<License>(bytes, trusted)?;
+        Ok(SignedLicense { bytes: bytes.to_vec(), license: opened.message, key_id: opened.key_id })
+    }
+
+    /// Verifies an armoured license against `trusted`, then decodes it.
+    pub fn from_armoured(text: &str, trusted: &TrustedKeys) -> Result<Self, LicenseError> {
+        Self::from_bytes(&armour::decode(text, tag::LICENSE, MAX_LICENSE_LEN)?, trusted)
+    }
+
+    /// Decodes an armoured license **without** verifying it, for display
+    /// only: nothing in the result may be trusted.
+    pub fn inspect_unverified(text: &str) -> Result<(License, KeyId), LicenseError> {
+        let bytes = armour::decode(text, tag::LICENSE, MAX_LICENSE_LEN)?;
+        let opened = envelope::decode_unverified::<License>(&bytes)?;
+        Ok((opened.message, opened.key_id))
+    }
+
+    /// The license.
+    pub fn license(&self) -> &License {
+        &self.license
+    }
+
+    /// The id of the key that signed it.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The envelope bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The armoured text form.
+    pub fn to_armoured(&self) -> String {
+        armour::encode(tag::LICENSE, &self.bytes)
+    }
+}
+
+/// Why a license cannot be issued, read or used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LicenseError {
+    /// The license file is not a valid, trusted license.
+    #[error("{0}")]
+    Format(#[from] CodecError),
+    /// Issued for another product.
+    #[error(
+        "this license was issued for product `{found}`, not `{expected}`; use the license file you received for `{expected}`"
+    )]
+    WrongProduct {
+        /// The product the application expects.
+        expected: String,
+        /// The product the license names.
+        found: String,
+    },
+    /// Past its expiry date.
+    #[error("this license expired on {}; ask the vendor to renew it", at.date_string())]
+    Expired {
+        /// The expiry time.
+        at: Timestamp,
+    },
+    /// The running version is newer than the license covers.
+    #[error(
+        "this license covers versions up to {max}, but this is version {running}; ask the vendor for an upgrade or run a covered version"
+    )]
+    VersionNotCovered {
+        /// The newest covered version.
+        max: Version,
+        /// The running version.
+        running: Version,
+    },
+    /// This build was made after the update period ended.
+    #[error("this license includes updates released until {}, but this build is from {}; ask the vendor to renew maintenance or run an earlier build", until.date_string(), build_date.date_string())]
+    UpdatesEnded {
+        /// End of the update period.
+        until: Timestamp,
+        /// This build's date.
+        build_date: Timestamp,
+    },
+    /// No license anywhere.
+    #[error("no license was found; install the license file you received from the vendor")]
+    NoLicense,
+    /// Terms that cannot be issued.
+    #[error("cannot issue this license: {0}")]
+    Invalid(String),
+    /// A license id that does not parse.
+    #[error("`{0}` is not a license id (32 hexadecimal digits, dashes optional)")]
+    BadId(String),
+    /// The random number generator failed.
+    #[error("the system random number generator failed ({0}); try again")]
+    Random(String),
+    /// Reading the license file failed.
+    #[error("cannot read the license file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> License {
+        let mut l =
+            License::new(LicenseId([9; 16]), "com.example.app", "ACME Corp", 5, Timestamp(1_700_000_000));
+        l.features.insert("edition".into(), "pro".into());
+        l
+    }
+
+    #[test]
+    fn sign_verify_round_trip() {
+        let key = SecretKey::from_seed(&[3; 32]);
+        let signed = sample().sign(&key).unwrap();
+        let trusted = TrustedKeys::single(key.public_key().clone());
+        let read = SignedLicense::from_armoured(&signed.to_armoured(), &trusted).unwrap();
+        assert_eq!(read.license(), &sample());
+        assert_eq!(read.key_id(), key.key_id());
+        assert_eq!(read.license().feature("edition"), Some("pro"));
+    }
+
+    #[test]
+    fn unknown_key_and_bad_signature_are_distinct() {
+        let key = SecretKey::from_seed(&[3; 32]);
+        let other = SecretKey::from_seed(&[4; 32]);
+        let signed = sample().sign(&key).unwrap();
+        let err =
+            SignedLicense::from_bytes(signed.as_bytes(), &TrustedKeys::single(other.public_key().clone()));
+        assert!(matches!(err, Err(LicenseError::Format(CodecError::UnknownKey { .. }))));
+        let mut bytes = signed.as_bytes().to_vec();
+        let n = bytes.len();
+        bytes[n - 70] ^= 0x01; // inside the payload
+        let err = SignedLicense::from_bytes(&bytes, &TrustedKeys::single(key.public_key().clone()));
+        assert!(matches!(err, Err(LicenseError::Format(CodecError::BadSignature { .. }))), "{err:?}");
+    }
+
+    #[test]
+    fn checks_against_the_application() {
+        let mut l = sample();
+        l.expires_at = Some(Timestamp(1_800_000_000));
+        l.max_product_version = Some(Version::parse_limit("3").unwrap());
+        l.updates_until = Some(Timestamp(1_750_000_000));
+        let app = AppInfo::new("com.example.app", Version::new(3, 4, 0), Timestamp(1_740_000_000));
+        l.check_for(&app, Timestamp(1_760_000_000)).unwrap();
+        assert!(matches!(l.check_for(&app, Timestamp(1_800_000_000)), Err(LicenseError::Expired { .. })));
+        let v4 = AppInfo { version: Version::new(4, 0, 0), ..app.clone() };
+        assert!(matches!(
+            l.check_for(&v4, Timestamp(1_760_000_000)),
+            Err(LicenseError::VersionNotCovered { .. })
+        ));
+        let late = AppInfo { build_date: Timestamp(1_750_000_001), ..app.clone() };
+        assert!(matches!(
+            l.check_for(&late, Timestamp(1_760_000_000)),
+            Err(LicenseError::UpdatesEnded { .. })
+        ));
+        let other = AppInfo { product: "com.example.other".into(), ..app };
+        let err = l.check_for(&other, Timestamp(1_760_000_000)).unwrap_err();
+        assert!(err.to_string().contains("issued for product `com.example.app`"), "{err}");
+    }
+
+    #[test]
+    fn reissue_keeps_id_and_bumps_release() {
+        let l = sample();
+        let r = l.reissue(Timestamp(1_710_000_000)).unwrap();
+        assert_eq!((r.id, r.release_version, r.issued_at), (l.id, 2, Timestamp(1_710_000_000)));
+    }
+
+    #[test]
+    fn invalid_terms_are_not_signed() {
+        let key = SecretKey::from_seed(&[3; 32]);
+        let mut l = sample();
+        l.seats = 0;
+        assert!(matches!(l.sign(&key), Err(LicenseError::Invalid(_))));
+    }
+
+    #[test]
+    fn license_ids_parse_with_or_without_dashes() {
+        let id = LicenseId([0xab; 16]);
+        assert_eq!(id.to_string().parse::<LicenseId>().unwrap(), id);
+        assert_eq!(hex(&id.0).parse::<LicenseId>().unwrap(), id);
+        assert!("xyz".parse::<LicenseId>().is_err());
+    }
+}
