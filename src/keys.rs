@@ -32,8 +32,27 @@ pub const KEY_ID_DOMAIN: &[u8] = b"nodelock/key-id/v1";
 const MAX_KEY_FILE: usize = 1024;
 
 /// The short id of a public key: 8 bytes, shown as 16 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyId(pub [u8; 8]);
+
+impl serde::Serialize for KeyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.collect_str(self) } else { self.0.serialize(s) }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            crate::profile::unhex::<8>(&s)
+                .map(KeyId)
+                .ok_or_else(|| serde::de::Error::custom("a key id is 16 hexadecimal digits"))
+        } else {
+            <[u8; 8]>::deserialize(d).map(KeyId)
+        }
+    }
+}
 
 impl KeyId {
     /// The id of an Ed25519 public key.

@@ -60,7 +60,9 @@ pub const DEFAULT_MIN_KINDS: u8 = 3;
 /// How a stored and a current hardware profile are compared.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Policy {
-    /// Weights per kind, in [`ComponentKind::ALL`] order.
+    /// Weights per kind, in [`ComponentKind::ALL`] order. In JSON, an object
+    /// keyed by kind name (`"mac": {"default": 3, ...}`).
+    #[serde(with = "weights_serde")]
     pub weights: KindWeights,
     /// The score a comparison may reach and still be accepted: reactivation is
     /// needed when `score > tolerance`.
@@ -167,6 +169,46 @@ impl Policy {
     pub fn check_kinds(&self, found: usize) -> Result<(), WeakProfile> {
         let required = usize::from(self.min_kinds);
         if found < required { Err(WeakProfile { found, required }) } else { Ok(()) }
+    }
+}
+
+/// Weights are a fixed tuple of eight on the wire and a map by kind name in
+/// human-readable formats.
+mod weights_serde {
+    use std::collections::BTreeMap;
+
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{KindWeights, Weights};
+    use crate::hardware::ComponentKind;
+
+    pub fn serialize<S: Serializer>(w: &KindWeights, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(Some(ComponentKind::COUNT))?;
+            for kind in ComponentKind::ALL {
+                map.serialize_entry(kind.name(), &w[kind.index()])?;
+            }
+            map.end()
+        } else {
+            w.serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<KindWeights, D::Error> {
+        if d.is_human_readable() {
+            let map = BTreeMap::<String, Weights>::deserialize(d)?;
+            let mut out = super::DEFAULT_WEIGHTS;
+            for (name, w) in map {
+                let kind = ComponentKind::from_name(&name)
+                    .ok_or_else(|| D::Error::custom(format_args!("unknown component kind `{name}`")))?;
+                out[kind.index()] = w;
+            }
+            Ok(out)
+        } else {
+            KindWeights::deserialize(d)
+        }
     }
 }
 

@@ -48,8 +48,25 @@ pub const DEFAULT_CLOCK_TOLERANCE_SECS: u32 = 24 * 3600;
 pub const DEFAULT_TEMPORARY_DAYS: u16 = 90;
 
 /// A license id: 16 random bytes, shown like a UUID.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LicenseId(pub [u8; 16]);
+
+impl Serialize for LicenseId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.collect_str(self) } else { self.0.serialize(s) }
+    }
+}
+
+impl<'de> Deserialize<'de> for LicenseId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            s.parse().map_err(serde::de::Error::custom)
+        } else {
+            <[u8; 16]>::deserialize(d).map(LicenseId)
+        }
+    }
+}
 
 impl LicenseId {
     /// A fresh random id.

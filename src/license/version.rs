@@ -10,7 +10,9 @@ use crate::timestamp::Timestamp;
 
 /// A product version `major.minor.patch`. As a *limit*, a component of
 /// `u32::MAX` is a wildcard, written `x` (`3.x` covers every 3.* release).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// On the wire: three varints. In JSON: the string form (`"3.x.x"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
     /// Major version.
     pub major: u32,
@@ -64,6 +66,31 @@ impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let part = |v: u32| if v == u32::MAX { "x".to_owned() } else { v.to_string() };
         write!(f, "{}.{}.{}", part(self.major), part(self.minor), part(self.patch))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct VersionWire(u32, u32, u32);
+
+impl Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            VersionWire(self.major, self.minor, self.patch).serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            Version::parse_limit(&text).map_err(serde::de::Error::custom)
+        } else {
+            let VersionWire(major, minor, patch) = VersionWire::deserialize(d)?;
+            Ok(Version { major, minor, patch })
+        }
     }
 }
 
