@@ -1,0 +1,392 @@
+//! The DeployLX comparison: table-driven cases for every kind and case, and
+//! properties that must hold for any profiles and any coherent policy.
+
+use nodelock::hardware::ComponentKind::{self, *};
+use nodelock::policy::{Policy, Weights};
+use nodelock::profile::{Digest, Profile};
+use nodelock::{Change, WeightRule, compare};
+use proptest::prelude::*;
+
+/// A digest standing for instance `n` of a kind.
+fn d(n: u8) -> Digest {
+    Digest([n; 16])
+}
+
+fn profile(entries: &[(ComponentKind, &[u8])]) -> Profile {
+    Profile::from_digests(entries.iter().flat_map(|(k, ns)| ns.iter().map(move |n| (*k, d(*n))))).unwrap()
+}
+
+/// A typical machine: two NICs, one CPU, a system drive, memory, one optical
+/// drive, two GPUs, one IDE and one SCSI controller.
+fn machine() -> Vec<(ComponentKind, &'static [u8])> {
+    vec![
+        (Mac, &[1, 2]),
+        (Cpu, &[10]),
+        (SystemDrive, &[20]),
+        (Memory, &[30]),
+        (CdRom, &[40]),
+        (Video, &[50, 51]),
+        (Ide, &[60]),
+        (Scsi, &[70]),
+    ]
+}
+
+fn with(kind: ComponentKind, instances: &'static [u8]) -> Profile {
+    let mut m = machine();
+    for e in &mut m {
+        if e.0 == kind {
+            e.1 = instances;
+        }
+    }
+    profile(&m)
+}
+
+struct Case {
+    name: &'static str,
+    current: Profile,
+    moved: bool,
+    score: u32,
+    changes: Vec<(ComponentKind, Change, u32, WeightRule)>,
+}
+
+fn cases() -> Vec<Case> {
+    let mut both = machine();
+    both[0].1 = &[3];
+    both[2].1 = &[21];
+    let mut four = machine();
+    four[1].1 = &[11];
+    four[3].1 = &[31];
+    four[4].1 = &[41];
+    four[6].1 = &[61];
+    let mut three = machine();
+    three[1].1 = &[11];
+    three[3].1 = &[31];
+    three[4].1 = &[41];
+    vec![
+        Case { name: "identical", current: profile(&machine()), moved: false, score: 0, changes: vec![] },
+        Case {
+            name: "identical on a moved store",
+            current: profile(&machine()),
+            moved: true,
+            score: 0,
+            changes: vec![],
+        },
+        Case {
+            name: "one of two NICs replaced",
+            current: with(Mac, &[1, 3]),
+            moved: false,
+            score: 1,
+            changes: vec![(Mac, Change::Partial, 1, WeightRule::Partial)],
+        },
+        Case {
+            name: "both NICs replaced",
+            current: with(Mac, &[3, 4]),
+            moved: false,
+            score: 3,
+            changes: vec![(Mac, Change::Changed, 3, WeightRule::Default)],
+        },
+        Case {
+            name: "one NIC removed",
+            current: with(Mac, &[1]),
+            moved: false,
+            score: 1,
+            changes: vec![(Mac, Change::Removed, 1, WeightRule::Partial)],
+        },
+        Case {
+            name: "all NICs removed",
+            current: with(Mac, &[]),
+            moved: false,
+            score: 3,
+            changes: vec![(Mac, Change::Removed, 3, WeightRule::Default)],
+        },
+        Case {
+            name: "NIC and system drive replaced",
+            current: profile(&both),
+            moved: false,
+            score: 6,
+            changes: vec![
+                (Mac, Change::Changed, 3, WeightRule::Default),
+                (SystemDrive, Change::Changed, 3, WeightRule::Default),
+            ],
+        },
+        Case {
+            name: "CPU changed on a moved store",
+            current: with(Cpu, &[11]),
+            moved: true,
+            score: 2,
+            changes: vec![(Cpu, Change::Changed, 2, WeightRule::Moved)],
+        },
+        Case {
+            name: "one of two NICs replaced on a moved store",
+            current: with(Mac, &[1, 3]),
+            moved: true,
+            score: 3,
+            changes: vec![(Mac, Change::Partial, 3, WeightRule::Moved)],
+        },
+        Case {
+            name: "system drive replaced",
+            current: with(SystemDrive, &[21]),
+            moved: false,
+            score: 3,
+            changes: vec![(SystemDrive, Change::Changed, 3, WeightRule::Default)],
+        },
+        Case {
+            name: "system drive unreadable",
+            current: with(SystemDrive, &[]),
+            moved: false,
+            score: 3,
+            changes: vec![(SystemDrive, Change::Removed, 3, WeightRule::Default)],
+        },
+        Case {
+            name: "memory upgraded",
+            current: with(Memory, &[31]),
+            moved: false,
+            score: 1,
+            changes: vec![(Memory, Change::Changed, 1, WeightRule::Default)],
+        },
+        Case {
+            name: "second optical drive added",
+            current: with(CdRom, &[40, 41]),
+            moved: false,
+            score: 1,
+            changes: vec![(CdRom, Change::Added, 1, WeightRule::Partial)],
+        },
+        Case {
+            name: "optical drive removed",
+            current: with(CdRom, &[]),
+            moved: false,
+            score: 1,
+            changes: vec![(CdRom, Change::Removed, 1, WeightRule::Default)],
+        },
+        Case {
+            name: "one of two GPUs replaced",
+            current: with(Video, &[50, 52]),
+            moved: false,
+            score: 1,
+            changes: vec![(Video, Change::Partial, 1, WeightRule::Partial)],
+        },
+        Case {
+            name: "IDE controller changed",
+            current: with(Ide, &[61]),
+            moved: false,
+            score: 1,
+            changes: vec![(Ide, Change::Changed, 1, WeightRule::Default)],
+        },
+        Case {
+            name: "everything but SCSI gone and a second SCSI controller added",
+            current: profile(&[(Scsi, &[70, 71])]),
+            moved: false,
+            score: 3 + 1 + 3 + 1 + 1 + 1 + 1 + 1,
+            changes: vec![
+                (Mac, Change::Removed, 3, WeightRule::Default),
+                (Cpu, Change::Removed, 1, WeightRule::Default),
+                (SystemDrive, Change::Removed, 3, WeightRule::Default),
+                (Memory, Change::Removed, 1, WeightRule::Default),
+                (CdRom, Change::Removed, 1, WeightRule::Default),
+                (Video, Change::Removed, 1, WeightRule::Default),
+                (Ide, Change::Removed, 1, WeightRule::Default),
+                (Scsi, Change::Added, 1, WeightRule::Partial),
+            ],
+        },
+        Case {
+            name: "score equal to the tolerance stays licensed",
+            current: profile(&three),
+            moved: false,
+            score: 3,
+            changes: vec![
+                (Cpu, Change::Changed, 1, WeightRule::Default),
+                (Memory, Change::Changed, 1, WeightRule::Default),
+                (CdRom, Change::Changed, 1, WeightRule::Default),
+            ],
+        },
+        Case {
+            name: "one more change crosses the tolerance",
+            current: profile(&four),
+            moved: false,
+            score: 4,
+            changes: vec![
+                (Cpu, Change::Changed, 1, WeightRule::Default),
+                (Memory, Change::Changed, 1, WeightRule::Default),
+                (CdRom, Change::Changed, 1, WeightRule::Default),
+                (Ide, Change::Changed, 1, WeightRule::Default),
+            ],
+        },
+    ]
+}
+
+#[test]
+fn table_of_cases() {
+    let stored = profile(&machine());
+    let policy = Policy::default();
+    assert_eq!(policy.tolerance, 3);
+    for case in cases() {
+        let c = compare(&stored, &case.current, case.moved, &policy);
+        assert_eq!(c.score, case.score, "{}: score\n{c}", case.name);
+        assert_eq!(c.reactivate, case.score > 3, "{}: verdict", case.name);
+        assert_eq!(c.moved, case.moved);
+        let changed: Vec<_> = c.changed().map(|k| (k.kind, k.change, k.weight, k.rule)).collect();
+        assert_eq!(changed, case.changes, "{}: per-kind changes\n{c}", case.name);
+        assert_eq!(c.kinds.len(), ComponentKind::COUNT);
+    }
+}
+
+#[test]
+fn each_kind_alone_costs_its_default_or_moved_weight() {
+    let policy = Policy::default();
+    for kind in ComponentKind::ALL {
+        let stored = profile(&[(kind, &[1])]);
+        let current = profile(&[(kind, &[2])]);
+        let w = policy.weights(kind);
+        assert_eq!(compare(&stored, &current, false, &policy).score, u32::from(w.default), "{kind:?}");
+        assert_eq!(compare(&stored, &current, true, &policy).score, u32::from(w.moved), "{kind:?} moved");
+    }
+}
+
+#[test]
+fn single_instance_kinds_are_never_partial() {
+    let mut policy = Policy::default();
+    policy.set_weights(Memory, Weights::new(5, 0, 5));
+    // Two memory digests cannot happen in a real profile, but the rule must
+    // hold for any input: a single-instance kind never gets the partial weight.
+    let stored = profile(&[(Memory, &[1, 2])]);
+    let current = profile(&[(Memory, &[1, 3])]);
+    let c = compare(&stored, &current, false, &policy);
+    assert_eq!((c.kind(Memory).rule, c.score), (WeightRule::Default, 5));
+}
+
+#[test]
+fn table_and_json_explain_the_result() {
+    let stored = profile(&machine());
+    let c = compare(&stored, &with(Mac, &[1, 3]), false, &Policy::default());
+    let table = c.to_string();
+    for kind in ComponentKind::ALL {
+        assert!(table.contains(kind.label()), "{table}");
+    }
+    assert!(table.contains("1 of 2 still match: partial weight"), "{table}");
+    assert!(table.contains("Score 1 <= tolerance 3: within tolerance"), "{table}");
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["score"], 1);
+    assert_eq!(json["tolerance"], 3);
+    assert_eq!(json["reactivate"], false);
+    assert_eq!(json["kinds"][0]["kind"], "mac");
+    assert_eq!(json["kinds"][0]["change"], "partial");
+    assert_eq!(json["kinds"][0]["weight"], 1);
+    assert_eq!(json["kinds"][2]["kind"], "system_drive");
+    assert_eq!(json["kinds"][4]["kind"], "cd_rom");
+}
+
+// ---- properties ----
+
+/// One instance's fate in a modification.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Keep,
+    Replace,
+    Remove,
+}
+
+/// A base machine (per kind, 0..4 distinct instances) and, per instance, a
+/// pair of operations (a, b) where b is "a plus possibly more": b == a or a == Keep.
+fn scenario() -> impl Strategy<Value = (Vec<Vec<(Op, Op)>>, Vec<(u8, u8)>)> {
+    let op = prop_oneof![Just(Op::Keep), Just(Op::Replace), Just(Op::Remove)];
+    let pair = (op.clone(), op, any::<bool>())
+        .prop_map(|(a, b, escalate)| if a == Op::Keep && escalate { (Op::Keep, b) } else { (a, a) });
+    let per_kind = proptest::collection::vec(pair, 0..4);
+    let kinds = proptest::collection::vec(per_kind, ComponentKind::COUNT);
+    let adds = proptest::collection::vec((0u8..3, 0u8..3), ComponentKind::COUNT)
+        .prop_map(|v| v.into_iter().map(|(a, extra)| (a, a + extra)).collect());
+    (kinds, adds)
+}
+
+fn policy_strategy() -> impl Strategy<Value = Policy> {
+    let weights = (0u16..6, 0u16..6, 0u16..6).prop_map(|(a, b, m)| Weights::new(a.max(b), a.min(b), m));
+    (proptest::collection::vec(weights, ComponentKind::COUNT), 0u32..20).prop_map(|(w, tolerance)| {
+        let mut p = Policy::default().with_tolerance(tolerance);
+        for (kind, w) in ComponentKind::ALL.into_iter().zip(w) {
+            p.set_weights(kind, w);
+        }
+        p.validate().unwrap();
+        p
+    })
+}
+
+/// Builds the stored profile and the two modified ones (first = fewer changes).
+fn build(kinds: &[Vec<(Op, Op)>], adds: &[(u8, u8)]) -> (Profile, Profile, Profile) {
+    let (mut base, mut small, mut large) = (Vec::new(), Vec::new(), Vec::new());
+    for (ki, (ops, &(add_small, add_large))) in kinds.iter().zip(adds).enumerate() {
+        let kind = ComponentKind::ALL[ki];
+        for (i, &(a, b)) in ops.iter().enumerate() {
+            let original = d((ki * 16 + i) as u8);
+            let replacement = d(128 + (ki * 16 + i) as u8);
+            base.push((kind, original));
+            for (op, out) in [(a, &mut small), (b, &mut large)] {
+                match op {
+                    Op::Keep => out.push((kind, original)),
+                    Op::Replace => out.push((kind, replacement)),
+                    Op::Remove => {}
+                }
+            }
+        }
+        for j in 0..add_large {
+            let added = d(128 + (ki * 16 + 8 + usize::from(j)) as u8);
+            large.push((kind, added));
+            if j < add_small {
+                small.push((kind, added));
+            }
+        }
+    }
+    let p = |v: Vec<_>| Profile::from_digests(v).unwrap();
+    (p(base), p(small), p(large))
+}
+
+proptest! {
+    #[test]
+    fn identical_profiles_score_zero((kinds, adds) in scenario(), policy in policy_strategy(), moved in any::<bool>()) {
+        let (base, _, _) = build(&kinds, &adds);
+        let c = compare(&base, &base, moved, &policy);
+        prop_assert_eq!(c.score, 0);
+        prop_assert!(c.is_exact());
+        prop_assert!(!c.reactivate);
+    }
+
+    #[test]
+    fn more_changes_never_lower_the_score((kinds, adds) in scenario(), policy in policy_strategy(), moved in any::<bool>()) {
+        let (base, small, large) = build(&kinds, &adds);
+        let s = compare(&base, &small, moved, &policy).score;
+        let l = compare(&base, &large, moved, &policy).score;
+        prop_assert!(s <= l, "fewer changes scored {} but more scored {}", s, l);
+    }
+
+    #[test]
+    fn score_never_exceeds_the_applicable_weights((kinds, adds) in scenario(), policy in policy_strategy(), moved in any::<bool>()) {
+        let (base, _, large) = build(&kinds, &adds);
+        let bound: u32 = ComponentKind::ALL
+            .iter()
+            .map(|k| {
+                let w = policy.weights(*k);
+                u32::from(if moved { w.moved } else { w.default.max(w.partial) })
+            })
+            .sum();
+        let c = compare(&base, &large, moved, &policy);
+        prop_assert!(c.score <= bound);
+        prop_assert_eq!(c.score, c.kinds.iter().map(|k| k.weight).sum::<u32>());
+        prop_assert_eq!(c.reactivate, c.score > policy.tolerance);
+    }
+
+    #[test]
+    fn comparison_is_symmetric_in_score((kinds, adds) in scenario(), policy in policy_strategy(), moved in any::<bool>()) {
+        let (base, _, large) = build(&kinds, &adds);
+        prop_assert_eq!(compare(&base, &large, moved, &policy).score, compare(&large, &base, moved, &policy).score);
+    }
+
+    #[test]
+    fn profiles_round_trip_through_bytes_and_json((kinds, adds) in scenario()) {
+        let (base, _, large) = build(&kinds, &adds);
+        for p in [base, large] {
+            prop_assert_eq!(Profile::from_bytes(&p.to_bytes()).unwrap(), p.clone());
+            let json = serde_json::to_string(&p).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), p.clone());
+            prop_assert_eq!(p.fingerprint(), Profile::from_bytes(&p.to_bytes()).unwrap().fingerprint());
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Profiles: keyed per product, removable devices, canonical decoding with
+//! caps, fingerprints, and diagnostic captures.
+
+use nodelock::Timestamp;
+use nodelock::hardware::{Component, ComponentFlags, ComponentKind, Environment, Inventory};
+use nodelock::policy::Policy;
+use nodelock::profile::{Capture, CaptureError, Digest, ProductKey, Profile, ProfileError};
+
+fn inventory() -> Inventory {
+    let usb = ComponentFlags { usb: true, removable: true, ..Default::default() };
+    let mut inv = Inventory::new(Environment::BareMetal);
+    inv.push(Component::new(ComponentKind::Mac, "3c:52:82:1a:2b:3c"));
+    inv.push(Component::new(ComponentKind::Mac, "00:e0:4c:68:01:02").with_flags(usb));
+    inv.push(Component::new(ComponentKind::Cpu, "GenuineIntel 000906ea"));
+    inv.push(Component::new(ComponentKind::Memory, "16 GiB"));
+    inv.unreadable(ComponentKind::SystemDrive, "no serial number");
+    inv.finish()
+}
+
+#[test]
+fn digests_are_keyed_per_product() {
+    let a = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-a.app"), &Policy::default());
+    let b = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-b.app"), &Policy::default());
+    assert_eq!(a.kind_count(), 3);
+    for kind in ComponentKind::ALL {
+        for digest in a.digests(kind) {
+            assert!(!b.digests(kind).contains(digest), "{kind:?} digest shared between products");
+        }
+    }
+    assert_ne!(a.fingerprint(), b.fingerprint());
+    let again =
+        Profile::build(&inventory(), &ProductKey::for_product("com.vendor-a.app"), &Policy::default());
+    assert_eq!(a, again, "profiling is deterministic");
+}
+
+#[test]
+fn removable_devices_only_when_the_policy_includes_them() {
+    let key = ProductKey::for_product("p");
+    let without = Profile::build(&inventory(), &key, &Policy::default());
+    let with = Profile::build(&inventory(), &key, &Policy { include_removable: true, ..Policy::default() });
+    assert_eq!(without.digests(ComponentKind::Mac).len(), 1);
+    assert_eq!(with.digests(ComponentKind::Mac).len(), 2);
+}
+
+#[test]
+fn decoding_accepts_only_the_canonical_form() {
+    let key = ProductKey::for_product("p");
+    let p = Profile::build(&inventory(), &key, &Policy::default());
+    let bytes = p.to_bytes();
+    assert_eq!(Profile::from_bytes(&bytes).unwrap(), p);
+    // [entries: 2] [kind 1: cpu] [1 digest] [16 bytes] [kind 0: mac] ... -> kinds out of order
+    let mut unordered = vec![2u8, 1, 1];
+    unordered.extend([7u8; 16]);
+    unordered.extend([0u8, 1]);
+    unordered.extend([7u8; 16]);
+    assert!(matches!(Profile::from_bytes(&unordered), Err(ProfileError::Malformed(_))), "kinds out of order");
+    let mut dup = vec![1u8, 0, 2];
+    dup.extend([7u8; 32]);
+    assert!(Profile::from_bytes(&dup).is_err(), "duplicate digests");
+    let empty_kind = vec![1u8, 0, 0];
+    assert!(Profile::from_bytes(&empty_kind).is_err(), "an entry without digests");
+    let mut too_many = vec![1u8, 0, 33];
+    for i in 0..33u8 {
+        too_many.extend([i; 16]);
+    }
+    assert!(Profile::from_bytes(&too_many).is_err(), "more than 32 instances");
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert_eq!(Profile::from_bytes(&trailing), Err(ProfileError::TrailingBytes(1)));
+    assert!(matches!(Profile::from_bytes(&vec![0u8; 100_000]), Err(ProfileError::TooLong(_))));
+    // A hostile entry count is refused before anything is reserved for it.
+    assert!(Profile::from_bytes(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+    assert!(Profile::from_digests((0..40u8).map(|i| (ComponentKind::Mac, Digest([i; 16])))).is_err());
+}
+
+#[test]
+fn fingerprint_code_is_short_and_typable() {
+    let p = Profile::build(&inventory(), &ProductKey::for_product("p"), &Policy::default());
+    let code = p.fingerprint().code();
+    assert_eq!(code.len(), 19);
+    assert_eq!(code.matches('-').count(), 3);
+    assert!(code.chars().all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_uppercase()));
+    assert!(!code.contains(['I', 'L', 'O', 'U']));
+}
+
+#[test]
+fn captures_hold_raw_values_only_on_request() {
+    let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+    let plain = Capture::new(&inventory(), "p", false, now);
+    assert!(plain.raw_components.is_none());
+    assert!(!plain.to_json().contains("3c:52:82"), "no raw MAC in a digest-only capture");
+    let read = Capture::from_json(plain.to_json().as_bytes()).unwrap();
+    assert_eq!(read, plain);
+    assert_eq!(read.unreadable.len(), 1);
+    let raw = Capture::new(&inventory(), "p", true, now);
+    assert!(raw.to_json().contains("3c:52:82:1a:2b:3c"));
+    assert_eq!(Capture::from_json(raw.to_json().as_bytes()).unwrap(), raw);
+    // Captures include removable devices, so the support desk sees them.
+    assert_eq!(plain.profile.digests(ComponentKind::Mac).len(), 2);
+}
+
+#[test]
+fn damaged_captures_are_refused() {
+    let c = Capture::new(&inventory(), "p", false, Timestamp(0));
+    let json = c.to_json();
+    let edited = json.replacen(&c.profile.digests(ComponentKind::Cpu)[0].to_string(), &"0".repeat(32), 1);
+    assert!(matches!(Capture::from_json(edited.as_bytes()), Err(CaptureError::FingerprintMismatch)));
+    assert!(matches!(Capture::from_json(b"{}"), Err(CaptureError::Malformed(_))));
+    let v2 = json.replacen("\"format\": 1", "\"format\": 2", 1);
+    assert!(matches!(Capture::from_json(v2.as_bytes()), Err(CaptureError::UnknownVersion(2))));
+    assert!(matches!(Capture::from_json(&vec![b' '; 300_000]), Err(CaptureError::TooLarge(_))));
+}
