@@ -287,7 +287,11 @@ enum Op {
 
 /// A base machine (per kind, 0..4 distinct instances) and, per instance, a
 /// pair of operations (a, b) where b is "a plus possibly more": b == a or a == Keep.
-fn scenario() -> impl Strategy<Value = (Vec<Vec<(Op, Op)>>, Vec<(u8, u8)>)> {
+/// Per kind, per instance, the (smaller, larger) modification; and per kind
+/// the (smaller, larger) number of added instances.
+type Scenario = (Vec<Vec<(Op, Op)>>, Vec<(u8, u8)>);
+
+fn scenario() -> impl Strategy<Value = Scenario> {
     let op = prop_oneof![Just(Op::Keep), Just(Op::Replace), Just(Op::Remove)];
     let pair = (op.clone(), op, any::<bool>())
         .prop_map(|(a, b, escalate)| if a == Op::Keep && escalate { (Op::Keep, b) } else { (a, a) });
