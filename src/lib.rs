@@ -14,10 +14,13 @@
 //! - [`codec`] and [`keys`]: domain-separated signed envelopes, armour, Ed25519
 //!   keys with key ids.
 //! - [`license`]: signed licenses and the release-version rule.
+//! - [`activation`]: requests, certificates, receipts, offline codes, the
+//!   durable store with its location stamp, and the [`Validator`](activation::Validator).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod activation;
 pub mod codec;
 pub mod compare;
 pub mod fsio;

@@ -38,6 +38,13 @@ pub fn vec<'de, D: Deserializer<'de>, T: Deserialize<'de>, const N: usize>(d: D)
     d.deserialize_seq(BoundedVec::<T, N>(PhantomData))
 }
 
+/// Deserializes an `Option<Vec<u8>>` of at most `N` bytes.
+pub fn opt_bytes<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Inner<const M: usize>(#[serde(deserialize_with = "vec::<_, u8, M>")] Vec<u8>);
+    Ok(Option::<Inner<N>>::deserialize(d)?.map(|i| i.0))
+}
+
 struct BoundedString<const N: usize>;
 
 impl<'de, const N: usize> Visitor<'de> for BoundedString<N> {

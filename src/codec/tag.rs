@@ -52,8 +52,15 @@ pub const PUBLIC_KEY: Tag =
 pub const SECRET_KEY: Tag =
     Tag { tag: "nodelock/secret-key/v1", name: "secret key", armour: "NODELOCK SECRET KEY" };
 
+/// The activation state file of a license store (local, unsigned).
+pub const STORE_STATE: Tag =
+    Tag { tag: "nodelock/store-state/v1", name: "activation store", armour: "NODELOCK ACTIVATION STORE" };
+/// The clock high-water mark of a license store (local, MAC-protected).
+pub const CLOCK: Tag = Tag { tag: "nodelock/clock/v1", name: "clock record", armour: "NODELOCK CLOCK" };
+
 /// Every tag this build knows, for telling one message from another.
-pub const ALL: [Tag; 6] = [LICENSE, CERTIFICATE, RECEIPT, REQUEST, PUBLIC_KEY, SECRET_KEY];
+pub const ALL: [Tag; 8] =
+    [LICENSE, CERTIFICATE, RECEIPT, REQUEST, PUBLIC_KEY, SECRET_KEY, STORE_STATE, CLOCK];
 
 /// The longest tag a reader accepts.
 pub const MAX_TAG_LEN: usize = 64;

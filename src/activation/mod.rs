@@ -1,0 +1,204 @@
+//! Activation on the end user's machine.
+//!
+//! The exchange: the machine makes an [`ActivationRequest`] (license,
+//! hashed profile, location stamp, fresh nonce, a per-activation public key)
+//! and sends it online or as an offline [`code`]; the vendor's authority
+//! answers with an [`ActivationCertificate`] signed by its key that binds all
+//! of it; the machine keeps certificate and activation secret in its
+//! [`Store`]. At start-up the [`Validator`] checks license, certificate,
+//! location, clock and hardware and returns one [`Verdict`]. Deactivation
+//! returns a [`DeactivationReceipt`] signed with the activation secret, which
+//! only the machine that held the activation can produce.
+//!
+//! This layer uses the profile, policy and license layers and knows nothing
+//! of the authority; the authority consumes these very types.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::codec::CodecError;
+use crate::license::LicenseError;
+use crate::policy::WeakProfile;
+use crate::profile::{hex, unhex};
+use crate::timestamp::Timestamp;
+
+pub mod certificate;
+pub mod code;
+pub mod receipt;
+pub mod request;
+#[cfg(feature = "client")]
+pub mod stamp;
+#[cfg(feature = "client")]
+pub mod store;
+#[cfg(feature = "client")]
+pub mod validator;
+
+pub use certificate::ActivationCertificate;
+pub use code::{CodeError, CodeKind};
+pub use receipt::DeactivationReceipt;
+pub use request::ActivationRequest;
+#[cfg(feature = "client")]
+pub use store::Store;
+#[cfg(feature = "client")]
+pub use validator::{Licensed, Reason, Validator, Verdict};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $len:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub [u8; $len]);
+
+        impl $name {
+            /// A fresh random value.
+            pub fn generate() -> Result<Self, ActivationError> {
+                let mut bytes = [0u8; $len];
+                getrandom::fill(&mut bytes).map_err(|e| ActivationError::Random(e.to_string()))?;
+                Ok($name(bytes))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&hex(&self.0))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({self})", stringify!($name))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ActivationError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                unhex::<$len>(s.trim()).map($name).ok_or_else(|| ActivationError::BadId(s.to_owned()))
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if s.is_human_readable() { s.collect_str(self) } else { self.0.serialize(s) }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                if d.is_human_readable() {
+                    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                    s.parse().map_err(serde::de::Error::custom)
+                } else {
+                    <[u8; $len]>::deserialize(d).map($name)
+                }
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A fresh random value that ties a certificate to the request it answers.
+    Nonce,
+    16
+);
+id_type!(
+    /// The authority's id of one activation (one machine holding one seat).
+    ActivationId,
+    16
+);
+id_type!(
+    /// Where a license store physically lives (see [`stamp`]): a digest of the
+    /// identity of a file created once and never rewritten.
+    LocationStamp,
+    16
+);
+
+/// Whether an activation is permanent or temporary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivationKind {
+    /// Holds a seat until deactivated, released or transferred.
+    Permanent,
+    /// Granted while every seat was taken; ends at `until`.
+    Temporary {
+        /// When it ends.
+        until: Timestamp,
+    },
+}
+
+impl fmt::Display for ActivationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActivationKind::Permanent => f.write_str("permanent"),
+            ActivationKind::Temporary { until } => write!(f, "temporary until {}", until.date_string()),
+        }
+    }
+}
+
+/// Why an activation step failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ActivationError {
+    /// A request, certificate or receipt that is not valid.
+    #[error("{0}")]
+    Format(#[from] CodecError),
+    /// An offline code that cannot be read.
+    #[error("{0}")]
+    Code(#[from] CodeError),
+    /// The license cannot be used.
+    #[error("{0}")]
+    License(#[from] LicenseError),
+    /// Too little hardware could be identified.
+    #[error("{0}")]
+    WeakProfile(#[from] WeakProfile),
+    /// A response that answers no request made here.
+    #[error(
+        "this response does not answer any activation request made on this machine (or it was already \
+         installed); make a new request here and send that to the vendor"
+    )]
+    NoPendingRequest,
+    /// A response for another license or release than the request.
+    #[error(
+        "this response is for license {found}, but the request was for {expected}; send the vendor the request for this license"
+    )]
+    WrongLicense {
+        /// What the request was for.
+        expected: String,
+        /// What the response is for.
+        found: String,
+    },
+    /// Nothing to deactivate.
+    #[error("this machine holds no activation to deactivate")]
+    NotActivated,
+    /// A store file is damaged.
+    #[error(
+        "the activation store file {path} is damaged ({detail}); nothing was changed — ask the vendor's support for help before deleting it"
+    )]
+    StoreCorrupt {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A store file could not be read or written.
+    #[error(
+        "cannot access the activation store at {path}: {source}; check that the directory exists and is writable"
+    )]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The random number generator failed.
+    #[error("the system random number generator failed ({0}); try again")]
+    Random(String),
+    /// An id that does not parse.
+    #[error("`{0}` is not a valid id (32 hexadecimal digits)")]
+    BadId(String),
+    /// No per-user directory for the default store.
+    #[error("no per-user data directory is known on this system; choose a store directory explicitly")]
+    NoDefaultStore,
+}

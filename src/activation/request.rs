@@ -1,0 +1,136 @@
+//! The activation request a machine sends to the vendor's authority.
+//!
+//! Bytes (online): an unsigned frame `nodelock/activation-request/v1` around
+//! the postcard payload. Text (offline): an `NLR-` [code](super::code).
+//! The request is not signed: it carries nothing secret, and everything the
+//! authority grants is bound into the certificate it signs, including the
+//! activation public key whose secret never leaves the machine.
+
+use serde::{Deserialize, Serialize};
+
+use super::code::{self, CodeKind};
+use super::{ActivationError, LocationStamp, Nonce};
+use crate::codec::{CodecError, bounded, frame, tag};
+use crate::license::LicenseId;
+use crate::profile::Profile;
+use crate::timestamp::Timestamp;
+
+/// The largest request accepted.
+pub const MAX_REQUEST_LEN: usize = 8 * 1024;
+/// The longest machine label.
+pub const MAX_LABEL_LEN: usize = 64;
+
+/// A request to activate a license on one machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationRequest {
+    /// The license to activate.
+    pub license_id: LicenseId,
+    /// Its release version on this machine.
+    pub release_version: u32,
+    /// The machine's hardware profile (keyed digests only).
+    pub profile: Profile,
+    /// Where the license store lives.
+    pub stamp: LocationStamp,
+    /// Fresh for every request; the certificate must echo it.
+    pub nonce: Nonce,
+    /// The public key of this activation; its secret stays in the store.
+    pub activation_key: [u8; 32],
+    /// A name for people ("Alice's laptop"), shown in the seat list.
+    #[serde(deserialize_with = "bounded::opt_string::<_, MAX_LABEL_LEN>")]
+    pub label: Option<String>,
+    /// The machine's clock when it made the request.
+    pub client_time: Timestamp,
+}
+
+impl ActivationRequest {
+    /// The online form: frame(`nodelock/activation-request/v1`, postcard payload).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let payload = postcard::to_allocvec(self).unwrap_or_else(|_| unreachable!("requests always encode"));
+        frame::encode(tag::REQUEST, &payload)
+    }
+
+    /// Reads the online form, capping its size first and refusing trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ActivationError> {
+        let payload = frame::decode(bytes, tag::REQUEST, MAX_REQUEST_LEN)?;
+        let what = tag::REQUEST.name;
+        let (request, rest) = postcard::take_from_bytes::<ActivationRequest>(payload)
+            .map_err(|e| CodecError::Malformed { what, detail: e.to_string() })?;
+        if !rest.is_empty() {
+            return Err(CodecError::TrailingBytes { what, count: rest.len() }.into());
+        }
+        if request.label.as_ref().is_some_and(|l| l.trim().is_empty()) {
+            return Err(CodecError::Invalid { what, detail: "the machine label is blank".to_owned() }.into());
+        }
+        Ok(request)
+    }
+
+    /// The offline code (`NLR-…`).
+    pub fn to_code(&self) -> String {
+        code::encode(CodeKind::Request, &self.to_bytes())
+    }
+
+    /// Reads an offline code.
+    pub fn from_code(text: &str) -> Result<Self, ActivationError> {
+        Self::from_bytes(&code::decode(text, CodeKind::Request)?)
+    }
+
+    /// Reads a request given either as an offline code or as its online bytes.
+    pub fn from_code_or_bytes(data: &[u8]) -> Result<Self, ActivationError> {
+        match std::str::from_utf8(data) {
+            Ok(text) if code::looks_like_code(text) => Self::from_code(text),
+            _ => Self::from_bytes(data),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hardware::ComponentKind;
+    use crate::profile::Digest;
+
+    pub(crate) fn sample() -> ActivationRequest {
+        ActivationRequest {
+            license_id: LicenseId([1; 16]),
+            release_version: 2,
+            profile: Profile::from_digests([
+                (ComponentKind::Mac, Digest([7; 16])),
+                (ComponentKind::Cpu, Digest([8; 16])),
+            ])
+            .unwrap(),
+            stamp: LocationStamp([3; 16]),
+            nonce: Nonce([4; 16]),
+            activation_key: [5; 32],
+            label: Some("Alice's laptop".into()),
+            client_time: Timestamp(1_764_000_000),
+        }
+    }
+
+    #[test]
+    fn bytes_and_codes_round_trip() {
+        let r = sample();
+        assert_eq!(ActivationRequest::from_bytes(&r.to_bytes()).unwrap(), r);
+        let code = r.to_code();
+        assert!(code.starts_with("NLR-"));
+        assert_eq!(ActivationRequest::from_code(&code).unwrap(), r);
+        assert_eq!(ActivationRequest::from_code_or_bytes(code.as_bytes()).unwrap(), r);
+        assert_eq!(ActivationRequest::from_code_or_bytes(&r.to_bytes()).unwrap(), r);
+    }
+
+    #[test]
+    fn damaged_requests_are_refused() {
+        let bytes = sample().to_bytes();
+        for cut in [0, 1, 10, bytes.len() - 1] {
+            assert!(ActivationRequest::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(ActivationRequest::from_bytes(&long).is_err());
+        let mut blank = sample();
+        blank.label = Some("  ".into());
+        assert!(ActivationRequest::from_bytes(&blank.to_bytes()).is_err());
+        let mut huge = sample();
+        huge.label = Some("x".repeat(65));
+        assert!(ActivationRequest::from_bytes(&huge.to_bytes()).is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! The location stamp: where a license store physically lives.
+//!
+//! When a store is created it gets an **anchor** file, written once with 32
+//! random bytes and never rewritten. The stamp is
+//! `SHA-256("nodelock/location-stamp/v1" ‖ identity)` truncated to 16 bytes,
+//! where the identity is the anchor's
+//!
+//! - device (volume) id and file id (inode / NTFS file index),
+//! - birth (creation) time, where the platform records one,
+//! - canonical path, and
+//! - content.
+//!
+//! Copying the store (even with `cp -a`), restoring it from a backup or a tar
+//! archive, or moving it to another directory or machine creates a new file
+//! or changes its path, so the stamp changes; the store's own atomic rewrites
+//! of its other files never touch the anchor, so they do not. A block-level
+//! disk image restored onto the *same* disk keeps every identity field, as it
+//! keeps the file at the same physical place; the hardware comparison is what
+//! catches such an image on another machine.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use sha2::{Digest as _, Sha256};
+
+use super::LocationStamp;
+use crate::fsio;
+
+/// Name of the anchor file in a store directory.
+pub const ANCHOR: &str = "anchor";
+/// Domain tag of location stamps.
+pub const STAMP_DOMAIN: &[u8] = b"nodelock/location-stamp/v1";
+const ANCHOR_LEN: usize = 32;
+
+/// Creates the anchor of `dir` if it has none (never rewrites an existing one).
+pub fn ensure_anchor(dir: &Path) -> io::Result<()> {
+    let path = dir.join(ANCHOR);
+    if path.exists() {
+        return Ok(());
+    }
+    let mut content = [0u8; ANCHOR_LEN];
+    getrandom::fill(&mut content).map_err(|e| io::Error::other(e.to_string()))?;
+    match fsio::write_new(&path, &content, false) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
+/// The location stamp of the store in `dir`; fails when it has no anchor.
+pub fn stamp(dir: &Path) -> io::Result<LocationStamp> {
+    let path = dir.join(ANCHOR);
+    let mut file = File::open(&path)?;
+    let mut content = Vec::with_capacity(ANCHOR_LEN);
+    (&mut file).take(ANCHOR_LEN as u64 + 1).read_to_end(&mut content)?;
+    if content.len() != ANCHOR_LEN {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "the store's anchor file was altered"));
+    }
+    let meta = file.metadata()?;
+    let canonical = std::fs::canonicalize(&path)?;
+    let mut h = Sha256::new();
+    h.update(STAMP_DOMAIN);
+    for field in file_identity(&file, &meta)? {
+        h.update(field.to_le_bytes());
+    }
+    let born = meta.created().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    h.update(born.map_or(0, |d| d.as_secs()).to_le_bytes());
+    h.update(born.map_or(0, |d| d.subsec_nanos()).to_le_bytes());
+    let path_bytes = canonical.to_string_lossy();
+    h.update((path_bytes.len() as u64).to_le_bytes());
+    h.update(path_bytes.as_bytes());
+    h.update(&content);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize()[..16]);
+    Ok(LocationStamp(out))
+}
+
+/// Device and file id.
+#[cfg(unix)]
+fn file_identity(_file: &File, meta: &std::fs::Metadata) -> io::Result<[u64; 2]> {
+    use std::os::unix::fs::MetadataExt;
+    Ok([meta.dev(), meta.ino()])
+}
+
+/// Volume serial number and file index.
+#[cfg(windows)]
+fn file_identity(file: &File, _meta: &std::fs::Metadata) -> io::Result<[u64; 2]> {
+    windows_identity::identity(file)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn file_identity(_file: &File, _meta: &std::fs::Metadata) -> io::Result<[u64; 2]> {
+    Ok([0, 0])
+}
+
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows_identity {
+    use std::fs::File;
+    use std::io;
+    use std::os::windows::io::AsRawHandle;
+
+    use windows_sys::Win32::Storage::FileSystem::{BY_HANDLE_FILE_INFORMATION, GetFileInformationByHandle};
+
+    /// `GetFileInformationByHandle`: volume serial number and 64-bit file index.
+    pub fn identity(file: &File) -> io::Result<[u64; 2]> {
+        let mut info = std::mem::MaybeUninit::<BY_HANDLE_FILE_INFORMATION>::zeroed();
+        // SAFETY: the handle belongs to `file`, which outlives the call; `info`
+        // points at writable memory of exactly the structure's size, which the
+        // call fills on success; on failure we do not read it.
+        let ok = unsafe { GetFileInformationByHandle(file.as_raw_handle() as _, info.as_mut_ptr()) };
+        if ok == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: the call succeeded, so it initialised the structure (and it
+        // was zeroed before, so every field is a valid integer either way).
+        let info = unsafe { info.assume_init() };
+        let index = (u64::from(info.nFileIndexHigh) << 32) | u64::from(info.nFileIndexLow);
+        Ok([u64::from(info.dwVolumeSerialNumber), index])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchor_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        ensure_anchor(dir.path()).unwrap();
+        let first = std::fs::read(dir.path().join(ANCHOR)).unwrap();
+        let s1 = stamp(dir.path()).unwrap();
+        ensure_anchor(dir.path()).unwrap();
+        assert_eq!(std::fs::read(dir.path().join(ANCHOR)).unwrap(), first);
+        assert_eq!(stamp(dir.path()).unwrap(), s1);
+    }
+
+    #[test]
+    fn a_store_without_anchor_has_no_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(stamp(dir.path()).is_err());
+        std::fs::write(dir.path().join(ANCHOR), b"short").unwrap();
+        assert_eq!(stamp(dir.path()).unwrap_err().kind(), io::ErrorKind::InvalidData);
+    }
+}

@@ -1,0 +1,103 @@
+//! Crash atomicity of the license store: a writer process is killed with
+//! SIGKILL at random moments, over and over; every load afterwards must see a
+//! complete old or new state, never a torn file.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+use nodelock::activation::Store;
+use nodelock::profile::{ProductKey, Profile};
+
+const DIR_VAR: &str = "NODELOCK_CRASH_STORE";
+
+/// Two license texts of different sizes, so a torn write would show.
+fn texts() -> [String; 2] {
+    let small = license().sign(&vendor()).unwrap().to_armoured();
+    let mut big = license();
+    big.licensee = "A licensee with a much longer name, to change the file size".repeat(4);
+    [small, big.sign(&vendor()).unwrap().to_armoured()]
+}
+
+/// The child: rewrites the store as fast as it can until it is killed.
+#[test]
+#[ignore = "run by crash_at_random_moments_never_tears_the_store as a child process"]
+fn crash_writer_child() {
+    let Some(dir) = std::env::var_os(DIR_VAR) else { return };
+    let store = Store::new(dir);
+    let texts = texts();
+    let profile = Profile::build(&machine(), &ProductKey::for_product(PRODUCT), &license().policy);
+    println!("ready");
+    for i in 0u64.. {
+        let text = &texts[(i % 2) as usize];
+        store.install_license(text).unwrap();
+        store
+            .request(text, &license(), profile.clone(), Some(format!("machine {i}")), ts("2026-07-01"))
+            .unwrap();
+    }
+}
+
+/// A small deterministic generator for the kill delays.
+fn delays(seed: u64) -> impl Iterator<Item = u64> {
+    let mut x = seed;
+    std::iter::from_fn(move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        Some(x % 20_000)
+    })
+}
+
+#[test]
+fn crash_at_random_moments_never_tears_the_store() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("store");
+    let texts = texts();
+    let mut seed = [0u8; 8];
+    getrandom::fill(&mut seed).unwrap();
+    let seed = u64::from_le_bytes(seed) | 1;
+    eprintln!("kill delays from seed {seed}");
+    let mut saw_state = 0;
+    for delay_us in delays(seed).take(40) {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["crash_writer_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(DIR_VAR, &dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.trim_end().ends_with("ready") => break,
+                Some(_) => continue,
+                None => panic!("the writer child exited before it was ready"),
+            }
+        }
+        // Let it write for a random while, then kill it mid-flight.
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let store = Store::new(&dir);
+        let state = store.load().unwrap_or_else(|e| panic!("after a kill at {delay_us} µs: {e}"));
+        assert!(state.pending.len() <= 4);
+        for p in &state.pending {
+            assert!(texts.contains(&p.license_text), "a pending request holds a torn license");
+        }
+        saw_state += usize::from(!state.pending.is_empty());
+        if let Ok(text) = std::fs::read_to_string(store.license_path()) {
+            assert!(texts.contains(&text), "license.lic is torn after a kill at {delay_us} µs");
+        }
+        let leftovers = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && !["anchor", "license.lic", "activation"].contains(&name.as_ref())
+        });
+        assert_eq!(leftovers.count(), 0, "only the store's own files (and temporary dot-files) exist");
+    }
+    assert!(saw_state > 0, "the writer got to write at least once");
+}
