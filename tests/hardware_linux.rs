@@ -6,6 +6,9 @@
 use nodelock::hardware::linux::LinuxCollector;
 use nodelock::hardware::{Collector, ComponentKind, Inventory, cpuid};
 
+#[path = "hardware_linux/damaged.rs"]
+mod damaged;
+
 mod host {
     use super::*;
 
