@@ -1,7 +1,8 @@
-//! Damaged copies of the fixture machines: garbage, truncated, unreadable,
-//! dangling, looping and non-UTF-8 files. The collector must never panic;
-//! the damaged kind becomes unreadable or skips the bad device, and every
-//! other kind is exactly as on the intact machine.
+//! Altered copies of the fixture machines. Mostly damage — garbage,
+//! truncated, unreadable, dangling, looping and non-UTF-8 files — where the
+//! collector must never panic, the damaged kind becomes unreadable or skips
+//! the bad device, and every other kind is exactly as on the intact machine;
+//! and a few legitimate variations of the same machines.
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -231,6 +232,22 @@ fn non_utf8_bytes() {
     machine.write(&format!("{DONGLE}/address"), b"00:e0:4c:68:0a:\xb1\n");
     let reason = "/sys/class/net/enx00e04c680a1b/address: is not UTF-8 text";
     assert_eq!(machine.collect(), unreadable(fixtures::laptop(), Mac, reason));
+}
+
+#[test]
+fn a_root_without_a_device_number_is_found_by_its_source() {
+    // btrfs (and ZFS, NFS …) report major 0: the mount source names the device.
+    let machine = Machine::copy_of("laptop");
+    machine
+        .write("proc/self/mountinfo", "28 1 0:33 /@ / rw,relatime - btrfs /dev/nvme0n1p2 rw,ssd,subvol=/@\n");
+    assert_eq!(machine.collect(), fixtures::laptop());
+
+    let machine = Machine::copy_of("workstation");
+    machine.write("proc/self/mountinfo", "29 1 0:40 /@ / rw - btrfs /dev/mapper/vg0-root rw,subvol=/@\n");
+    assert_eq!(machine.collect(), fixtures::workstation());
+    machine.write("proc/self/mountinfo", "29 1 0:40 /@ / rw - btrfs /dev/mapper/vg9-gone rw\n");
+    let reason = "no block device under the root filesystem (btrfs /dev/mapper/vg9-gone)";
+    assert_eq!(machine.collect(), unreadable(fixtures::workstation(), SystemDrive, reason));
 }
 
 #[test]

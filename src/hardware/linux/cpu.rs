@@ -174,6 +174,44 @@ mod tests {
     }
 
     #[test]
+    fn aarch64_prefers_the_midr_register_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sysfs = Sysfs::new(dir.path());
+        let cpuinfo = Ok("processor\t: 0\nCPU implementer\t: 0x41\nCPU variant\t: 0x0\nCPU part\t: 0xd03\n\
+                          CPU revision\t: 4\n"
+            .to_owned());
+        let arm = |value: &str| Ok(vec![Component::new(ComponentKind::Cpu, value)]);
+        assert_eq!(collect(&sysfs, false, Some(&cpuinfo)), arm("arm 410fd034"));
+        let regs = dir.path().join("sys/devices/system/cpu/cpu0/regs/identification");
+        std::fs::create_dir_all(&regs).expect("mkdir");
+        std::fs::write(regs.join("midr_el1"), "0x00000000413fd0c1\n").expect("write");
+        assert_eq!(collect(&sysfs, false, Some(&cpuinfo)), arm("arm 413fd0c1"), "Neoverse-N1 r3p1");
+        std::fs::write(regs.join("midr_el1"), "MIDR\n").expect("write");
+        assert_eq!(
+            collect(&sysfs, false, Some(&cpuinfo)),
+            Err("/sys/devices/system/cpu/cpu0/regs/identification/midr_el1: does not hold a hexadecimal \
+                 number (\"MIDR\")"
+                .to_owned())
+        );
+    }
+
+    #[test]
+    fn cpuinfo_problems_name_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sysfs = Sysfs::new(dir.path());
+        assert_eq!(
+            collect(&sysfs, false, None),
+            Err("cannot read /proc/cpuinfo: it does not exist".to_owned())
+        );
+        let empty = Ok(String::new());
+        assert_eq!(
+            collect(&sysfs, false, Some(&empty)),
+            Err("/proc/cpuinfo names no processor this collector knows (no vendor_id or CPU implementer)"
+                .to_owned())
+        );
+    }
+
+    #[test]
     fn nothing_recognisable_is_an_error() {
         assert!(parse("").is_err());
         assert!(parse("processor : 0\nisa : rv64imafdc\n").is_err());

@@ -81,8 +81,15 @@ impl LinuxCollector {
         LinuxCollector { root: PathBuf::from("/"), live: true }
     }
 
-    /// The machine described by `root` (holding `sys/` and `proc/`), read
-    /// from files only: no ioctl, no CPUID.
+    /// The machine described by `root`, read from files only: no ioctl,
+    /// no CPUID.
+    ///
+    /// `root` holds what the collector reads of a machine: `sys/` (net,
+    /// block, PCI, DMI), `proc/cpuinfo`, `proc/meminfo`,
+    /// `proc/self/mountinfo`, optionally `proc/1/cgroup`, `proc/1/environ`,
+    /// `run/udev/data/` and container marker files such as `.dockerenv`.
+    /// `with_root("/")` reads the running system the same way, without the
+    /// kernel-only sources `live()` adds.
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
         LinuxCollector { root: root.into(), live: false }
     }
