@@ -9,13 +9,11 @@ use super::sysfs::Sysfs;
 use crate::hardware::normalise::memory_value;
 use crate::hardware::{Component, ComponentKind};
 
-/// Upper bound for `/proc/meminfo` (about 1.5 KiB in practice).
-const MEMINFO_LIMIT: usize = 64 << 10;
-
 /// Collects the `Memory` component.
 pub(super) fn collect(sysfs: &Sysfs) -> Result<Vec<Component>, String> {
     let path = sysfs.path("proc/meminfo");
-    let text = sysfs.read_table(&path, MEMINFO_LIMIT)?;
+    // `meminfo` is rendered in one piece (about 1.5 KiB), like an attribute.
+    let text = sysfs.read_text(&path)?;
     let bytes = parse_total(&text).map_err(|problem| format!("{} {problem}", sysfs.show(&path)))?;
     Ok(vec![Component::new(ComponentKind::Memory, memory_value(bytes))])
 }

@@ -107,20 +107,21 @@ fn adapter(
     if name == "lo" {
         return Ok(Adapter::Skipped);
     }
-    // One readlink settles a virtual interface; a physical one's target is
-    // then checked (it must exist) with one more.
-    let target = sysfs.link_target(entry);
-    if target.as_ref().is_some_and(|t| t.starts_with(sysfs.path("sys/devices/virtual"))) {
-        return Ok(Adapter::Skipped);
-    }
-    let dir = match target.map(|t| sysfs.resolve(&t)) {
-        Some(Ok(dir)) => dir,
+    // One readlink settles a virtual interface and finds a physical one's
+    // directory; whether it exists is learnt from its `device` link.
+    let dir = match sysfs.link_target(entry) {
+        Some(target) if target.starts_with(sysfs.path("sys/devices/virtual")) => return Ok(Adapter::Skipped),
+        Some(target) if sysfs.is_inside(&target) => target,
         _ => sysfs.resolve(entry)?,
     };
     let device = match sysfs.resolve(&dir.join("device")) {
         Ok(device) => device,
         Err(error) if error.is_missing() && !sysfs.exists(&dir.join("device")) => {
-            return Ok(Adapter::Skipped);
+            if sysfs.exists(&dir) {
+                return Ok(Adapter::Skipped); // no `device` link: not a physical adapter
+            }
+            // The class entry itself dangles: report it in its own words.
+            return Err(sysfs.resolve(entry).err().unwrap_or(error).into());
         }
         Err(error) => return Err(error.into()),
     };

@@ -32,6 +32,9 @@ use crate::hardware::{Component, ComponentFlags, ComponentKind};
 
 /// How many device-mapper/md layers the walk follows (a loop guard).
 const MAX_DEPTH: usize = 8;
+/// Name prefixes of block devices that are disks on a bus (SCSI/SATA/USB,
+/// NVMe, virtio, Xen, MMC, legacy IDE), never layered on other block devices.
+const PHYSICAL_DISKS: [&str; 6] = ["sd", "nvme", "vd", "xvd", "mmcblk", "hd"];
 /// Upper bound for a VPD page: 4-byte header plus a 16-bit length.
 const VPD_LIMIT: usize = 4 + 0xffff;
 /// Upper bound for a udev database entry.
@@ -109,6 +112,12 @@ fn physical_disks(sysfs: &Sysfs, dir: &Path, depth: usize) -> Result<Vec<PathBuf
     } else {
         dir.to_path_buf()
     };
+    // Disks that sit on hardware never stack on other block devices; only
+    // the others (dm-N, mdN, bcacheN, …) need their `slaves/` listed.
+    let name = name_of(&disk);
+    if PHYSICAL_DISKS.iter().any(|prefix| name.starts_with(prefix)) {
+        return Ok(vec![disk]);
+    }
     let slaves_dir = disk.join("slaves");
     let slaves = match sysfs.list(&slaves_dir) {
         Ok(slaves) => slaves,

@@ -80,7 +80,11 @@ pub(super) struct Sysfs {
 impl Sysfs {
     /// A view of the tree below `root`.
     pub(super) fn new(root: &Path) -> Self {
-        let base = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let base = if root == Path::new("/") {
+            root.to_path_buf()
+        } else {
+            fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
+        };
         Sysfs { base }
     }
 
@@ -120,12 +124,13 @@ impl Sysfs {
         Ok(bytes)
     }
 
-    /// Reads a sysfs attribute as UTF-8 text (not trimmed).
+    /// Reads a sysfs attribute (or a procfs file the kernel renders in one
+    /// piece, like `meminfo`) as UTF-8 text, not trimmed.
     ///
-    /// The kernel renders an attribute whole on the first `read`, so a read
-    /// that leaves room in the buffer is the end of it; this saves the
-    /// `read` that would only return 0 (a regular file in a fixture tree
-    /// behaves the same).
+    /// Such a file is rendered whole on the first `read`, so a read that
+    /// leaves room in the buffer is the end of it; this saves the `read`
+    /// that would only return 0 (a regular file in a fixture tree behaves
+    /// the same). Multi-record procfs tables need [`read_table`](Self::read_table).
     pub(super) fn read_text(&self, path: &Path) -> Result<String, FsError> {
         let mut file = File::open(path).map_err(|e| self.error("read", path, &e))?;
         let mut buffer = [0u8; ATTRIBUTE_LIMIT];
@@ -134,7 +139,7 @@ impl Sysfs {
             let Some(spare) = buffer.get_mut(length..).filter(|s| !s.is_empty()) else {
                 return Err(self.invalid(
                     path,
-                    &format!("is {ATTRIBUTE_LIMIT} bytes or more, too large for an attribute"),
+                    &format!("is {ATTRIBUTE_LIMIT} bytes or more, more than a kernel attribute holds"),
                 ));
             };
             let room = spare.len();
@@ -222,6 +227,13 @@ impl Sysfs {
     /// lexically. That costs one `readlink` per link instead of one per path
     /// component, which matters on the live path.
     pub(super) fn resolve(&self, path: &Path) -> Result<PathBuf, FsError> {
+        let inside = |end: PathBuf| {
+            if end.starts_with(&self.base) {
+                Ok(end)
+            } else {
+                Err(self.invalid(path, "points outside the root directory"))
+            }
+        };
         let mut current = path.to_path_buf();
         for _ in 0..MAX_LINKS {
             match fs::read_link(&current) {
@@ -229,13 +241,14 @@ impl Sysfs {
                     let parent = current.parent().map_or_else(PathBuf::new, Path::to_path_buf);
                     current = lexical_join(&parent, &target);
                 }
-                // EINVAL: it exists and is not a symlink: the end of the chain.
-                Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                    return if current.starts_with(&self.base) {
-                        Ok(current)
-                    } else {
-                        Err(self.invalid(path, "points outside the root directory"))
-                    };
+                // EINVAL: it exists and is not a symlink, the end of the chain.
+                Err(e) if e.kind() == io::ErrorKind::InvalidInput => return inside(current),
+                // Platforms without EINVAL for "not a symlink" say so otherwise.
+                Err(e)
+                    if e.kind() != io::ErrorKind::NotFound
+                        && fs::symlink_metadata(&current).is_ok_and(|m| !m.file_type().is_symlink()) =>
+                {
+                    return inside(current);
                 }
                 Err(e) => return Err(self.error("resolve", path, &e)),
             }
@@ -245,6 +258,11 @@ impl Sysfs {
             problem: "too many levels of symbolic links".to_owned(),
             missing: false,
         })
+    }
+
+    /// Whether `path` lies below the root.
+    pub(super) fn is_inside(&self, path: &Path) -> bool {
+        path.starts_with(&self.base)
     }
 
     /// Where the symlink `path` points, joined like [`resolve`](Self::resolve)
