@@ -36,6 +36,17 @@
 //! - In a multi-instance kind, a device that cannot be read is skipped; the
 //!   kind is unreadable (with that device's problem) only when nothing else
 //!   was found.
+//!
+//! # Cost
+//!
+//! `collect()` runs at every start-up of the licensed program, and on a VM
+//! each system call costs microseconds, so the live path reads as little as
+//! it can: CPUID instead of `/proc/cpuinfo`, `stat("/")` instead of
+//! `mountinfo` when the root is on a block device, one `readlink` per sysfs
+//! link instead of `realpath`, one `read` per attribute, a PCI device's ids
+//! only when its class matters, and the ethtool socket only when a physical
+//! adapter is found. No kind depends on another's files, except that the
+//! root mount serves both the system drive and container detection.
 
 mod cdrom;
 mod cpu;
