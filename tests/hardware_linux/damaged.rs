@@ -352,7 +352,8 @@ fn sweeping_damage_never_panics() {
 #[test]
 fn a_dangling_interface_entry_is_reported() {
     let machine = Machine::copy_of("laptop");
-    machine.relink("sys/class/net/enx00e04c680a1b", "../../devices/pci0000:00/0000:00:14.0/usb2/2-9/net/enx0");
+    machine
+        .relink("sys/class/net/enx00e04c680a1b", "../../devices/pci0000:00/0000:00:14.0/usb2/2-9/net/enx0");
     let reason = "cannot resolve /sys/class/net/enx00e04c680a1b: it does not exist";
     assert_eq!(machine.collect(), unreadable(fixtures::laptop(), Mac, reason));
 }
