@@ -152,6 +152,52 @@ pub fn parse_hex(text: &str) -> Option<u64> {
     u64::from_str_radix(t, 16).ok()
 }
 
+/// Whether PCI `vendor` only makes emulated or paravirtual devices: virtio
+/// (0x1af4), Red Hat's QEMU devices (0x1b36), QEMU's standard VGA (0x1234),
+/// VMware (0x15ad), Microsoft Hyper-V (0x1414), VirtualBox (0x80ee),
+/// Xen (0x5853) and Parallels (0x1ab8).
+pub fn pci_vendor_is_virtual(vendor: u16) -> bool {
+    matches!(vendor, 0x1af4 | 0x1b36 | 0x1234 | 0x15ad | 0x1414 | 0x80ee | 0x5853 | 0x1ab8)
+}
+
+/// Whether the SMBIOS/DMI system vendor, product name and board vendor name
+/// a hypervisor or a cloud's virtual machine (QEMU, KVM, VMware, VirtualBox,
+/// Xen, Hyper-V, Amazon EC2, Google Compute Engine, Parallels, DigitalOcean,
+/// OpenStack, Bochs, bhyve). Matching is case-insensitive, on whole words, so
+/// "Lenovo" never matches "Xen".
+pub fn dmi_names_hypervisor(sys_vendor: &str, product_name: &str, board_vendor: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "qemu",
+        "kvm",
+        "vmware",
+        "virtualbox",
+        "innotek",
+        "xen",
+        "parallels",
+        "digitalocean",
+        "droplet",
+        "openstack",
+        "bochs",
+        "bhyve",
+    ];
+    const PHRASES: [&str; 2] = ["amazon ec2", "google compute engine"];
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let fields = [sys_vendor, product_name, board_vendor];
+    let named = fields.iter().any(|field| {
+        let words = words(field);
+        words.iter().any(|w| WORDS.contains(&w.as_str()))
+            || PHRASES.iter().any(|phrase| words.join(" ").contains(phrase))
+    });
+    let hyper_v = words(sys_vendor).join(" ").contains("microsoft corporation")
+        && words(product_name).join(" ").contains("virtual machine");
+    named || hyper_v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +269,37 @@ mod tests {
         assert_eq!(parse_hex("0x10de\n"), Some(0x10de));
         assert_eq!(parse_hex("zz"), None);
         assert_eq!(parse_hex(""), None);
+    }
+    #[test]
+    fn virtual_pci_vendors_and_hypervisor_dmi_names() {
+        assert!(pci_vendor_is_virtual(0x1af4));
+        assert!(pci_vendor_is_virtual(0x1234));
+        assert!(!pci_vendor_is_virtual(0x8086));
+        assert!(!pci_vendor_is_virtual(0x10de));
+        for (vendor, product, board) in [
+            ("QEMU", "Standard PC (Q35 + ICH9, 2009)", ""),
+            ("Red Hat", "KVM", "Red Hat"),
+            ("VMware, Inc.", "VMware7,1", ""),
+            ("innotek GmbH", "VirtualBox", "Oracle Corporation"),
+            ("Xen", "HVM domU", ""),
+            ("Microsoft Corporation", "Virtual Machine", "Microsoft Corporation"),
+            ("Amazon EC2", "m5.large", "Amazon EC2"),
+            ("Google", "Google Compute Engine", "Google"),
+            ("Parallels Software International Inc.", "Parallels Virtual Platform", ""),
+            ("DigitalOcean", "Droplet", ""),
+            ("OpenStack Foundation", "OpenStack Nova", ""),
+            ("Bochs", "Bochs", ""),
+        ] {
+            assert!(dmi_names_hypervisor(vendor, product, board), "{vendor} / {product}");
+        }
+        for (vendor, product, board) in [
+            ("LENOVO", "20XW0055GE", "LENOVO"),
+            ("Dell Inc.", "Precision 5820 Tower", "Dell Inc."),
+            ("Microsoft Corporation", "Surface Laptop 4", "Microsoft Corporation"),
+            ("Xenon Systems", "Workstation", ""),
+            ("", "", ""),
+        ] {
+            assert!(!dmi_names_hypervisor(vendor, product, board), "{vendor} / {product}");
+        }
     }
 }

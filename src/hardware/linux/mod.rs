@@ -1,11 +1,85 @@
 //! The Linux collector: sysfs and procfs below a configurable root.
-//! (Placeholder while the collector is written; see issue 3.)
+//!
+//! [`LinuxCollector::live`] reads the running system (`/`) and may use the
+//! two things only the live kernel can answer: the CPUID instruction and the
+//! `ETHTOOL_GPERMADDR` ioctl for permanent MAC addresses.
+//! [`LinuxCollector::with_root`] reads a copy of a machine's `sys/`, `proc/`
+//! (and optionally `run/udev/data`, `.dockerenv`, …) below any directory —
+//! the fixture trees under `tests/fixtures/` — from files alone, so tests
+//! model real machines. Both never need privileges, never start processes and
+//! never panic: each kind is collected on its own, and a missing, malformed or
+//! unreadable file makes that kind unreadable (with a reason for people) or
+//! skips the one bad device, never the other kinds.
+//!
+//! Where each kind comes from, and its flags, is documented in the module
+//! that reads it (`net.rs` for Mac, `cpu.rs`, `storage.rs` for SystemDrive,
+//! `memory.rs`, `cdrom.rs`, `pci.rs` for Video, Ide and Scsi, `env.rs` for
+//! the environment).
+//!
+//! # Empty versus unreadable
+//!
+//! A kind is *empty* when the machine visibly has no such component: no
+//! optical drive in `/sys/class/block`, no display or storage controller on
+//! the PCI bus. It is *unreadable* when the component must exist but cannot be
+//! seen, or when the place to look is missing:
+//!
+//! - `Cpu`, `Memory` and `SystemDrive` always exist, so finding none is
+//!   unreadable ("no block device under the root filesystem (overlay)").
+//! - `Mac` with no qualifying adapter is unreadable too ("no physical network
+//!   adapter is visible (container)", "no network adapter has a permanent
+//!   address: wlp2s0 has a randomly generated address"): every machine that
+//!   runs licensed software has a network adapter, so its absence means the
+//!   adapters are hidden (a container's network namespace) and the profile
+//!   is weaker than it looks.
+//! - `Video`, `Ide` and `Scsi` are unreadable when there is no PCI bus at all
+//!   ("no PCI bus is visible"), `CdRom` when block devices cannot be listed.
+//! - In a multi-instance kind, a device that cannot be read is skipped; the
+//!   kind is unreadable (with that device's problem) only when nothing else
+//!   was found.
+//!
+//! # Cost
+//!
+//! `collect()` runs at every start-up of the licensed program, and on a VM
+//! each system call costs microseconds, so the live path reads as little as
+//! it can: CPUID instead of `/proc/cpuinfo`, `stat("/")` instead of
+//! `mountinfo` when the root is on a block device, one `readlink` per sysfs
+//! link instead of `realpath`, one `read` per attribute, a PCI device's ids
+//! only when its class matters, and the ethtool socket only when a physical
+//! adapter is found. No kind depends on another's files, except that the
+//! root mount serves both the system drive and container detection.
+
+mod cdrom;
+mod cpu;
+mod env;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod ethtool;
+mod memory;
+mod mounts;
+mod net;
+mod pci;
+mod storage;
+mod sysfs;
 
 use std::path::PathBuf;
 
-use super::{Collector, Environment, Inventory};
+use super::{Collector, ComponentKind, Inventory};
+use net::{PermanentAddress, SysfsOnly};
+use sysfs::Sysfs;
 
 /// Reads hardware from sysfs/procfs below a root directory.
+///
+/// ```no_run
+/// use nodelock::hardware::Collector;
+/// use nodelock::hardware::linux::LinuxCollector;
+///
+/// let inventory = LinuxCollector::live().collect();
+/// for component in &inventory.components {
+///     println!("{}: {}", component.kind, component.value);
+/// }
+/// for unreadable in &inventory.unreadable {
+///     println!("{}: unreadable, because {}", unreadable.kind, unreadable.reason);
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct LinuxCollector {
     root: PathBuf,
@@ -13,20 +87,70 @@ pub struct LinuxCollector {
 }
 
 impl LinuxCollector {
-    /// The live system (`/`), with ioctls where they help.
+    /// The live system (`/`), with CPUID and the ethtool ioctl where they help.
     pub fn live() -> Self {
         LinuxCollector { root: PathBuf::from("/"), live: true }
     }
 
-    /// The machine described by `root` (holding `sys/` and `proc/`).
+    /// The machine described by `root`, read from files only: no ioctl,
+    /// no CPUID.
+    ///
+    /// `root` holds what the collector reads of a machine: `sys/` (net,
+    /// block, PCI, DMI), `proc/cpuinfo`, `proc/meminfo`,
+    /// `proc/self/mountinfo`, optionally `proc/1/cgroup`, `proc/1/environ`,
+    /// `run/udev/data/` and container marker files such as `.dockerenv`.
+    /// `with_root("/")` reads the running system the same way, without the
+    /// kernel-only sources `live()` adds.
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
         LinuxCollector { root: root.into(), live: false }
     }
 }
 
+/// The kernel's permanent addresses, with the socket opened on first use
+/// (a container with only virtual interfaces never needs it).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[derive(Default)]
+struct LiveAddresses(std::cell::OnceCell<Option<ethtool::PermanentAddresses>>);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl PermanentAddress for LiveAddresses {
+    fn permanent(&self, interface: &str) -> Option<[u8; 6]> {
+        self.0.get_or_init(ethtool::PermanentAddresses::open).as_ref()?.of(interface)
+    }
+}
+
+impl LinuxCollector {
+    /// How permanent MAC addresses are asked of the kernel, if they are.
+    fn permanent_addresses(&self) -> Box<dyn PermanentAddress> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.live {
+            return Box::<LiveAddresses>::default();
+        }
+        Box::new(SysfsOnly)
+    }
+}
+
 impl Collector for LinuxCollector {
     fn collect(&self) -> Inventory {
-        let _ = (&self.root, self.live);
-        Inventory::new(Environment::BareMetal)
+        let sysfs = Sysfs::new(&self.root);
+        let root_mount = mounts::root(&sysfs, self.live);
+        // The live system asks CPUID instead; only a fixture needs cpuinfo
+        // (for the CPU value and the hypervisor flag).
+        let cpuinfo = (!self.live)
+            .then(|| sysfs.read_table(&sysfs.path("proc/cpuinfo"), cpu::CPUINFO_LIMIT).map_err(String::from));
+        let cpuinfo_text = cpuinfo.as_ref().and_then(|c| c.as_deref().ok());
+        let environment = env::detect(&sysfs, root_mount.as_ref().ok(), cpuinfo_text, self.live);
+
+        let mut inventory = Inventory::new(environment);
+        let kernel = self.permanent_addresses();
+        inventory.record(ComponentKind::Mac, net::collect(&sysfs, kernel.as_ref(), environment));
+        inventory.record(ComponentKind::Cpu, cpu::collect(&sysfs, self.live, cpuinfo.as_ref()));
+        inventory.record(ComponentKind::SystemDrive, storage::collect(&sysfs, &root_mount));
+        inventory.record(ComponentKind::Memory, memory::collect(&sysfs));
+        inventory.record(ComponentKind::CdRom, cdrom::collect(&sysfs));
+        for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs)) {
+            inventory.record(kind, outcome);
+        }
+        inventory.finish()
     }
 }

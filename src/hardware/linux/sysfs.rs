@@ -1,0 +1,408 @@
+//! Reading sysfs and procfs files below the collector's root.
+//!
+//! This module owns every file-system access of the Linux collector: small
+//! bounded reads, directory listings in a stable order, symlink resolution
+//! that refuses to leave the root, and the wording of file errors. Paths in
+//! error messages are shown as the machine sees them (`/sys/class/net/eth0`),
+//! never with the fixture directory in front, so reasons read the same for a
+//! fixture tree and for the live system.
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use crate::hardware::normalise::parse_hex;
+
+/// How many symlinks in a chain [`Sysfs::resolve`] follows (a loop guard).
+const MAX_LINKS: usize = 8;
+/// Buffer for one sysfs attribute: the kernel hands out at most one page
+/// (4 KiB); anything that fills this buffer is not an attribute.
+const ATTRIBUTE_LIMIT: usize = 8 << 10;
+
+/// A file-system problem, worded for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct FsError {
+    /// What was being done and where ("cannot read /proc/meminfo").
+    context: String,
+    /// What went wrong ("it does not exist").
+    problem: String,
+    /// Whether the file or directory does not exist.
+    missing: bool,
+}
+
+impl FsError {
+    /// Whether the path does not exist (as opposed to existing but being unreadable).
+    pub(super) fn is_missing(&self) -> bool {
+        self.missing
+    }
+}
+
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.context, self.problem)
+    }
+}
+
+impl From<FsError> for String {
+    fn from(error: FsError) -> String {
+        error.to_string()
+    }
+}
+
+/// Words an I/O error without the "(os error N)" suffix.
+fn describe(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "it does not exist".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let text = error.to_string();
+            let text = match text.find(" (os error") {
+                Some(end) => text[..end].to_owned(),
+                None => text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => "unknown error".to_owned(),
+            }
+        }
+    }
+}
+
+/// The root of a (live or fixture) Linux file system.
+#[derive(Debug, Clone)]
+pub(super) struct Sysfs {
+    /// The root directory, canonical when it could be resolved.
+    base: PathBuf,
+}
+
+impl Sysfs {
+    /// A view of the tree below `root`.
+    pub(super) fn new(root: &Path) -> Self {
+        let base = if root == Path::new("/") {
+            root.to_path_buf()
+        } else {
+            fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
+        };
+        Sysfs { base }
+    }
+
+    /// The path of `relative` (written without a leading `/`) below the root.
+    pub(super) fn path(&self, relative: &str) -> PathBuf {
+        self.base.join(relative)
+    }
+
+    /// `path` as the machine sees it: relative to the root, with a leading `/`.
+    pub(super) fn show(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.base) {
+            Ok(rest) => format!("/{}", rest.display()),
+            Err(_) => path.display().to_string(),
+        }
+    }
+
+    fn error(&self, verb: &str, path: &Path, error: &io::Error) -> FsError {
+        FsError {
+            context: format!("cannot {verb} {}", self.show(path)),
+            problem: describe(error),
+            missing: error.kind() == io::ErrorKind::NotFound,
+        }
+    }
+
+    fn invalid(&self, path: &Path, problem: &str) -> FsError {
+        FsError { context: self.show(path), problem: problem.to_owned(), missing: false }
+    }
+
+    /// Reads at most `limit` bytes of `path`; a longer file is an error.
+    pub(super) fn read_bytes(&self, path: &Path, limit: usize) -> Result<Vec<u8>, FsError> {
+        let file = File::open(path).map_err(|e| self.error("read", path, &e))?;
+        let mut bytes = Vec::with_capacity(limit.min(4096));
+        file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| self.error("read", path, &e))?;
+        if bytes.len() > limit {
+            return Err(self.invalid(path, &format!("is larger than {limit} bytes")));
+        }
+        Ok(bytes)
+    }
+
+    /// Reads a sysfs attribute (or a procfs file the kernel renders in one
+    /// piece, like `meminfo`) as UTF-8 text, not trimmed.
+    ///
+    /// Such a file is rendered whole on the first `read`, so a read that
+    /// leaves room in the buffer is the end of it; this saves the `read`
+    /// that would only return 0 (a regular file in a fixture tree behaves
+    /// the same). Multi-record procfs tables need [`read_table`](Self::read_table).
+    pub(super) fn read_text(&self, path: &Path) -> Result<String, FsError> {
+        let mut file = File::open(path).map_err(|e| self.error("read", path, &e))?;
+        let mut buffer = [0u8; ATTRIBUTE_LIMIT];
+        let mut length = 0;
+        loop {
+            let Some(spare) = buffer.get_mut(length..).filter(|s| !s.is_empty()) else {
+                return Err(self.invalid(
+                    path,
+                    &format!("is {ATTRIBUTE_LIMIT} bytes or more, more than a kernel attribute holds"),
+                ));
+            };
+            let room = spare.len();
+            match file.read(spare) {
+                Ok(0) => break,
+                Ok(n) => {
+                    length += n;
+                    if n < room {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error("read", path, &e)),
+            }
+        }
+        let text =
+            std::str::from_utf8(&buffer[..length]).map_err(|_| self.invalid(path, "is not UTF-8 text"))?;
+        Ok(text.to_owned())
+    }
+
+    /// Reads a procfs table (`mountinfo`, `cpuinfo`, `meminfo`); bytes that
+    /// are not UTF-8 (a mount point in another encoding) become U+FFFD
+    /// instead of failing the whole table.
+    pub(super) fn read_table(&self, path: &Path, limit: usize) -> Result<String, FsError> {
+        let bytes = self.read_bytes(path, limit)?;
+        Ok(match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+        })
+    }
+
+    /// Reads an attribute holding a hexadecimal number (`0x10de`).
+    pub(super) fn read_hex(&self, path: &Path) -> Result<u64, FsError> {
+        let text = self.read_text(path)?;
+        parse_hex(&text).ok_or_else(|| {
+            self.invalid(path, &format!("does not hold a hexadecimal number ({:?})", text.trim()))
+        })
+    }
+
+    /// Reads an attribute holding a decimal number (`1`).
+    pub(super) fn read_decimal(&self, path: &Path) -> Result<u64, FsError> {
+        let text = self.read_text(path)?;
+        text.trim()
+            .parse()
+            .map_err(|_| self.invalid(path, &format!("does not hold a decimal number ({:?})", text.trim())))
+    }
+
+    /// Whether `path` exists, without following a final symlink.
+    pub(super) fn exists(&self, path: &Path) -> bool {
+        fs::symlink_metadata(path).is_ok()
+    }
+
+    /// Whether `path` exists as a symlink or anything else; `Err` when the
+    /// answer is unknown (a symlink loop on the way, permission denied).
+    pub(super) fn probe(&self, path: &Path) -> Result<bool, FsError> {
+        match fs::symlink_metadata(path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.error("look at", path, &e)),
+        }
+    }
+
+    /// The names in directory `dir`, sorted; names that are not UTF-8 (the
+    /// kernel never makes them) are skipped.
+    pub(super) fn list(&self, dir: &Path) -> Result<Vec<String>, FsError> {
+        let entries = fs::read_dir(dir).map_err(|e| self.error("list", dir, &e))?;
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| self.error("list", dir, &e))?;
+            if let Ok(name) = entry.file_name().into_string() {
+                names.push(name);
+            }
+        }
+        names.sort_unstable();
+        Ok(names)
+    }
+
+    /// Follows the symlink at the end of `path` (and any symlink it points
+    /// to) and checks that the result exists and stays below the root, so a
+    /// fixture's absolute link cannot reach the host.
+    ///
+    /// The directory holding the link must itself be a real directory (the
+    /// root, a fixed sysfs directory, or a path this function returned): the
+    /// kernel's links are relative (`../../devices/…`) and are joined to it
+    /// lexically. That costs one `readlink` per link instead of one per path
+    /// component, which matters on the live path.
+    pub(super) fn resolve(&self, path: &Path) -> Result<PathBuf, FsError> {
+        let inside = |end: PathBuf| {
+            if end.starts_with(&self.base) {
+                Ok(end)
+            } else {
+                Err(self.invalid(path, "points outside the root directory"))
+            }
+        };
+        let mut current = path.to_path_buf();
+        for _ in 0..MAX_LINKS {
+            match fs::read_link(&current) {
+                Ok(target) => {
+                    let parent = current.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+                    current = lexical_join(&parent, &target);
+                }
+                // EINVAL: it exists and is not a symlink, the end of the chain.
+                Err(e) if e.kind() == io::ErrorKind::InvalidInput => return inside(current),
+                // Platforms without EINVAL for "not a symlink" say so otherwise.
+                Err(e)
+                    if e.kind() != io::ErrorKind::NotFound
+                        && fs::symlink_metadata(&current).is_ok_and(|m| !m.file_type().is_symlink()) =>
+                {
+                    return inside(current);
+                }
+                Err(e) => return Err(self.error("resolve", path, &e)),
+            }
+        }
+        Err(FsError {
+            context: format!("cannot resolve {}", self.show(path)),
+            problem: "too many levels of symbolic links".to_owned(),
+            missing: false,
+        })
+    }
+
+    /// Whether `path` lies below the root.
+    pub(super) fn is_inside(&self, path: &Path) -> bool {
+        path.starts_with(&self.base)
+    }
+
+    /// Where the symlink `path` points, joined like [`resolve`](Self::resolve)
+    /// but with one `readlink` and no check that the target exists; `path`
+    /// itself when it is not a symlink, `None` when it cannot be read.
+    pub(super) fn link_target(&self, path: &Path) -> Option<PathBuf> {
+        match fs::read_link(path) {
+            Ok(target) => Some(lexical_join(path.parent().unwrap_or(path), &target)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Some(path.to_path_buf()),
+            Err(_) => None,
+        }
+    }
+
+    /// The device numbers (`MAJ:MIN`) of the filesystem holding the root.
+    #[cfg(unix)]
+    pub(super) fn root_device(&self) -> Result<(u32, u32), FsError> {
+        use std::os::unix::fs::MetadataExt;
+        let dev = fs::metadata(&self.base).map_err(|e| self.error("look at", &self.base, &e))?.dev();
+        Ok(split_dev(dev))
+    }
+
+    /// The last component of the target of symlink `path` (the driver name
+    /// of a `driver` link), if it is a readable symlink.
+    pub(super) fn link_name(&self, path: &Path) -> Option<String> {
+        let target = fs::read_link(path).ok()?;
+        target.file_name()?.to_str().map(str::to_owned)
+    }
+}
+
+/// Splits a Linux `dev_t` into major and minor numbers (glibc's encoding:
+/// 12 + 20 bits of major, 8 + 24 bits of minor).
+pub(super) fn split_dev(dev: u64) -> (u32, u32) {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & 0xffff_f000);
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xffff_ff00);
+    (major as u32, minor as u32)
+}
+
+/// `base` joined with a relative symlink `target`, `..` applied lexically;
+/// an absolute target replaces `base`.
+fn lexical_join(base: &Path, target: &Path) -> PathBuf {
+    let mut joined = base.to_path_buf();
+    for component in target.components() {
+        match component {
+            Component::RootDir | Component::Prefix(_) => joined = PathBuf::from(component.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                joined.pop();
+            }
+            Component::Normal(name) => joined.push(name),
+        }
+    }
+    joined
+}
+
+/// Whether a resolved device path runs through a USB bus (`…/usb3/3-1/…`).
+pub(super) fn is_usb_path(path: &Path) -> bool {
+    path.components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .and_then(|name| name.strip_prefix("usb"))
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Whether a resolved device path belongs to a paravirtual bus: virtio
+/// (`…/virtio1/…`), Xen (`/sys/devices/vbd-51712`, `vif-0`) or Hyper-V's VMBus.
+pub(super) fn is_paravirtual_path(path: &Path) -> bool {
+    path.components().any(|c| {
+        c.as_os_str().to_str().is_some_and(|name| {
+            let numbered = |prefix: &str| {
+                name.strip_prefix(prefix)
+                    .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+            };
+            numbered("virtio") || numbered("vbd-") || numbered("vif-") || name.starts_with("VMBUS:")
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_usb_and_paravirtual_paths() {
+        let usb = Path::new("/sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/net/enx00e04c680a1b");
+        assert!(is_usb_path(usb));
+        assert!(!is_paravirtual_path(usb));
+        let nvme = Path::new("/sys/devices/pci0000:00/0000:00:06.0/0000:04:00.0/nvme/nvme0/nvme0n1");
+        assert!(!is_usb_path(nvme));
+        assert!(!is_usb_path(Path::new("/sys/bus/usb/drivers/usbhid")));
+        assert!(is_paravirtual_path(Path::new("/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda")));
+        assert!(is_paravirtual_path(Path::new("/sys/devices/vbd-51712/block/xvda")));
+        assert!(is_paravirtual_path(Path::new(
+            "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/000d3a6e-0000/net/eth0"
+        )));
+        assert!(!is_paravirtual_path(Path::new("/sys/bus/virtio/drivers/virtio_net")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn errors_read_like_sentences() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sysfs = Sysfs::new(dir.path());
+        let missing = sysfs.read_text(&sysfs.path("proc/meminfo")).expect_err("missing file");
+        assert!(missing.is_missing());
+        assert_eq!(missing.to_string(), "cannot read /proc/meminfo: it does not exist");
+
+        fs::create_dir(dir.path().join("attr")).expect("mkdir");
+        let directory = sysfs.read_text(&sysfs.path("attr")).expect_err("a directory");
+        assert!(!directory.is_missing());
+        assert_eq!(directory.to_string(), "cannot read /attr: is a directory");
+
+        fs::write(dir.path().join("latin1"), b"caf\xe9\n").expect("write");
+        let latin1 = sysfs.read_text(&sysfs.path("latin1")).expect_err("not UTF-8");
+        assert_eq!(latin1.to_string(), "/latin1: is not UTF-8 text");
+        assert_eq!(sysfs.read_table(&sysfs.path("latin1"), 100).as_deref(), Ok("caf\u{fffd}\n"));
+
+        fs::write(dir.path().join("big"), vec![b'a'; 10]).expect("write");
+        let big = sysfs.read_bytes(&sysfs.path("big"), 9).expect_err("too large");
+        assert_eq!(big.to_string(), "/big: is larger than 9 bytes");
+        assert_eq!(sysfs.read_bytes(&sysfs.path("big"), 10).map(|b| b.len()), Ok(10));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resolve_refuses_loops_and_escapes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sysfs = Sysfs::new(dir.path());
+        std::os::unix::fs::symlink("loop", dir.path().join("loop")).expect("symlink");
+        let looped = sysfs.resolve(&sysfs.path("loop")).expect_err("a loop");
+        assert_eq!(looped.to_string(), "cannot resolve /loop: too many levels of symbolic links");
+        assert!(sysfs.probe(&sysfs.path("loop/device")).is_err());
+
+        std::os::unix::fs::symlink("/", dir.path().join("escape")).expect("symlink");
+        let escape = sysfs.resolve(&sysfs.path("escape")).expect_err("outside");
+        assert_eq!(escape.to_string(), "/escape: points outside the root directory");
+
+        std::os::unix::fs::symlink("nowhere", dir.path().join("dangling")).expect("symlink");
+        assert!(sysfs.exists(&sysfs.path("dangling")));
+        assert!(sysfs.resolve(&sysfs.path("dangling")).expect_err("dangling").is_missing());
+        assert_eq!(sysfs.link_name(&sysfs.path("dangling")).as_deref(), Some("nowhere"));
+    }
+}
