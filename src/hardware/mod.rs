@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 pub mod cpuid;
 #[cfg(all(
     feature = "client",
-    not(any(target_os = "linux", target_os = "android", windows, target_os = "macos"))
+    any(test, not(any(target_os = "linux", target_os = "android", windows, target_os = "macos")))
 ))]
 pub mod fallback;
 #[cfg(feature = "client")]
