@@ -3,7 +3,7 @@
 //! | kind | source |
 //! |---|---|
 //! | `Mac` | `getifaddrs` `AF_LINK` entries of `en<N>` interfaces (never `lo`, `bridge`, `utun`, `awdl`, `llw`, `anpi`, `ap`, `gif`, `stf`), each looked up in the I/O Registry by BSD name (`IOBSDNameMatching`) for the controller's burnt-in `IOMACAddress` (preferred over the current, possibly private, address), `IOBuiltin` and a USB ancestor (`idProduct`). |
-//! | `Cpu` | x86_64: CPUID (`cpuid::cpu_value`). Apple silicon, and x86_64 code under Rosetta 2 (`sysctl.proc_translated`): `hw.cpufamily` and `hw.cpusubfamily` (Apple does not expose MIDR_EL1 to user space), see [`parse::apple_cpu_value`]. |
+//! | `Cpu` | x86_64: CPUID (`cpuid::cpu_value`). Apple silicon, and x86_64 code under Rosetta 2 (`sysctl.proc_translated`): `hw.cpufamily` and `hw.cpusubfamily` (Apple does not expose MIDR_EL1 to user space) as `apple <cpufamily, 8 hex digits> <cpusubfamily, hex>`, e.g. `apple 1b588bb3 2`: stable per machine, not comparable with the `arm <MIDR>` another OS reports on the same chip. |
 //! | `SystemDrive` | `statfs("/")` → `f_mntfromname` (`/dev/disk3s1s1`) → `IOBSDNameMatching` → nearest ancestor's `Device Characteristics` → `Serial Number` (the `IONVMeController`/`IOAHCIBlockStorageDevice` serial, as Linux reads it; never `IOPlatformSerialNumber`, which identifies the machine, not the drive). `Protocol Characteristics` tells USB/external/virtual. |
 //! | `Memory` | `hw.memsize` → [`memory_value`](crate::hardware::memory_value). |
 //! | `CdRom` | `IODVDServices`, `IOCompactDiscServices`, `IOBDServices`: `Device Characteristics` → `Vendor Name` + `Product Name`. |

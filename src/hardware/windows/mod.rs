@@ -157,5 +157,17 @@ mod collector {
             assert_eq!(inventory.of_kind(ComponentKind::Memory).count(), 1);
             assert!(inventory.of_kind(ComponentKind::Cpu).count() >= 1);
         }
+
+        #[test]
+        fn live_collection_explains_every_missing_single_kind() {
+            let inventory = WindowsCollector::new().collect();
+            // Visible with --nocapture, for checking a real machine by eye.
+            println!("{inventory:#?}");
+            for kind in [ComponentKind::Cpu, ComponentKind::SystemDrive, ComponentKind::Memory] {
+                let present = inventory.of_kind(kind).count() > 0;
+                let reason = inventory.unreadable_reason(kind);
+                assert!(present != reason.is_some(), "{kind}: present={present}, reason={reason:?}");
+            }
+        }
     }
 }
