@@ -30,19 +30,23 @@ use serde::{Deserialize, Serialize};
 pub mod cpuid;
 #[cfg(all(
     feature = "client",
-    not(any(target_os = "linux", target_os = "android", windows, target_os = "macos"))
+    any(test, not(any(target_os = "linux", target_os = "android", windows, target_os = "macos")))
 ))]
 pub mod fallback;
 #[cfg(feature = "client")]
 pub mod linux;
-#[cfg(all(feature = "client", target_os = "macos"))]
+#[cfg(all(feature = "client", any(target_os = "macos", test)))]
 pub mod macos;
-#[cfg(all(feature = "client", windows))]
+#[cfg(all(feature = "client", any(windows, test)))]
 pub mod windows;
 
 /// Parsing and normalisation shared by every collector (pure functions,
 /// tested on recorded data from each platform).
 pub mod normalise;
+
+// Used by the Windows and macOS collectors (and open to the Linux one).
+#[cfg_attr(not(all(feature = "client", any(windows, target_os = "macos"))), allow(dead_code))]
+mod vm_ids;
 
 /// The eight kinds of hardware component a profile is made of (SPEC §1.1).
 ///
