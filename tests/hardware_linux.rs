@@ -128,7 +128,7 @@ mod fixtures {
                 c(Mac, "d8:9e:f3:3a:51:7c", NONE),
                 c(Cpu, "GenuineIntel 00050657", NONE),
                 c(SystemDrive, "S626NF0R402871K", NONE),
-                c(Memory, "63 GiB", NONE),
+                c(Memory, "64 GiB", NONE),
                 c(CdRom, "HL-DT-ST DVD+-RW GHB0N", NONE),
                 c(Video, "1002:6981", NONE),
                 c(Video, "10de:1eb1", NONE),

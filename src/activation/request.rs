@@ -1,7 +1,7 @@
 //! The activation request a machine sends to the vendor's authority.
 //!
 //! Bytes (online): an unsigned frame `nodelock/activation-request/v1` around
-//! the postcard payload. Text (offline): an `NLR-` [code](super::code).
+//! the postcard payload. Text (offline): an `NLR-` offline code ([`super::code`]).
 //! The request is not signed: it carries nothing secret, and everything the
 //! authority grants is bound into the certificate it signs, including the
 //! activation public key whose secret never leaves the machine.

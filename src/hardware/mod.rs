@@ -44,7 +44,8 @@ pub mod windows;
 /// tested on recorded data from each platform).
 pub mod normalise;
 
-// Used by the Windows and macOS collectors (and open to the Linux one).
+// Shared by every collector; the device-name markers are only needed where
+// the OS reports devices by name (Windows, macOS).
 #[cfg_attr(not(all(feature = "client", any(windows, target_os = "macos"))), allow(dead_code))]
 mod vm_ids;
 

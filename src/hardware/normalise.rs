@@ -3,29 +3,30 @@
 
 use super::ComponentKind;
 
-/// Granule below 2 GiB: 256 MiB.
-const SMALL_GRANULE: u64 = 256 << 20;
-/// Granule from 2 GiB up: 1 GiB.
-const GIB: u64 = 1 << 30;
+/// The smallest rounding granule: 256 MiB.
+const MIN_GRANULE: u64 = 256 << 20;
 
 /// The normalised `Memory` value for `bytes` of memory reported by the
 /// operating system.
 ///
-/// The OS reports *usable* memory (installed minus firmware and kernel
-/// reservations, which move between boots and kernel versions), so the value
-/// is rounded **up**: to 256 MiB below 2 GiB, to whole GiB above. A 16 GiB
-/// machine reporting 15.6 GiB gives `16 GiB`.
+/// Operating systems report *usable* memory: installed memory minus firmware,
+/// graphics and kernel reservations, which grow with the machine (about 2 %)
+/// and move between boots and kernel versions (a larger share on small
+/// machines). The value is therefore rounded **up** to a granule of the
+/// largest power of two not above it divided by 8 (by 4 below 8 GiB), and at
+/// least 256 MiB: 15.6 GiB reads `16 GiB` (granule 1 GiB), 62.6 GiB reads
+/// `64 GiB` (granule 4 GiB), 3.7 GiB reads `4 GiB` (granule 512 MiB) — the
+/// installed size, stable across reboots.
 pub fn memory_value(bytes: u64) -> String {
     if bytes == 0 {
         return "0 MiB".to_owned();
     }
-    if bytes < 2 * GIB {
-        let granules = bytes.div_ceil(SMALL_GRANULE);
-        let mib = granules * (SMALL_GRANULE >> 20);
-        if mib.is_multiple_of(1024) { format!("{} GiB", mib / 1024) } else { format!("{mib} MiB") }
-    } else {
-        format!("{} GiB", bytes.div_ceil(GIB))
-    }
+    let power = 1u64 << (63 - bytes.leading_zeros());
+    let divisor = if power >= 8 << 30 { 8 } else { 4 };
+    let granule = (power / divisor).max(MIN_GRANULE);
+    let rounded = bytes.div_ceil(granule).saturating_mul(granule);
+    let mib = rounded >> 20;
+    if mib.is_multiple_of(1024) { format!("{} GiB", mib / 1024) } else { format!("{mib} MiB") }
 }
 
 /// Parses a MAC address written as 6 hex octets separated by `:` or `-`
@@ -152,66 +153,28 @@ pub fn parse_hex(text: &str) -> Option<u64> {
     u64::from_str_radix(t, 16).ok()
 }
 
-/// Whether PCI `vendor` only makes emulated or paravirtual devices: virtio
-/// (0x1af4), Red Hat's QEMU devices (0x1b36), QEMU's standard VGA (0x1234),
-/// VMware (0x15ad), Microsoft Hyper-V (0x1414), VirtualBox (0x80ee),
-/// Xen (0x5853) and Parallels (0x1ab8).
-pub fn pci_vendor_is_virtual(vendor: u16) -> bool {
-    matches!(vendor, 0x1af4 | 0x1b36 | 0x1234 | 0x15ad | 0x1414 | 0x80ee | 0x5853 | 0x1ab8)
-}
-
-/// Whether the SMBIOS/DMI system vendor, product name and board vendor name
-/// a hypervisor or a cloud's virtual machine (QEMU, KVM, VMware, VirtualBox,
-/// Xen, Hyper-V, Amazon EC2, Google Compute Engine, Parallels, DigitalOcean,
-/// OpenStack, Bochs, bhyve). Matching is case-insensitive, on whole words, so
-/// "Lenovo" never matches "Xen".
-pub fn dmi_names_hypervisor(sys_vendor: &str, product_name: &str, board_vendor: &str) -> bool {
-    const WORDS: [&str; 12] = [
-        "qemu",
-        "kvm",
-        "vmware",
-        "virtualbox",
-        "innotek",
-        "xen",
-        "parallels",
-        "digitalocean",
-        "droplet",
-        "openstack",
-        "bochs",
-        "bhyve",
-    ];
-    const PHRASES: [&str; 2] = ["amazon ec2", "google compute engine"];
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect()
-    };
-    let fields = [sys_vendor, product_name, board_vendor];
-    let named = fields.iter().any(|field| {
-        let words = words(field);
-        words.iter().any(|w| WORDS.contains(&w.as_str()))
-            || PHRASES.iter().any(|phrase| words.join(" ").contains(phrase))
-    });
-    let hyper_v = words(sys_vendor).join(" ").contains("microsoft corporation")
-        && words(product_name).join(" ").contains("virtual machine");
-    named || hyper_v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn memory_rounds_up_to_granule() {
-        assert_eq!(memory_value(16_270_000 * 1024), "16 GiB");
+        let kib = |k: u64| k * 1024;
+        assert_eq!(memory_value(kib(16_270_000)), "16 GiB");
+        assert_eq!(memory_value(kib(65_651_144)), "64 GiB", "a 64 GiB machine with 1.4 GiB reserved");
+        assert_eq!(memory_value(kib(32_601_000)), "32 GiB");
+        assert_eq!(memory_value(kib(49_200_000)), "48 GiB");
+        assert_eq!(memory_value(kib(131_900_000)), "128 GiB");
+        assert_eq!(memory_value(kib(8_036_000)), "8 GiB");
+        assert_eq!(memory_value(kib(3_900_000)), "4 GiB");
         assert_eq!(memory_value(16 << 30), "16 GiB");
-        assert_eq!(memory_value((16 << 30) + 1), "17 GiB");
-        assert_eq!(memory_value(3_900_000 * 1024), "4 GiB");
-        assert_eq!(memory_value(1_000_000 * 1024), "1 GiB");
+        assert_eq!(memory_value((16 << 30) + 1), "18 GiB");
+        assert_eq!(memory_value(kib(1_000_000)), "1 GiB");
         assert_eq!(memory_value(490 << 20), "512 MiB");
-        assert_eq!(memory_value(1700 << 20), "1792 MiB");
-        assert_eq!(memory_value(1800 << 20), "2 GiB");
+        assert_eq!(memory_value(kib(1_900_000)), "2 GiB");
+        assert_eq!(memory_value(kib(5_900_000)), "6 GiB");
+        assert_eq!(memory_value(kib(36_900_000)), "36 GiB");
+        assert_eq!(memory_value(1100 << 20), "1280 MiB");
         assert_eq!(memory_value(0), "0 MiB");
     }
 
@@ -269,37 +232,5 @@ mod tests {
         assert_eq!(parse_hex("0x10de\n"), Some(0x10de));
         assert_eq!(parse_hex("zz"), None);
         assert_eq!(parse_hex(""), None);
-    }
-    #[test]
-    fn virtual_pci_vendors_and_hypervisor_dmi_names() {
-        assert!(pci_vendor_is_virtual(0x1af4));
-        assert!(pci_vendor_is_virtual(0x1234));
-        assert!(!pci_vendor_is_virtual(0x8086));
-        assert!(!pci_vendor_is_virtual(0x10de));
-        for (vendor, product, board) in [
-            ("QEMU", "Standard PC (Q35 + ICH9, 2009)", ""),
-            ("Red Hat", "KVM", "Red Hat"),
-            ("VMware, Inc.", "VMware7,1", ""),
-            ("innotek GmbH", "VirtualBox", "Oracle Corporation"),
-            ("Xen", "HVM domU", ""),
-            ("Microsoft Corporation", "Virtual Machine", "Microsoft Corporation"),
-            ("Amazon EC2", "m5.large", "Amazon EC2"),
-            ("Google", "Google Compute Engine", "Google"),
-            ("Parallels Software International Inc.", "Parallels Virtual Platform", ""),
-            ("DigitalOcean", "Droplet", ""),
-            ("OpenStack Foundation", "OpenStack Nova", ""),
-            ("Bochs", "Bochs", ""),
-        ] {
-            assert!(dmi_names_hypervisor(vendor, product, board), "{vendor} / {product}");
-        }
-        for (vendor, product, board) in [
-            ("LENOVO", "20XW0055GE", "LENOVO"),
-            ("Dell Inc.", "Precision 5820 Tower", "Dell Inc."),
-            ("Microsoft Corporation", "Surface Laptop 4", "Microsoft Corporation"),
-            ("Xenon Systems", "Workstation", ""),
-            ("", "", ""),
-        ] {
-            assert!(!dmi_names_hypervisor(vendor, product, board), "{vendor} / {product}");
-        }
     }
 }

@@ -8,7 +8,7 @@
 //! environment (readable only to the same user; skipped otherwise).
 //!
 //! A virtual machine shows itself by DMI naming a hypervisor
-//! ([`dmi_names_hypervisor`]), by `/sys/hypervisor/type` (Xen), or by the
+//! ([`dmi_names_hypervisor`](crate::hardware::vm_ids::dmi_names_hypervisor)), by `/sys/hypervisor/type` (Xen), or by the
 //! CPUID hypervisor bit — read from CPUID on the live system and from the
 //! `hypervisor` flag of `/proc/cpuinfo` under a fixture root.
 
@@ -16,7 +16,7 @@ use super::mounts::RootMount;
 use super::sysfs::Sysfs;
 use crate::hardware::Environment;
 use crate::hardware::cpuid;
-use crate::hardware::normalise::dmi_names_hypervisor;
+use crate::hardware::vm_ids::dmi_names_hypervisor;
 
 /// Words in cgroup paths and overlay layer paths that name a container engine.
 const CONTAINER_MARKERS: [&str; 6] =

@@ -18,9 +18,8 @@
 use std::path::Path;
 
 use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path};
-use crate::hardware::normalise::{
-    mac_from_octets, mac_is_locally_administered, mac_value, pci_vendor_is_virtual,
-};
+use crate::hardware::normalise::{mac_from_octets, mac_is_locally_administered, mac_value};
+use crate::hardware::vm_ids::pci_vendor_is_virtual;
 use crate::hardware::{Component, ComponentFlags, ComponentKind, Environment};
 
 /// `ARPHRD_ETHER` from `include/uapi/linux/if_arp.h`.

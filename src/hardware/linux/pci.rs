@@ -14,7 +14,8 @@
 use std::path::Path;
 
 use super::sysfs::Sysfs;
-use crate::hardware::normalise::{parse_hex, pci_kind, pci_value, pci_vendor_is_virtual};
+use crate::hardware::normalise::{parse_hex, pci_kind, pci_value};
+use crate::hardware::vm_ids::pci_vendor_is_virtual;
 use crate::hardware::{Component, ComponentFlags, ComponentKind};
 
 /// The kinds this module fills, in profile order.

@@ -294,6 +294,7 @@ impl Sysfs {
 
 /// Splits a Linux `dev_t` into major and minor numbers (glibc's encoding:
 /// 12 + 20 bits of major, 8 + 24 bits of minor).
+#[cfg(unix)]
 pub(super) fn split_dev(dev: u64) -> (u32, u32) {
     let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & 0xffff_f000);
     let minor = (dev & 0xff) | ((dev >> 12) & 0xffff_ff00);
