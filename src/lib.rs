@@ -21,6 +21,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod activation;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod codec;
 pub mod compare;
 pub mod fsio;

@@ -309,6 +309,24 @@ impl Store {
         trusted: &TrustedKeys,
     ) -> Result<ActivationCertificate, ActivationError> {
         let cert = ActivationCertificate::open(certificate, trusted)?.message;
+        self.install_answer(cert, certificate)
+    }
+
+    /// Like [`install`](Self::install), but without checking the signature,
+    /// for tools that hold no trusted key (`nodelock activate apply` without
+    /// `--public-key`). Everything else is checked; the [`Validator`](super::Validator)
+    /// verifies the signature at every check, so an unsigned certificate is
+    /// never honoured — but it does replace the activation it displaces.
+    pub fn install_unverified(&self, certificate: &[u8]) -> Result<ActivationCertificate, ActivationError> {
+        let cert = decode_unverified::<ActivationCertificate>(certificate)?.message;
+        self.install_answer(cert, certificate)
+    }
+
+    fn install_answer(
+        &self,
+        cert: ActivationCertificate,
+        certificate: &[u8],
+    ) -> Result<ActivationCertificate, ActivationError> {
         let mut state = self.load()?;
         let index = state
             .pending

@@ -1,0 +1,212 @@
+//! `nodelock activate …`, `nodelock status` and `nodelock deactivate`: the
+//! end user's side, driven from the command line (support, scripts, tests).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::{Failure, Outcome, code_or_file, collector_for, print_json, read_text};
+use crate::activation::{ActivationCertificate, DeactivationReceipt, Store, Validator, Verdict};
+use crate::keys::{PublicKey, TrustedKeys};
+use crate::license::{AppInfo, License, SignedLicense, Version};
+use crate::profile::{ProductKey, Profile};
+use crate::timestamp::Timestamp;
+
+const MAX_FILE: u64 = 256 * 1024;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ActivateCommand {
+    /// Make an activation request for this machine and print its offline code.
+    Request {
+        /// The license to activate.
+        #[arg(long, value_name = "FILE")]
+        license: PathBuf,
+        /// The license store (default: the per-user store of the license's product).
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// A name for this machine in the vendor's seat list.
+        #[arg(long, value_name = "NAME")]
+        label: Option<String>,
+        /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Install the vendor's response (an NLC-… code, or a file holding it).
+    Apply {
+        /// The license store the request was made in.
+        #[arg(long, value_name = "DIR")]
+        store: PathBuf,
+        /// The response: an offline code or a file.
+        #[arg(long, value_name = "CODE|FILE")]
+        response: String,
+        /// Verify the response with this public key file before installing it.
+        #[arg(long, value_name = "PUB")]
+        public_key: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The license shipped with the application (a newer release supersedes the store's).
+    #[arg(long, value_name = "FILE")]
+    license: PathBuf,
+    /// The vendor's public key file (repeatable, for key rotation).
+    #[arg(long, value_name = "PUB", required = true)]
+    public_key: Vec<PathBuf>,
+    /// The license store (default: the per-user store of the license's product).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Profile the machine described by DIR instead of this one.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// The application's version, checked against the license's version limit.
+    #[arg(long, value_name = "VERSION", default_value = "0.0.0")]
+    app_version: String,
+    /// The application's build date, checked against "updates until" (default: today).
+    #[arg(long, value_name = "DATE")]
+    build_date: Option<Timestamp>,
+    /// JSON output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeactivateArgs {
+    /// The license store.
+    #[arg(long, value_name = "DIR")]
+    store: PathBuf,
+}
+
+pub(crate) fn run(command: ActivateCommand) -> Outcome {
+    match command {
+        ActivateCommand::Request { license, store, label, root } => {
+            request(&license, store, label, root.as_deref())
+        }
+        ActivateCommand::Apply { store, response, public_key } => apply(&store, &response, &public_key),
+    }
+}
+
+fn store_for(store: Option<PathBuf>, product: &str) -> Result<PathBuf, Failure> {
+    match store {
+        Some(s) => Ok(s),
+        None => Store::default_dir(product).map_err(Failure::input),
+    }
+}
+
+fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
+    let mut trusted = TrustedKeys::new();
+    for p in paths {
+        trusted.add(PublicKey::read_file(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?);
+    }
+    Ok(trusted)
+}
+
+fn request(
+    license_file: &Path,
+    store: Option<PathBuf>,
+    label: Option<String>,
+    root: Option<&Path>,
+) -> Outcome {
+    let text = read_text(license_file, MAX_FILE)?;
+    // The authority verifies the license; here it only names what to activate.
+    let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
+    let store = Store::new(store_for(store, &license.product)?);
+    let profile = profile_of(&license, root);
+    let request = store.request(&text, &license, profile, label, Timestamp::now()).map_err(Failure::input)?;
+    println!("{}", request.to_code());
+    eprintln!(
+        "Send this code to the vendor (web page or email), then install the response with\n  \
+         nodelock activate apply --store {} --response <CODE>",
+        store.dir().display()
+    );
+    Ok(())
+}
+
+fn profile_of(license: &License, root: Option<&Path>) -> Profile {
+    Profile::build(
+        &collector_for(root).collect(),
+        &ProductKey::for_product(&license.product),
+        &license.policy,
+    )
+}
+
+fn apply(store: &Path, response: &str, keys: &[PathBuf]) -> Outcome {
+    let data = code_or_file(response, MAX_FILE)?;
+    let bytes = ActivationCertificate::bytes_from_response(&data).map_err(Failure::input)?;
+    let store = Store::new(store);
+    let cert = if keys.is_empty() {
+        eprintln!(
+            "warning: no --public-key given, so the response's signature was not checked now; \
+             `nodelock status` checks it"
+        );
+        store.install_unverified(&bytes)
+    } else {
+        store.install(&bytes, &trusted_keys(keys)?)
+    }
+    .map_err(Failure::input)?;
+    println!(
+        "activated: license {} release {}, {} activation {}",
+        cert.license_id, cert.release_version, cert.kind, cert.activation_id
+    );
+    Ok(())
+}
+
+pub(crate) fn status(args: StatusArgs) -> Outcome {
+    let trusted = trusted_keys(&args.public_key)?;
+    let text = read_text(&args.license, MAX_FILE)?;
+    let (shipped, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
+    let version: Version = args.app_version.parse().map_err(Failure::input)?;
+    let app = AppInfo::new(shipped.product.clone(), version, args.build_date.unwrap_or_else(Timestamp::now));
+    let store = store_for(args.store, &shipped.product)?;
+    let validator = Validator::new(app, trusted, store)
+        .with_embedded_license(text)
+        .with_collector(collector_for(args.root.as_deref()));
+    let verdict = validator.check();
+    if args.json {
+        print_json(&verdict)?;
+    } else {
+        print_verdict(&verdict);
+    }
+    if verdict.is_licensed() { Ok(()) } else { Err(Failure::quiet_negative()) }
+}
+
+fn print_verdict(verdict: &Verdict) {
+    match verdict {
+        Verdict::Licensed(l) => {
+            println!("{l}");
+            for (k, v) in &l.license.features {
+                println!("  {k} = {v}");
+            }
+            if let Some(c) = &l.comparison {
+                print!("{c}");
+            }
+        }
+        Verdict::ActivationRequired { reason } => {
+            println!("Activation required: {reason}");
+            if let crate::activation::Reason::HardwareChanged { comparison } = reason {
+                print!("{comparison}");
+            }
+        }
+    }
+}
+
+pub(crate) fn deactivate(args: DeactivateArgs) -> Outcome {
+    let store = Store::new(&args.store);
+    let receipt = match store.deactivate(Timestamp::now()) {
+        Ok(r) => r,
+        Err(crate::activation::ActivationError::NotActivated) => match store
+            .last_receipt()
+            .map_err(Failure::input)?
+        {
+            Some(r) => {
+                eprintln!("This machine holds no activation; this is the receipt of its last deactivation.");
+                r
+            }
+            None => return Err(Failure::negative("this machine holds no activation to deactivate")),
+        },
+        Err(e) => return Err(Failure::input(e)),
+    };
+    println!("{}", DeactivationReceipt::code_of(&receipt));
+    eprintln!("Send this receipt code to the vendor to free the seat.");
+    Ok(())
+}

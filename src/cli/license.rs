@@ -1,0 +1,305 @@
+//! `nodelock license …`: issue, re-issue and inspect signed licenses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::{Failure, Outcome, print_json, read_text};
+use crate::keys::{PublicKey, SecretKey, TrustedKeys};
+use crate::license::{License, LicenseId, SignedLicense, Version};
+use crate::timestamp::Timestamp;
+
+const MAX_FILE: u64 = 256 * 1024;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicenseCommand {
+    /// Issue a new signed license.
+    Issue(IssueArgs),
+    /// Re-issue a license: same id, release version + 1, with changes.
+    Reissue(ReissueArgs),
+    /// Show a license's fields and, with --public-key, whether its signature verifies.
+    /// Exit status 1 when it does not verify, 2 when the file cannot be read.
+    Inspect {
+        /// The license file.
+        file: PathBuf,
+        /// Verify the signature with this public key file.
+        #[arg(long, value_name = "PUB")]
+        public_key: Option<PathBuf>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Terms that both `issue` and `reissue` can set.
+#[derive(Debug, Args)]
+pub(crate) struct Terms {
+    /// Reactivation is needed when the hardware change score exceeds this.
+    #[arg(long, value_name = "T")]
+    tolerance: Option<u32>,
+    /// Expiry date (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    expires: Option<Timestamp>,
+    /// Ignore the activation whenever the license store was moved, copied or restored.
+    #[arg(long)]
+    invalidate_on_move: bool,
+    /// Allow temporary activations of D days when every seat is taken (90 when D is omitted).
+    #[arg(long, value_name = "D", num_args = 0..=1, default_missing_value = "90")]
+    temporary_days: Option<u16>,
+    /// An entitlement: K=V, or K alone for K=true. Repeatable.
+    #[arg(long = "feature", value_name = "K=V")]
+    features: Vec<String>,
+    /// One-time transfers allowed per seat (default 1).
+    #[arg(long, value_name = "N")]
+    transfers: Option<u32>,
+    /// Newest product version covered, e.g. 3 or 3.2 (wildcards: 3.x).
+    #[arg(long, value_name = "VERSION")]
+    max_version: Option<String>,
+    /// Builds of the product made after this date are not covered.
+    #[arg(long, value_name = "DATE")]
+    updates_until: Option<Timestamp>,
+    /// Minimum number of distinct hardware kinds a machine must show.
+    #[arg(long, value_name = "N")]
+    min_kinds: Option<u8>,
+    /// How far (seconds) the clock may go back before it is reported.
+    #[arg(long, value_name = "SECS")]
+    clock_tolerance: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// The vendor's secret key file.
+    #[arg(long, value_name = "SECRET")]
+    key: PathBuf,
+    /// Product id, e.g. com.example.app.
+    #[arg(long, value_name = "P")]
+    product: String,
+    /// Who the license is for.
+    #[arg(long, value_name = "NAME")]
+    licensee: String,
+    /// Number of machines that may be activated at once.
+    #[arg(long, value_name = "N")]
+    seats: u32,
+    #[command(flatten)]
+    terms: Terms,
+    /// Where to write the license (must not exist).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReissueArgs {
+    /// The license to re-issue.
+    file: PathBuf,
+    /// The vendor's secret key file.
+    #[arg(long, value_name = "SECRET")]
+    key: PathBuf,
+    /// The key that signed FILE, when it is not KEY (key rotation).
+    #[arg(long, value_name = "PUB")]
+    public_key: Option<PathBuf>,
+    /// New licensee name.
+    #[arg(long, value_name = "NAME")]
+    licensee: Option<String>,
+    /// New number of seats.
+    #[arg(long, value_name = "N")]
+    seats: Option<u32>,
+    /// Remove the expiry date.
+    #[arg(long, conflicts_with = "expires")]
+    no_expiry: bool,
+    /// Stop ignoring the activation when the store moves.
+    #[arg(long, conflicts_with = "invalidate_on_move")]
+    keep_on_move: bool,
+    /// Remove an entitlement. Repeatable.
+    #[arg(long = "remove-feature", value_name = "K")]
+    remove_features: Vec<String>,
+    #[command(flatten)]
+    terms: Terms,
+    /// Where to write the new release (must not exist).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+pub(crate) fn run(command: LicenseCommand) -> Outcome {
+    match command {
+        LicenseCommand::Issue(args) => issue(args),
+        LicenseCommand::Reissue(args) => reissue(args),
+        LicenseCommand::Inspect { file, public_key, json } => inspect(&file, public_key.as_deref(), json),
+    }
+}
+
+fn parse_features(items: &[String]) -> Result<BTreeMap<String, String>, Failure> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+            Some(_) => Err(Failure::input(format!("`--feature {item}`: the name before `=` is empty"))),
+            None if !item.trim().is_empty() => Ok((item.trim().to_owned(), "true".to_owned())),
+            None => Err(Failure::input("`--feature` needs K=V")),
+        })
+        .collect()
+}
+
+fn apply_terms(license: &mut License, terms: &Terms) -> Result<(), Failure> {
+    if let Some(t) = terms.tolerance {
+        license.policy.tolerance = t;
+    }
+    if let Some(e) = terms.expires {
+        license.expires_at = Some(e);
+    }
+    if terms.invalidate_on_move {
+        license.policy.invalidate_on_move = true;
+    }
+    if let Some(d) = terms.temporary_days {
+        license.temporary_days = d;
+    }
+    license.features.extend(parse_features(&terms.features)?);
+    if let Some(t) = terms.transfers {
+        license.transfers_per_seat = t;
+    }
+    if let Some(v) = &terms.max_version {
+        license.max_product_version = Some(Version::parse_limit(v).map_err(Failure::input)?);
+    }
+    if let Some(u) = terms.updates_until {
+        license.updates_until = Some(u);
+    }
+    if let Some(m) = terms.min_kinds {
+        license.policy.min_kinds = m;
+    }
+    if let Some(c) = terms.clock_tolerance {
+        license.clock_tolerance_secs = c;
+    }
+    Ok(())
+}
+
+fn write_license(signed: &SignedLicense, out: &Path) -> Outcome {
+    crate::fsio::write_new(out, signed.to_armoured().as_bytes(), false).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::input(format!("{} already exists; choose another file name", out.display()))
+        } else {
+            Failure::input(format!("cannot write {}: {e}", out.display()))
+        }
+    })?;
+    let l = signed.license();
+    println!(
+        "license {} release {} for {} ({}) written to {}",
+        l.id,
+        l.release_version,
+        l.licensee,
+        l.product,
+        out.display()
+    );
+    Ok(())
+}
+
+fn issue(args: IssueArgs) -> Outcome {
+    let key = SecretKey::read_file(&args.key).map_err(Failure::input)?;
+    let id = LicenseId::generate().map_err(Failure::input)?;
+    let mut license = License::new(id, args.product, args.licensee, args.seats, Timestamp::now());
+    apply_terms(&mut license, &args.terms)?;
+    write_license(&license.sign(&key).map_err(Failure::input)?, &args.out)
+}
+
+fn reissue(args: ReissueArgs) -> Outcome {
+    let key = SecretKey::read_file(&args.key).map_err(Failure::input)?;
+    let mut trusted = TrustedKeys::single(key.public_key().clone());
+    if let Some(p) = &args.public_key {
+        trusted.add(PublicKey::read_file(p).map_err(Failure::input)?);
+    }
+    let text = read_text(&args.file, MAX_FILE)?;
+    let old = SignedLicense::from_armoured(&text, &trusted).map_err(Failure::input)?;
+    let mut license = old.license().reissue(Timestamp::now()).map_err(Failure::input)?;
+    if let Some(name) = args.licensee {
+        license.licensee = name;
+    }
+    if let Some(seats) = args.seats {
+        license.seats = seats;
+    }
+    if args.no_expiry {
+        license.expires_at = None;
+    }
+    if args.keep_on_move {
+        license.policy.invalidate_on_move = false;
+    }
+    for k in &args.remove_features {
+        license.features.remove(k);
+    }
+    apply_terms(&mut license, &args.terms)?;
+    write_license(&license.sign(&key).map_err(Failure::input)?, &args.out)
+}
+
+fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {
+    let text = read_text(file, MAX_FILE)?;
+    let (license, key_id) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
+    let verification = match public_key {
+        None => None,
+        Some(p) => {
+            let key = PublicKey::read_file(p).map_err(Failure::input)?;
+            Some(SignedLicense::from_armoured(&text, &TrustedKeys::single(key)).map(|_| ()))
+        }
+    };
+    let signature = match &verification {
+        None => "not checked",
+        Some(Ok(())) => "valid",
+        Some(Err(_)) => "INVALID",
+    };
+    if json {
+        let mut value = serde_json::to_value(&license).map_err(|e| Failure::input(e.to_string()))?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("key_id".into(), key_id.to_string().into());
+            map.insert(
+                "signature".into(),
+                match &verification {
+                    None => "not_checked",
+                    Some(Ok(())) => "valid",
+                    Some(Err(_)) => "invalid",
+                }
+                .into(),
+            );
+        }
+        print_json(&value)?;
+    } else {
+        print_license(&license, &key_id.to_string(), signature);
+    }
+    match verification {
+        Some(Err(e)) => Err(Failure::negative(e)),
+        _ => Ok(()),
+    }
+}
+
+fn print_license(l: &License, key_id: &str, signature: &str) {
+    let date = |t: Option<Timestamp>| t.map_or_else(|| "never".to_owned(), |t| t.date_string());
+    println!("License          {}", l.id);
+    println!("Product          {}", l.product);
+    println!("Licensee         {}", l.licensee);
+    println!("Release version  {}", l.release_version);
+    println!("Issued           {}", l.issued_at);
+    println!("Expires          {}", date(l.expires_at));
+    println!("Seats            {} ({} transfer(s) per seat)", l.seats, l.transfers_per_seat);
+    let temporary =
+        if l.temporary_days == 0 { "not allowed".to_owned() } else { format!("{} days", l.temporary_days) };
+    println!("Temporary        {temporary}");
+    if let Some(v) = l.max_product_version {
+        println!("Covers versions  up to {v}");
+    }
+    if let Some(u) = l.updates_until {
+        println!("Updates until    {}", u.date_string());
+    }
+    println!(
+        "Policy           tolerance {}, min kinds {}, invalidate on move: {}, removable devices: {}",
+        l.policy.tolerance,
+        l.policy.min_kinds,
+        if l.policy.invalidate_on_move { "yes" } else { "no" },
+        if l.policy.include_removable { "included" } else { "ignored" }
+    );
+    for kind in crate::hardware::ComponentKind::ALL {
+        let w = l.policy.weights(kind);
+        println!("  {:<15} default {} partial {} moved {}", kind.label(), w.default, w.partial, w.moved);
+    }
+    println!("Clock tolerance  {} s", l.clock_tolerance_secs);
+    for (k, v) in &l.features {
+        println!("Feature          {k} = {v}");
+    }
+    println!("Signed by key    {key_id}");
+    println!("Signature        {signature}");
+}

@@ -1,0 +1,149 @@
+//! The `nodelock` command-line tool (feature `cli`).
+//!
+//! Argument parsing and presentation only: every command is a thin shell
+//! over the library. One file per command group. Exit statuses: 0 success
+//! (licensed, within tolerance, signature valid), 1 a negative answer
+//! (activation required, reactivation needed, signature does not verify),
+//! 2 bad usage or unreadable input — always with a message on stderr that
+//! says what to do.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod activate;
+mod keys;
+mod license;
+mod profile;
+
+/// The `nodelock` tool.
+#[derive(Debug, Parser)]
+#[command(
+    name = "nodelock",
+    version,
+    about = "Node-locked licensing: keys, licenses, hardware profiles, activation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Vendor signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Issue, re-issue and inspect signed licenses.
+    #[command(subcommand)]
+    License(license::LicenseCommand),
+    /// This machine's hardware profile: show, capture, compare.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
+    /// Activate this machine: make a request, install the response.
+    #[command(subcommand)]
+    Activate(activate::ActivateCommand),
+    /// Is this copy licensed on this machine, and if not, why?
+    Status(activate::StatusArgs),
+    /// Give up this machine's activation and print the receipt for the vendor.
+    Deactivate(activate::DeactivateArgs),
+}
+
+/// A command's failure: the exit status and what to tell the user.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    status: u8,
+    message: String,
+}
+
+impl Failure {
+    /// Bad usage or unreadable input (exit status 2).
+    pub(crate) fn input(message: impl fmt::Display) -> Self {
+        Failure { status: 2, message: message.to_string() }
+    }
+
+    /// A negative answer (exit status 1).
+    pub(crate) fn negative(message: impl fmt::Display) -> Self {
+        Failure { status: 1, message: message.to_string() }
+    }
+
+    /// A negative answer already printed (exit status 1, nothing more to say).
+    pub(crate) fn quiet_negative() -> Self {
+        Failure { status: 1, message: String::new() }
+    }
+}
+
+pub(crate) type Outcome = Result<(), Failure>;
+
+/// Runs the tool with the process's arguments.
+pub fn main() -> ExitCode {
+    run(std::env::args_os())
+}
+
+/// Runs the tool with `args` (the first is the program name).
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Keys(c) => keys::run(c),
+        Command::License(c) => license::run(c),
+        Command::Profile(c) => profile::run(c),
+        Command::Activate(c) => activate::run(c),
+        Command::Status(a) => activate::status(a),
+        Command::Deactivate(a) => activate::deactivate(a),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("nodelock: {}", f.message);
+            }
+            ExitCode::from(f.status)
+        }
+    }
+}
+
+/// Reads a text file, refusing anything larger than `max` bytes.
+pub(crate) fn read_text(path: &Path, max: u64) -> Result<String, Failure> {
+    let bytes = crate::fsio::read_capped(path, max)
+        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| Failure::input(format!("{} is not a text file", path.display())))
+}
+
+/// An argument that is either an offline code or the path of a file holding
+/// a code, armoured text or raw bytes; returns the data.
+pub(crate) fn code_or_file(arg: &str, max: u64) -> Result<Vec<u8>, Failure> {
+    if crate::activation::code::looks_like_code(arg) {
+        return Ok(arg.as_bytes().to_vec());
+    }
+    let path = PathBuf::from(arg);
+    if !path.exists() {
+        return Err(Failure::input(format!(
+            "`{arg}` is neither an offline code (NLR-…, NLC-…, NLD-…) nor an existing file"
+        )));
+    }
+    crate::fsio::read_capped(&path, max).map_err(|e| Failure::input(format!("cannot read {arg}: {e}")))
+}
+
+/// Prints a value as pretty JSON.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Outcome {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::input(format!("cannot render JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// The collector for `--root DIR` (a `sys/` + `proc/` tree) or the live machine.
+pub(crate) fn collector_for(root: Option<&Path>) -> Box<dyn crate::hardware::Collector + Send + Sync> {
+    match root {
+        Some(root) => Box::new(crate::hardware::linux::LinuxCollector::with_root(root)),
+        None => crate::hardware::platform_collector(),
+    }
+}
