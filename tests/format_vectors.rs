@@ -1,0 +1,104 @@
+//! The worked examples of `docs/FORMAT.md`, checked against the code so the
+//! document cannot drift from the bytes.
+
+use nodelock::activation::{ActivationRequest, LocationStamp, Nonce};
+use nodelock::hardware::{Component, ComponentKind, Environment, Inventory};
+use nodelock::license::LicenseId;
+use nodelock::policy::Policy;
+use nodelock::profile::{ProductKey, Profile};
+use nodelock::{PublicKey, SecretKey};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn example_profile() -> Profile {
+    let mut inv = Inventory::new(Environment::BareMetal);
+    inv.push(Component::new(ComponentKind::Mac, "3c:52:82:1a:2b:3c"));
+    inv.push(Component::new(ComponentKind::Cpu, "GenuineIntel 000906ea"));
+    inv.push(Component::new(ComponentKind::Memory, "16 GiB"));
+    Profile::build(&inv.finish(), &ProductKey::for_product("com.example.app"), &Policy::default())
+}
+
+#[test]
+fn section_6_key_file_and_key_id() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/vendor.public.key"))
+            .unwrap();
+    let key = PublicKey::from_armoured(&text).unwrap();
+    assert_eq!(key.id().to_string(), "894c6f27b5a63163");
+    assert_eq!(
+        hex(&key.to_file_bytes()),
+        "166e6f64656c6f636b2f7075626c69632d6b65792f7631210000000103a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+    );
+    let mut seed = [0u8; 32];
+    seed.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+    assert_eq!(SecretKey::from_seed(&seed).key_id(), key.id());
+}
+
+#[test]
+fn section_8_digests_profile_and_fingerprint() {
+    let key = ProductKey::for_product("com.example.app");
+    assert_eq!(
+        key.digest(ComponentKind::Mac, "3c:52:82:1a:2b:3c").to_string(),
+        "aca956639fffaed697a2cf0b0a986f47"
+    );
+    assert_eq!(
+        key.digest(ComponentKind::Cpu, "GenuineIntel 000906ea").to_string(),
+        "8b74db17b605cd1a3d008ff5807ac862"
+    );
+    assert_eq!(key.digest(ComponentKind::Memory, "16 GiB").to_string(), "057ed72ab6a5c9dae281c3d58a43200c");
+    let p = example_profile();
+    assert_eq!(
+        hex(&p.to_bytes()),
+        "030001aca956639fffaed697a2cf0b0a986f4701018b74db17b605cd1a3d008ff5807ac8620301057ed72ab6a5c9dae281c3d58a43200c"
+    );
+    let f = p.fingerprint();
+    assert_eq!(hex(&f.0), "71a9f9a3f3251b993adb6348972643775cf2f002356aacb61f0ebc9ab2d41802");
+    assert_eq!(f.code(), "E6MZ-K8ZK-4MDS-JEPV");
+}
+
+fn example_request() -> ActivationRequest {
+    ActivationRequest {
+        license_id: LicenseId([0xa0; 16]),
+        release_version: 1,
+        profile: example_profile(),
+        stamp: LocationStamp([0x51; 16]),
+        nonce: Nonce([0x4e; 16]),
+        activation_key: SecretKey::from_seed(&[0x22; 32]).public_key().to_bytes(),
+        label: Some("lab-pc-7".into()),
+        client_time: "2026-07-01T10:00:00Z".parse().unwrap(),
+    }
+}
+
+#[test]
+fn section_9_request_bytes() {
+    let r = example_request();
+    assert_eq!(
+        hex(&r.to_bytes()),
+        concat!(
+            "1e6e6f64656c6f636b2f61637469766174696f6e2d726571756573742f7631",
+            "97000000",
+            "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a001",
+            "030001aca956639fffaed697a2cf0b0a986f4701018b74db17b605cd1a3d008ff5807ac8620301057ed72ab6a5c9dae281c3d58a43200c",
+            "515151515151515151515151515151514e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e",
+            "a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0",
+            "01086c61622d70632d37",
+            "a0ca93d206"
+        )
+    );
+}
+
+#[test]
+fn section_10_offline_code() {
+    let code = example_request().to_code();
+    assert_eq!(
+        code,
+        "NLR-06BG0-000M2-GA185-0M2GA-1850M-2GA18-50M00-G6001-NJMNC-RWZZY-QDD5X-2SW5G-N63F8-W0G32-VMVCB-\
+         VC1ED-38YG1-3ZNG1-XCGRG-3042Q-XNSAP-TJWKP-Q2G71-XB2J3-40652-MAHA5-8N2MA-HA58N-2MAHA-58N2K-JE9S7-\
+         4WKJE-9S74W-KJE9S-74WKN-0KAJZ-8YK7B-602ZY-ANZ3E-2TAGM-MQ4ST-8XYJZ-W684K-ZZ4W3-8ND4Y-00GGV-31C8P-\
+         Q0RSD-6YGCN-4YJ0T-1F5M2-C"
+    );
+    assert_eq!(ActivationRequest::from_code(&code).unwrap(), example_request());
+    assert_eq!(nodelock::activation::code::crc32(b"123456789"), 0xcbf4_3926);
+}
