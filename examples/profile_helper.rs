@@ -1,2 +1,119 @@
-//! Profile helper (being written).
-fn main() {}
+//! The Profile Helper: what a vendor's support desk asks a customer to run
+//! when "the application keeps asking to reactivate" or "a component seems to
+//! change each time the machine is profiled".
+//!
+//! ```text
+//! cargo run --example profile_helper                         # profile twice, compare, explain
+//! cargo run --example profile_helper -- capture FILE [--raw] [--root DIR]
+//! cargo run --example profile_helper -- compare OLD NEW [--tolerance N]
+//! ```
+//!
+//! A capture holds keyed digests only, unless `--raw` adds the component
+//! values (which identify the hardware: share them only with the vendor).
+//! `--root DIR` profiles the machine described by a `sys/` + `proc/` tree,
+//! e.g. `tests/fixtures/laptop`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use nodelock::hardware::{Collector, linux::LinuxCollector, platform_collector};
+use nodelock::policy::Policy;
+use nodelock::profile::Capture;
+use nodelock::{Timestamp, compare};
+
+const PRODUCT: &str = "nodelock.diagnostics";
+
+fn collector(root: Option<PathBuf>) -> Box<dyn Collector> {
+    match root {
+        Some(root) => Box::new(LinuxCollector::with_root(root)),
+        None => platform_collector(),
+    }
+}
+
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn read(path: &str) -> Result<Capture, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Capture::from_json(&bytes).map_err(|e| format!("{path}: {e}"))
+}
+
+fn explain(old: &Capture, new: &Capture, tolerance: Option<u32>) -> bool {
+    let mut policy = Policy::default();
+    if let Some(t) = tolerance {
+        policy.tolerance = t;
+    }
+    let comparison = compare(&old.profile, &new.profile, false, &policy);
+    print!("{comparison}");
+    for (name, capture) in [("first", old), ("second", new)] {
+        for u in &capture.unreadable {
+            println!("note: {} could not be read in the {name} capture: {}", u.kind.label(), u.reason);
+        }
+    }
+    if comparison.is_exact() {
+        println!("Both profiles are identical: this machine profiles stably.");
+    } else {
+        for k in comparison.changed() {
+            println!(
+                "{} differs ({}): if it changes on every run, send both captures (made with --raw) to the vendor.",
+                k.kind.label(),
+                k.change.name()
+            );
+        }
+    }
+    !comparison.reactivate
+}
+
+fn run(args: &[String]) -> Result<bool, String> {
+    let root = flag_value(args, "--root").map(PathBuf::from);
+    match args.first().map(String::as_str) {
+        None => {
+            println!("Profiling this machine twice...");
+            let c = collector(root);
+            let first = Capture::new(&c.collect(), PRODUCT, false, Timestamp::now());
+            let second = Capture::new(&c.collect(), PRODUCT, false, Timestamp::now());
+            println!("environment: {}, fingerprint: {}\n", first.environment, first.fingerprint.code());
+            Ok(explain(&first, &second, None))
+        }
+        Some("capture") => {
+            let out = args.get(1).filter(|a| !a.starts_with("--")).ok_or("capture needs a FILE")?;
+            let raw = args.iter().any(|a| a == "--raw");
+            let capture = Capture::new(&collector(root).collect(), PRODUCT, raw, Timestamp::now());
+            std::fs::write(out, capture.to_json()).map_err(|e| format!("cannot write {out}: {e}"))?;
+            println!(
+                "capture {} written to {out}{}",
+                capture.fingerprint.code(),
+                if raw { " (with raw values)" } else { "" }
+            );
+            Ok(true)
+        }
+        Some("compare") => {
+            let (Some(old), Some(new)) = (args.get(1), args.get(2)) else {
+                return Err("compare needs OLD and NEW capture files".into());
+            };
+            let tolerance = match flag_value(args, "--tolerance") {
+                Some(t) => Some(t.parse().map_err(|_| format!("--tolerance {t} is not a number"))?),
+                None => None,
+            };
+            let (old, new) = (read(old)?, read(new)?);
+            if old.product != new.product {
+                return Err("the captures were made for different products and cannot be compared".into());
+            }
+            Ok(explain(&old, &new, tolerance))
+        }
+        Some(other) => Err(format!("unknown command `{other}`; use capture or compare (or nothing)")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("profile_helper: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
