@@ -40,3 +40,8 @@ pub use license::{License, LicenseId, SignedLicense};
 pub use policy::{Policy, Weights};
 pub use profile::{Fingerprint, ProductKey, Profile};
 pub use timestamp::Timestamp;
+
+/// The README's code, compiled as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
