@@ -217,10 +217,8 @@ fn typo_hint(symbols: &str, kind: CodeKind) -> CodeError {
         return CodeError::Checksum { hint: String::new() };
     };
     let checks = |values: &[u8]| -> bool {
-        let text: String =
-            values.iter().map(|v| (b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"[*v as usize]) as char).collect();
-        match base32::decode(&text) {
-            Ok(bytes) if bytes.len() >= 5 => {
+        match base32::pack(values) {
+            Some(bytes) if bytes.len() >= 5 => {
                 let (data, crc) = bytes.split_at(bytes.len() - 4);
                 crc32(data).to_be_bytes() == crc && data[0] == kind.type_byte()
             }

@@ -59,29 +59,34 @@ pub fn is_separator(c: char) -> bool {
 /// Returns an error for characters outside the alphabet and for a trailing
 /// partial symbol whose padding bits are not zero (non-canonical input).
 pub fn decode(text: &str) -> Result<Vec<u8>, InvalidSymbol> {
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    let mut last = None;
+    let mut values = Vec::with_capacity(text.len());
+    let mut last = (' ', 0);
     for (position, character) in text.chars().enumerate() {
         if is_separator(character) {
             continue;
         }
-        let v = symbol_value(character).ok_or(InvalidSymbol { character, position })?;
-        acc = (acc << 5) | u32::from(v);
+        values.push(symbol_value(character).ok_or(InvalidSymbol { character, position })?);
+        last = (character, position);
+    }
+    pack(&values).ok_or(InvalidSymbol { character: last.0, position: last.1 })
+}
+
+/// Packs 5-bit symbol values (each below 32) into bytes, most significant bit
+/// first; `None` when a dangling symbol or non-zero padding bits make the
+/// input non-canonical.
+pub fn pack(values: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(values.len() * 5 / 8);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &v in values {
+        acc = (acc << 5) | u32::from(v & 31);
         bits += 5;
         if bits >= 8 {
             bits -= 8;
             out.push((acc >> bits) as u8);
         }
         acc &= (1 << bits) - 1;
-        last = Some((character, position));
     }
-    if bits >= 5 || acc != 0 {
-        let (character, position) = last.unwrap_or((' ', 0));
-        return Err(InvalidSymbol { character, position });
-    }
-    Ok(out)
+    (bits < 5 && acc == 0).then_some(out)
 }
 
 #[cfg(test)]
