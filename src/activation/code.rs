@@ -150,10 +150,12 @@ pub fn encode(kind: CodeKind, message: &[u8]) -> String {
 /// Whether `text` looks like an offline code of any kind (rather than a file
 /// name or armoured text).
 pub fn looks_like_code(text: &str) -> bool {
-    let t = text.trim();
-    CodeKind::ALL
-        .iter()
-        .any(|k| t.len() > 4 && t[..3].eq_ignore_ascii_case(k.prefix()) && t.as_bytes()[3] == b'-')
+    // Compared as bytes: the text is arbitrary input, and slicing it as a
+    // `str` at byte 3 would panic inside a multi-byte character.
+    let t = text.trim().as_bytes();
+    t.len() > 4
+        && t[3] == b'-'
+        && CodeKind::ALL.iter().any(|k| t[..3].eq_ignore_ascii_case(k.prefix().as_bytes()))
 }
 
 /// Reads a code of `expected` kind and returns the message with its domain
@@ -321,6 +323,12 @@ mod tests {
         ));
         assert!(decode("NLR-", CodeKind::Request).is_err());
         assert!(decode("NLRé", CodeKind::Request).is_err());
+        // Found by fuzzing: a multi-byte character across byte 3 made
+        // `looks_like_code` slice a `str` inside a character and panic.
+        for text in ["NLé-ABCDE", "Né-ABCDE", "ééé-ABCDE", "NL\u{10348}-0"] {
+            assert!(!looks_like_code(text), "{text}");
+            assert!(decode(text, CodeKind::Request).is_err());
+        }
     }
 
     #[test]
