@@ -84,12 +84,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     result
 }
 
+/// The buffer [`read_capped`] starts with.
+const READ_CHUNK: u64 = 8 * 1024;
+
 /// Reads a whole file, refusing files larger than `max` bytes before reading
 /// them into memory.
 pub fn read_capped(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let file = File::open(path)?;
-    let mut out = Vec::new();
+    // Room for a typical store file up front: from an empty Vec, read_to_end
+    // probes with 32 bytes and doubles, six reads for a 400-byte file where
+    // two do (the data, then end of file). Start-up reads three such files.
+    let mut out = Vec::with_capacity(usize::try_from(max.min(READ_CHUNK)).unwrap_or(0) + 1);
     file.take(max + 1).read_to_end(&mut out)?;
     if out.len() as u64 > max {
         return Err(io::Error::new(

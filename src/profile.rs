@@ -194,7 +194,8 @@ impl Profile {
     }
 
     /// Decodes a canonical encoding, refusing anything longer than
-    /// [`MAX_PROFILE_LEN`] before decoding it, and any trailing bytes.
+    /// [`MAX_PROFILE_LEN`] before decoding it, any trailing bytes, and
+    /// integers (counts, kind indexes) not in their shortest varint form.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProfileError> {
         if bytes.len() > MAX_PROFILE_LEN {
             return Err(ProfileError::TooLong(bytes.len()));
@@ -203,6 +204,11 @@ impl Profile {
             .map_err(|e| ProfileError::Malformed(e.to_string()))?;
         if !rest.is_empty() {
             return Err(ProfileError::TrailingBytes(rest.len()));
+        }
+        // postcard reads an overlong varint (`80 00` for 0) as its value; the
+        // order rules above cannot see that, so compare with the one encoding.
+        if profile.to_bytes() != bytes {
+            return Err(ProfileError::NotCanonical("an integer is not in its shortest encoding"));
         }
         Ok(profile)
     }

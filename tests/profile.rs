@@ -71,6 +71,19 @@ fn decoding_accepts_only_the_canonical_form() {
     // A hostile entry count is refused before anything is reserved for it.
     assert!(Profile::from_bytes(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
     assert!(Profile::from_digests((0..40u8).map(|i| (ComponentKind::Mac, Digest([i; 16])))).is_err());
+    // Found by fuzzing: overlong varints (`80 00` is 0) decoded, so one
+    // profile had several encodings. Entry count, kind index and digest count.
+    let not_canonical = Err(ProfileError::NotCanonical("an integer is not in its shortest encoding"));
+    assert_eq!(Profile::from_bytes(&[0x80, 0x00]), not_canonical);
+    let mut long_kind = vec![1u8, 0x81, 0x00, 1];
+    long_kind.extend([7u8; 16]);
+    assert_eq!(Profile::from_bytes(&long_kind), not_canonical);
+    let mut long_count = vec![1u8, 1, 0x81, 0x00];
+    long_count.extend([7u8; 16]);
+    assert_eq!(Profile::from_bytes(&long_count), not_canonical);
+    let mut short = vec![1u8, 1, 1];
+    short.extend([7u8; 16]);
+    assert!(Profile::from_bytes(&short).is_ok(), "the shortest form of the same profile");
 }
 
 #[test]

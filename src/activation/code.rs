@@ -118,14 +118,7 @@ pub enum CodeError {
 
 /// CRC-32 (IEEE 802.3, reflected, as in zlib).
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xedb8_8320 & 0u32.wrapping_sub(crc & 1));
-        }
-    }
-    !crc
+    !bytes.iter().fold(!0u32, |crc, &b| CRC_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8))
 }
 
 /// Turns a framed or signed message (starting with `kind`'s tag) into a code.
@@ -150,10 +143,12 @@ pub fn encode(kind: CodeKind, message: &[u8]) -> String {
 /// Whether `text` looks like an offline code of any kind (rather than a file
 /// name or armoured text).
 pub fn looks_like_code(text: &str) -> bool {
-    let t = text.trim();
-    CodeKind::ALL
-        .iter()
-        .any(|k| t.len() > 4 && t[..3].eq_ignore_ascii_case(k.prefix()) && t.as_bytes()[3] == b'-')
+    // Compared as bytes: the text is arbitrary input, and slicing it as a
+    // `str` at byte 3 would panic inside a multi-byte character.
+    let t = text.trim().as_bytes();
+    t.len() > 4
+        && t[3] == b'-'
+        && CodeKind::ALL.iter().any(|k| t[..3].eq_ignore_ascii_case(k.prefix().as_bytes()))
 }
 
 /// Reads a code of `expected` kind and returns the message with its domain
@@ -200,53 +195,121 @@ pub fn decode(text: &str, expected: CodeKind) -> Result<Vec<u8>, CodeError> {
     Ok(message)
 }
 
-/// The longest code (in symbols) for which a typo is located; longer ones
-/// only report that there is one (locating costs 31 decodes per symbol).
-const MAX_HINT_SYMBOLS: usize = 1024;
+/// The CRC-32 lookup table (reflected polynomial 0xedb88320).
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = (crc >> 1) ^ (0xedb8_8320 & 0u32.wrapping_sub(crc & 1));
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
+
+/// One step of the raw CRC register over a zero byte.
+fn crc_zero_byte(register: u32) -> u32 {
+    CRC_TABLE[(register & 0xff) as usize] ^ (register >> 8)
+}
 
 /// Looks for the one symbol whose correction makes the checksum match, to
 /// tell the user where the typo is. Only a hint: nothing is corrected.
+///
+/// Trying all 31 other values of every symbol and re-checking the whole code
+/// each time would cost time quadratic in the code's length (seconds for the
+/// longest codes an authority accepts — a denial of service). CRC-32 is
+/// linear, so the effect of changing one symbol on the checksum is computed
+/// on its own instead: `crc(data ⊕ e) = crc(data) ⊕ raw(e)`, where `raw` is
+/// the CRC register run from zero, and `raw(e)` of an error confined to one
+/// or two bytes follows from per-position tables built once. The whole search
+/// is linear in the code's length.
 fn typo_hint(symbols: &str, kind: CodeKind) -> CodeError {
-    if symbols.len() > 2 * MAX_HINT_SYMBOLS {
-        return CodeError::Checksum { hint: String::new() };
+    let no_hint = || CodeError::Checksum { hint: String::new() };
+    let values: Option<Vec<u8>> =
+        symbols.chars().filter(|c| !base32::is_separator(*c)).map(base32::symbol_value).collect();
+    let Some(values) = values else { return no_hint() };
+    // The bit string of the code, most significant bit first: `n` whole bytes
+    // and `pad` bits of padding, which a canonical code has all zero.
+    let total_bits = values.len() * 5;
+    let (n, pad) = (total_bits / 8, total_bits % 8);
+    if pad >= 5 || n < 1 + 4 {
+        // A dangling symbol, or too short: no single substitution fixes it.
+        return no_hint();
     }
-    let positions: Vec<(usize, char)> =
-        symbols.chars().filter(|c| !base32::is_separator(*c)).enumerate().collect();
-    let values: Option<Vec<u8>> = positions.iter().map(|(_, c)| base32::symbol_value(*c)).collect();
-    let Some(mut values) = values.filter(|v| v.len() <= MAX_HINT_SYMBOLS) else {
-        return CodeError::Checksum { hint: String::new() };
-    };
-    let checks = |values: &[u8]| -> bool {
-        match base32::pack(values) {
-            Some(bytes) if bytes.len() >= 5 => {
-                let (data, crc) = bytes.split_at(bytes.len() - 4);
-                crc32(data).to_be_bytes() == crc && data[0] == kind.type_byte()
-            }
-            _ => false,
+    let mut bytes = Vec::with_capacity(n + 1);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &v in &values {
+        acc = (acc << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
         }
-    };
+        acc &= (1 << bits) - 1;
+    }
+    // The padding bits, aligned like the top of one more byte.
+    let padding = (acc << (8 - bits)) as u8;
+    let data_len = n - 4;
+    let field =
+        u32::from_be_bytes([bytes[data_len], bytes[data_len + 1], bytes[data_len + 2], bytes[data_len + 3]]);
+    let syndrome = crc32(&bytes[..data_len]) ^ field;
+    // basis[j][b]: the raw CRC of a data string that is zero except bit b of
+    // byte j, i.e. the table entry of that bit run through the zero bytes after it.
+    let mut basis = vec![[0u32; 8]; data_len];
+    for b in 0..8 {
+        let mut register = CRC_TABLE[1 << b];
+        for j in (0..data_len).rev() {
+            basis[j][b] = register;
+            register = crc_zero_byte(register);
+        }
+    }
+    let contribution =
+        |j: usize, e: u8| -> u32 { (0..8).filter(|b| e & (1 << b) != 0).fold(0, |acc, b| acc ^ basis[j][b]) };
     let mut found = None;
-    for i in 0..values.len() {
-        let original = values[i];
+    for (i, &original) in values.iter().enumerate() {
+        let (byte, offset) = (i * 5 / 8, i * 5 % 8);
         for candidate in 0..32u8 {
-            if candidate == original {
+            let delta = candidate ^ original;
+            if delta == 0 {
                 continue;
             }
-            values[i] = candidate;
-            if checks(&values) {
+            // The error pattern over bytes `byte` and `byte + 1`.
+            let window = u16::from(delta) << (16 - 5 - offset);
+            let (mut crc_error, mut type_error, mut padding_error) = (0u32, 0u8, 0u8);
+            for (j, e) in [(byte, (window >> 8) as u8), (byte + 1, window as u8)] {
+                if e == 0 {
+                    continue;
+                }
+                if j < data_len {
+                    crc_error ^= contribution(j, e);
+                    if j == 0 {
+                        type_error = e;
+                    }
+                } else if j < n {
+                    crc_error ^= u32::from(e) << (8 * (3 - (j - data_len)));
+                } else {
+                    padding_error = e;
+                }
+            }
+            let ok = (bytes[0] ^ type_error) == kind.type_byte() && (padding ^ padding_error) == 0;
+            if ok && syndrome == crc_error {
                 if found.is_some() {
-                    return CodeError::Checksum { hint: String::new() };
+                    return no_hint();
                 }
                 found = Some(i);
             }
         }
-        values[i] = original;
     }
     match found {
         Some(i) => {
             CodeError::Checksum { hint: format!(" in group {}, character {}", i / GROUP + 1, i % GROUP + 1) }
         }
-        None => CodeError::Checksum { hint: String::new() },
+        None => no_hint(),
     }
 }
 
@@ -328,6 +391,107 @@ mod tests {
         ));
         assert!(decode("NLR-", CodeKind::Request).is_err());
         assert!(decode("NLRé", CodeKind::Request).is_err());
+        // Found by fuzzing: a multi-byte character across byte 3 made
+        // `looks_like_code` slice a `str` inside a character and panic.
+        for text in ["NLé-ABCDE", "Né-ABCDE", "ééé-ABCDE", "NL\u{10348}-0"] {
+            assert!(!looks_like_code(text), "{text}");
+            assert!(decode(text, CodeKind::Request).is_err());
+        }
+    }
+
+    /// The obvious search: try every other value of every symbol and check
+    /// the whole code again (quadratic; the reference for `typo_hint`).
+    fn typo_hint_by_brute_force(symbols: &str, kind: CodeKind) -> CodeError {
+        let values: Option<Vec<u8>> =
+            symbols.chars().filter(|c| !base32::is_separator(*c)).map(base32::symbol_value).collect();
+        let Some(mut values) = values else { return CodeError::Checksum { hint: String::new() } };
+        let checks = |values: &[u8]| -> bool {
+            let text: String =
+                values.iter().map(|v| (b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"[*v as usize]) as char).collect();
+            match base32::decode(&text) {
+                Ok(bytes) if bytes.len() >= 5 => {
+                    let (data, crc) = bytes.split_at(bytes.len() - 4);
+                    crc32(data).to_be_bytes() == crc && data[0] == kind.type_byte()
+                }
+                _ => false,
+            }
+        };
+        let mut found = None;
+        for i in 0..values.len() {
+            let original = values[i];
+            for candidate in (0..32u8).filter(|c| *c != original) {
+                values[i] = candidate;
+                if checks(&values) {
+                    if found.is_some() {
+                        return CodeError::Checksum { hint: String::new() };
+                    }
+                    found = Some(i);
+                }
+            }
+            values[i] = original;
+        }
+        match found {
+            Some(i) => CodeError::Checksum {
+                hint: format!(" in group {}, character {}", i / GROUP + 1, i % GROUP + 1),
+            },
+            None => CodeError::Checksum { hint: String::new() },
+        }
+    }
+
+    #[test]
+    fn typo_hint_agrees_with_the_brute_force_search() {
+        let symbol = |v: u8| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"[v as usize] as char;
+        let mut checked = 0;
+        // Short codes: the reference search is quadratic, and this is a debug build.
+        for len in [0usize, 2, 9] {
+            for kind in [CodeKind::Request, CodeKind::Receipt] {
+                let payload: Vec<u8> = (0..len).map(|i| (i * 37 + len) as u8).collect();
+                let code = encode(kind, &frame::encode(kind.tag(), &payload));
+                let symbols: Vec<char> = code[4..].chars().filter(|c| *c != '-').collect();
+                let mut cases: Vec<String> = vec![symbols.iter().collect()];
+                for i in 0..symbols.len() {
+                    for v in [1u8, 31] {
+                        let mut one: Vec<char> = symbols.clone();
+                        one[i] = symbol(v);
+                        cases.push(one.iter().collect());
+                        let mut two = one.clone();
+                        let j = (i * 7 + 3) % symbols.len();
+                        two[j] = symbol((v + 9) % 32);
+                        cases.push(two.iter().collect());
+                    }
+                }
+                cases.push(symbols[..symbols.len() - 1].iter().collect());
+                cases.push(symbols[..symbols.len() - 2].iter().collect());
+                for case in cases {
+                    for expected in [kind, CodeKind::Certificate] {
+                        assert_eq!(
+                            typo_hint(&case, expected),
+                            typo_hint_by_brute_force(&case, expected),
+                            "{case} as {expected:?}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 400, "{checked}");
+    }
+
+    #[test]
+    fn the_longest_codes_are_refused_or_hinted_without_a_quadratic_search() {
+        // A code as long as a code may be, with its checksum broken: the
+        // search for the typo visits each symbol once.
+        let message = frame::encode(tag::REQUEST, &vec![0x5a; MAX_CODE_BYTES - 40]);
+        let code = encode(CodeKind::Request, &message);
+        let mut broken: Vec<char> = code.chars().collect();
+        let middle = (broken.len() / 2..).find(|&i| broken[i] != '-').unwrap();
+        broken[middle] = if broken[middle] == 'Z' { 'Y' } else { 'Z' };
+        let broken: String = broken.into_iter().collect();
+        match decode(&broken, CodeKind::Request) {
+            Err(CodeError::Checksum { hint }) => assert!(hint.starts_with(" in group"), "{hint}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decode(&code, CodeKind::Request).unwrap(), message);
     }
 
     #[test]

@@ -84,7 +84,13 @@ pub fn decode(text: &str, expected: Tag, max_len: usize) -> Result<Vec<u8>, Code
     if body.len() > max_len.div_ceil(3) * 4 {
         return Err(CodecError::TooLarge { what: expected.name, len: body.len() / 4 * 3, max: max_len });
     }
-    Base64::decode_vec(&body).map_err(|_| CodecError::BadBase64 { what: expected.name })
+    let bytes = Base64::decode_vec(&body).map_err(|_| CodecError::BadBase64 { what: expected.name })?;
+    // The body check above allows up to two bytes more than `max_len` (base64
+    // comes in groups of three bytes): check the exact length too.
+    if bytes.len() > max_len {
+        return Err(CodecError::TooLarge { what: expected.name, len: bytes.len(), max: max_len });
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -146,5 +152,14 @@ mod tests {
             decode(&encode(LICENSE, &[0; 200]), LICENSE, 100),
             Err(CodecError::TooLarge { .. })
         ));
+        // Found by fuzzing: 101 and 102 bytes have as many base64 symbols as
+        // 100 (the cap rounded up to a group of three), and were returned.
+        assert_eq!(decode(&encode(LICENSE, &[7; 100]), LICENSE, 100).unwrap(), vec![7; 100]);
+        for len in [101, 102] {
+            assert_eq!(
+                decode(&encode(LICENSE, &vec![7; len]), LICENSE, 100),
+                Err(CodecError::TooLarge { what: "license", len, max: 100 })
+            );
+        }
     }
 }

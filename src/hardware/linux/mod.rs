@@ -146,7 +146,7 @@ impl Collector for LinuxCollector {
         inventory.record(ComponentKind::Mac, net::collect(&sysfs, kernel.as_ref(), environment));
         inventory.record(ComponentKind::Cpu, cpu::collect(&sysfs, self.live, cpuinfo.as_ref()));
         inventory.record(ComponentKind::SystemDrive, storage::collect(&sysfs, &root_mount));
-        inventory.record(ComponentKind::Memory, memory::collect(&sysfs));
+        inventory.record(ComponentKind::Memory, memory::collect(&sysfs, self.live));
         inventory.record(ComponentKind::CdRom, cdrom::collect(&sysfs));
         for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs)) {
             inventory.record(kind, outcome);

@@ -1,0 +1,33 @@
+//! The license payload (the postcard bytes inside the envelope): decoding it
+//! directly (`postcard::take_from_bytes::<License>` + `validate`, exactly
+//! what the envelope does) never panics, and gives the same answer as
+//! signing the same bytes with `seal_payload` and opening the envelope. A
+//! license that decodes encodes, signs and decodes back to itself.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nodelock::codec::envelope::{self, SignedMessage, seal_payload};
+use nodelock::codec::tag;
+use nodelock::license::{License, MAX_LICENSE_LEN, SignedLicense};
+use nodelock_fuzz::{TRUSTED, VENDOR};
+
+fuzz_target!(|data: &[u8]| {
+    let direct = postcard::take_from_bytes::<License>(data)
+        .ok()
+        .filter(|(_, rest)| rest.is_empty())
+        .map(|(license, _)| license)
+        .filter(|license| license.validate().is_ok());
+    let sealed = seal_payload(tag::LICENSE, data, &VENDOR);
+    let opened = envelope::open::<License>(&sealed, &TRUSTED).ok().map(|o| o.message);
+    if sealed.len() <= MAX_LICENSE_LEN {
+        assert_eq!(opened, direct, "envelope and direct payload decoding disagree");
+    } else {
+        assert!(opened.is_none(), "an oversize envelope was opened");
+    }
+    let Some(license) = direct else { return };
+    let signed = license.sign(&VENDOR).expect("a license that decoded passes the rules and signs");
+    let read = SignedLicense::from_armoured(&signed.to_armoured(), &TRUSTED).expect("and reads back");
+    assert_eq!(read.license(), &license, "license round trip");
+    let (inspected, key_id) = SignedLicense::inspect_unverified(&signed.to_armoured()).expect("inspects");
+    assert_eq!((&inspected, key_id), (&license, VENDOR.key_id()));
+});

@@ -1,0 +1,309 @@
+//! The seed corpora of the fuzz targets (`fuzz/corpus/<target>/seed-*`).
+//!
+//! Every seed is a real message made by the crate from fixed inputs — the
+//! license vectors of `tests/vectors/`, and a request, certificate, receipt,
+//! offline codes, a store state, profiles and captures of the fixture
+//! machines — so each fuzz target starts from inputs its decoder accepts.
+//! The keys are those of `fuzz/src/lib.rs`: the vectors' vendor key (seed
+//! `0x00..=0x1f`) signs licenses and certificates, the activation key (seed
+//! `0x33` × 32) signs the receipt.
+//!
+//! This test checks that the committed seeds are exactly what the crate
+//! makes today, so they never go stale after a format change; rewrite them
+//! with `NODELOCK_WRITE_SEEDS=1 cargo test --test fuzz_seeds` (or
+//! `fuzz/run.sh --write-seeds`). Files named `seed-regression-*` are inputs
+//! that once crashed a target; they are kept as they are.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use nodelock::activation::store::decode_state_bytes;
+use nodelock::activation::{
+    ActivationCertificate, ActivationId, ActivationKind, ActivationRequest, DeactivationReceipt,
+    LocationStamp, Nonce,
+};
+use nodelock::codec::{armour, tag};
+use nodelock::hardware::linux::LinuxCollector;
+use nodelock::license::{LicenseId, MAX_LICENSE_LEN, SignedLicense};
+use nodelock::policy::Policy;
+use nodelock::profile::{Capture, ProductKey, Profile};
+use nodelock::{Collector, Inventory, SecretKey, Timestamp, TrustedKeys};
+use serde::Serialize;
+
+const PRODUCT: &str = "com.example.app";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn vendor_key() -> SecretKey {
+    let mut seed = [0u8; 32];
+    for (i, b) in seed.iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    SecretKey::from_seed(&seed)
+}
+
+fn activation_key() -> SecretKey {
+    SecretKey::from_seed(&[0x33; 32])
+}
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap()
+}
+
+fn machine(name: &str) -> Inventory {
+    LinuxCollector::with_root(root().join("tests/fixtures").join(name)).collect()
+}
+
+fn profile(name: &str) -> Profile {
+    Profile::build(&machine(name), &ProductKey::for_product(PRODUCT), &Policy::default())
+}
+
+/// The store's activation file as the store writes it (`store.rs`): the
+/// field layout of `State`, `Pending` and `Active`, whose secrets cannot be
+/// built from outside the crate.
+#[derive(Serialize)]
+struct Pending {
+    nonce: Nonce,
+    secret: [u8; 32],
+    license_text: String,
+    license_id: LicenseId,
+    release_version: u32,
+    created_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct Active {
+    certificate: Vec<u8>,
+    secret: [u8; 32],
+}
+
+#[derive(Serialize)]
+struct State {
+    pending: Vec<Pending>,
+    active: Option<Active>,
+    last_receipt: Option<Vec<u8>>,
+}
+
+fn state_file(state: &State) -> Vec<u8> {
+    nodelock::codec::frame::encode(tag::STORE_STATE, &postcard::to_allocvec(state).unwrap())
+}
+
+/// Every seed: target → file name (without `seed-`) → bytes.
+fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
+    let vendor = vendor_key();
+    let trusted = TrustedKeys::single(vendor.public_key().clone());
+    let activation = activation_key();
+    let now = ts("2026-07-01T10:00:00Z");
+    let mut out: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+    let mut add = |target: &'static str, name: &str, bytes: Vec<u8>| {
+        assert!(out.entry(target).or_default().insert(name.to_owned(), bytes).is_none(), "{target}/{name}");
+    };
+
+    // Licenses and keys: the vectors themselves.
+    let vector_names: Vec<String> = {
+        let mut v: Vec<String> = std::fs::read_dir(root().join("tests/vectors"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".lic") || n.ends_with(".key"))
+            .collect();
+        v.sort();
+        v
+    };
+    for name in &vector_names {
+        let text = read(&format!("tests/vectors/{name}"));
+        let stem = name.rsplit_once('.').unwrap().0.replace('.', "-");
+        // The armour target reads its first byte as the cap; 3 picks 16 KiB.
+        add("armour", &stem, [&[3u8][..], text.as_bytes()].concat());
+        if name.ends_with(".key") {
+            add("keys", &stem, text.clone().into_bytes());
+            continue;
+        }
+        if let Ok(bytes) = armour::decode(&text, tag::LICENSE, MAX_LICENSE_LEN) {
+            add("envelope", &stem, bytes);
+        }
+    }
+    add("keys", "vendor-secret-binary", vendor.to_file_bytes().to_vec());
+    for name in ["license_minimal", "license_full"] {
+        let signed =
+            SignedLicense::from_armoured(&read(&format!("tests/vectors/{name}.lic")), &trusted).unwrap();
+        add("license_payload", name, postcard::to_allocvec(signed.license()).unwrap());
+    }
+
+    // Profiles and captures of the fixture machines.
+    for name in ["laptop", "workstation", "cloud-vm", "container"] {
+        add("profile", name, profile(name).to_bytes());
+        let capture = Capture::new(&machine(name), PRODUCT, name == "workstation", now);
+        add("capture", name, capture.to_json().into_bytes());
+    }
+    add("profile", "empty", Profile::default().to_bytes());
+
+    // The activation exchange: request, certificate, receipt, codes.
+    let mut license_id = [0u8; 16];
+    for (i, b) in license_id.iter_mut().enumerate() {
+        *b = 0xa0 + i as u8;
+    }
+    let request = ActivationRequest {
+        license_id: LicenseId(license_id),
+        release_version: 1,
+        profile: profile("workstation"),
+        stamp: LocationStamp([0x5c; 16]),
+        nonce: Nonce([0x4e; 16]),
+        activation_key: activation.public_key().to_bytes(),
+        label: Some("Alice's workstation".to_owned()),
+        client_time: now,
+    };
+    let request_code = request.to_code();
+    add("request", "bytes", request.to_bytes());
+    add("request", "code", request_code.clone().into_bytes());
+    let unlabelled = ActivationRequest { label: None, profile: profile("container"), ..request.clone() };
+    add("request", "container-bytes", unlabelled.to_bytes());
+
+    let activation_id = ActivationId([0x77; 16]);
+    let permanent =
+        ActivationCertificate::answering(&request, activation_id, ActivationKind::Permanent, Some(1), now)
+            .sign(&vendor)
+            .unwrap();
+    let temporary = ActivationCertificate::answering(
+        &request,
+        activation_id,
+        ActivationKind::Temporary { until: now.plus_days(90) },
+        None,
+        now,
+    )
+    .sign(&vendor)
+    .unwrap();
+    let certificate_code = ActivationCertificate::code_of(&permanent);
+    add("certificate", "bytes", permanent.clone());
+    add("certificate", "code", certificate_code.clone().into_bytes());
+    add("certificate", "armoured", ActivationCertificate::armour_of(&permanent).into_bytes());
+    add("certificate", "temporary-bytes", temporary.clone());
+    add("envelope", "certificate", permanent.clone());
+    add("envelope", "certificate-temporary", temporary);
+
+    let receipt = DeactivationReceipt {
+        activation_id,
+        license_id: LicenseId(license_id),
+        nonce: request.nonce,
+        deactivated_at: now.plus_days(30),
+    }
+    .sign(&activation);
+    let receipt_code = DeactivationReceipt::code_of(&receipt);
+    add("receipt", "bytes", receipt.clone());
+    add("receipt", "code", receipt_code.clone().into_bytes());
+    add("receipt", "armoured", armour::encode(tag::RECEIPT, &receipt).into_bytes());
+    add("envelope", "receipt", receipt.clone());
+
+    add("offline_code", "request", request_code.into_bytes());
+    add("offline_code", "certificate", certificate_code.into_bytes());
+    add("offline_code", "receipt", receipt_code.clone().into_bytes());
+    add("offline_code", "receipt-sloppy", receipt_code.to_lowercase().replace('-', " ").into_bytes());
+
+    // The store's activation file: a pending request, an active activation
+    // and the receipt of an earlier deactivation; and an empty one.
+    let license_text = read("tests/vectors/license_minimal.lic");
+    let state = State {
+        pending: vec![Pending {
+            nonce: Nonce([0x4f; 16]),
+            secret: [0x34; 32],
+            license_text,
+            license_id: LicenseId(license_id),
+            release_version: 1,
+            created_at: now,
+        }],
+        active: Some(Active { certificate: permanent, secret: [0x33; 32] }),
+        last_receipt: Some(receipt),
+    };
+    add("store_state", "activated", state_file(&state));
+    add("store_state", "empty", state_file(&State { pending: vec![], active: None, last_receipt: None }));
+    out
+}
+
+fn corpus() -> PathBuf {
+    root().join("fuzz/corpus")
+}
+
+fn seed_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("seed-") && !n.starts_with("seed-regression-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn seeds_are_valid_messages() {
+    let seeds = seeds();
+    let trusted = TrustedKeys::single(vendor_key().public_key().clone());
+    let activation = activation_key().public_key().to_bytes();
+    for (name, bytes) in &seeds["profile"] {
+        assert_eq!(Profile::from_bytes(bytes).unwrap().to_bytes(), *bytes, "{name}");
+    }
+    for (name, bytes) in &seeds["capture"] {
+        Capture::from_json(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["request"] {
+        ActivationRequest::from_code_or_bytes(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["certificate"] {
+        let bytes = ActivationCertificate::bytes_from_response(bytes).unwrap();
+        ActivationCertificate::open(&bytes, &trusted).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["receipt"] {
+        let bytes = DeactivationReceipt::bytes_from(bytes).unwrap();
+        DeactivationReceipt::open(&bytes, &activation).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["store_state"] {
+        let state = decode_state_bytes(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if let Some(active) = state.active {
+            assert_eq!(active.public_key(), activation);
+            assert_eq!(active.certificate(&trusted).unwrap().activation_key, activation);
+        }
+    }
+}
+
+#[test]
+fn committed_seeds_are_current() {
+    let seeds = seeds();
+    let write = std::env::var_os("NODELOCK_WRITE_SEEDS").is_some_and(|v| v == "1");
+    if !write && !corpus().exists() {
+        // A packaged crate has no fuzz/ directory.
+        return;
+    }
+    let mut stale = Vec::new();
+    for (target, files) in &seeds {
+        let dir = corpus().join(target);
+        if write {
+            std::fs::create_dir_all(&dir).unwrap();
+            for old in seed_files(&dir) {
+                if !files.contains_key(&old["seed-".len()..]) {
+                    std::fs::remove_file(dir.join(old)).unwrap();
+                }
+            }
+        }
+        for (name, bytes) in files {
+            let path = dir.join(format!("seed-{name}"));
+            if write {
+                std::fs::write(&path, bytes).unwrap();
+            } else if std::fs::read(&path).ok().as_ref() != Some(bytes) {
+                stale.push(format!("{target}/seed-{name}"));
+            }
+        }
+        for extra in seed_files(&dir) {
+            if !files.contains_key(&extra["seed-".len()..]) {
+                stale.push(format!("{target}/{extra} (no longer made)"));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "fuzz seeds are out of date: {stale:?}; rewrite them with NODELOCK_WRITE_SEEDS=1 cargo test --test fuzz_seeds"
+    );
+}
