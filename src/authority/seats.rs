@@ -173,7 +173,7 @@ impl<L: Ledger> Authority<L> {
             });
         }
         // The new machine: already holding a seat is an error; holding a
-        // temporary activation, that activation takes the seat.
+        // temporary activation (running or ended), that activation takes the seat.
         let live: Vec<ActivationRecord> = tx.activations(&id, Which::Active)?;
         let permanent = live.iter().filter(|a| a.kind == ActivationKind::Permanent);
         if let Some(holder) = same_machine(permanent, request, &license.policy)? {
@@ -183,7 +183,7 @@ impl<L: Ledger> Authority<L> {
                 seat: held.seat,
             });
         }
-        let temporary = live.iter().filter(|a| a.kind != ActivationKind::Permanent && a.is_live(now));
+        let temporary = live.iter().filter(|a| a.kind != ActivationKind::Permanent);
         let mut target = match same_machine(temporary, request, &license.policy)? {
             Some(temp) => {
                 let mut t = temp.clone();
