@@ -151,9 +151,11 @@ pub fn encode(kind: CodeKind, message: &[u8]) -> String {
 /// name or armoured text).
 pub fn looks_like_code(text: &str) -> bool {
     let t = text.trim();
-    CodeKind::ALL
-        .iter()
-        .any(|k| t.len() > 4 && t[..3].eq_ignore_ascii_case(k.prefix()) && t.as_bytes()[3] == b'-')
+    CodeKind::ALL.iter().any(|k| {
+        t.len() > 4
+            && t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(k.prefix()))
+            && t.as_bytes()[3] == b'-'
+    })
 }
 
 /// Reads a code of `expected` kind and returns the message with its domain
