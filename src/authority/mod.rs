@@ -31,6 +31,81 @@
 //! Every operation runs inside one ledger transaction, so it happens
 //! completely or not at all, on every backend: [`MemoryLedger`] for tests and
 //! [`SqliteLedger`], the durable embedded default.
+//!
+//! # Decisions where the specification is silent
+//!
+//! - **A machine keeps its activation id** across renewals: reactivating
+//!   updates the recorded profile, location, activation key, nonce and label
+//!   and keeps the id, the seat and the `since` date. The recorded profile
+//!   follows the machine, so gradual upgrades stay recognised.
+//! - **Receipts** must name the nonce of the activation's latest
+//!   certificate; the receipt of a certificate superseded by a renewal is
+//!   refused ([`AuthorityError::ReceiptSuperseded`]) and frees nothing. A
+//!   receipt for an activation that already ended (replay, or released or
+//!   transferred first) succeeds and changes nothing.
+//! - **Temporary periods** run from the first grant to the machine, one per
+//!   machine and license: asking again during the period (even after
+//!   deactivating) gets the same end; after it, a refusal
+//!   ([`AuthorityError::TemporaryUsed`]) unless a seat is free. A temporary
+//!   activation stops counting at its end without any write.
+//! - **Transfers** are counted per seat and stay with the seat: releasing it
+//!   and giving it to another machine does not give the count back. A
+//!   transfer to a machine holding a temporary activation turns that
+//!   activation into the seat's holder.
+//! - **Seat packs** add seats (numbered after the highest); a re-issued
+//!   license may raise its own seat count, or lower it when enough of its
+//!   highest-numbered own seats are free.
+//! - **Revocation** stops activations, transfers, seat packs and re-issues;
+//!   certificates already issued stay valid offline until they end, and
+//!   deactivation receipts are still accepted.
+//! - **Anonymising** erases label, profile, fingerprint and location stamp;
+//!   the machine can no longer be recognised, so its next request counts as
+//!   a new machine. The history never holds labels or profiles in the first
+//!   place: only ids, seat numbers, releases and dates.
+//! - **Licenses are verified again** with the trusted keys whenever their
+//!   terms are read, so a ledger edited by hand cannot grant a license the
+//!   vendor never signed; add old keys with [`Authority::trust`] when
+//!   rotating.
+//!
+//! # Example
+//!
+//! ```
+//! use nodelock::activation::{ActivationRequest, LocationStamp, Nonce};
+//! use nodelock::authority::{Authority, GrantKind, MemoryLedger};
+//! use nodelock::hardware::ComponentKind;
+//! use nodelock::license::{License, LicenseId};
+//! use nodelock::profile::{Digest, Profile};
+//! use nodelock::{SecretKey, Timestamp};
+//!
+//! let now = Timestamp(1_782_907_200);
+//! let authority = Authority::new(SecretKey::generate()?, MemoryLedger::new());
+//! let license = License::new(LicenseId::generate()?, "com.example.app", "ACME", 1, now);
+//! authority.issue(&license, "vendor", now)?;
+//!
+//! // What a machine sends; normally made by `Validator::request_activation`.
+//! let machine_key = SecretKey::generate()?;
+//! let hardware = [ComponentKind::Mac, ComponentKind::Cpu, ComponentKind::SystemDrive];
+//! let request = ActivationRequest {
+//!     license_id: license.id,
+//!     release_version: 1,
+//!     profile: Profile::from_digests(hardware.map(|k| (k, Digest([k as u8; 16]))))?,
+//!     stamp: LocationStamp([0; 16]),
+//!     nonce: Nonce::generate()?,
+//!     activation_key: machine_key.public_key().to_bytes(),
+//!     label: Some("Alice's laptop".into()),
+//!     client_time: now,
+//! };
+//! let grant = authority.activate(&request, None, "activation desk", now)?;
+//! assert_eq!((grant.kind, grant.certificate.seat), (GrantKind::Seat, Some(1)));
+//! let response_code = grant.code(); // NLC-…, for the customer
+//! # assert!(response_code.starts_with("NLC-"));
+//!
+//! // The same machine asking again renews its seat; the seat count holds.
+//! let again = authority.activate(&request, None, "activation desk", now)?;
+//! assert_eq!(again.kind, GrantKind::Renewal);
+//! assert_eq!(authority.status(None, now)?.licenses[0].in_use, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::keys::{PublicKey, SecretKey, TrustedKeys};
 
