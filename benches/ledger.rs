@@ -5,6 +5,11 @@
 //!   a seat, append the history, sign the certificate, commit with
 //!   `synchronous=FULL` — per iteration, on a SQLite file on the same disk as
 //!   the build (not a tmpfs). Throughput is reported as activations/s.
+//! - `ledger/activate_durable_64_clients`: the same activations from 64
+//!   threads sharing one ledger, whose operations then share commits (group
+//!   commit: each operation still atomic in its own savepoint, none returning
+//!   before its commit is on disk); `…_64_connections`: 64 threads each with
+//!   its own connection, so each commit is flushed alone.
 //! - `ledger/sqlite_commit_floor`: the cost of one durable SQLite commit of
 //!   one tiny row with the same pragmas, to tell the authority's own work
 //!   from the disk's flush.
@@ -14,6 +19,7 @@
 //! Run with `cargo bench --bench ledger --features authority`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -74,6 +80,10 @@ fn activate_durable(c: &mut Criterion) {
             start.elapsed()
         })
     });
+    for shared in [true, false] {
+        let name = if shared { "activate_durable_64_clients" } else { "activate_durable_64_connections" };
+        group.bench_function(name, |b| b.iter_custom(|iters| concurrent(iters, shared)));
+    }
     group.bench_function("sqlite_commit_floor", |b| {
         let dir = scratch();
         let conn = rusqlite::Connection::open(dir.path().join("floor.db")).unwrap();
@@ -89,6 +99,46 @@ fn activate_durable(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// `iters` activations from 64 threads: sharing one ledger (`shared`) or
+/// each with its own connection to the file. Returns the wall time.
+fn concurrent(iters: u64, shared: bool) -> Duration {
+    const CLIENTS: u32 = 64;
+    let dir = scratch();
+    let licenses = (iters as u32).div_ceil(SEATS);
+    let a = Arc::new(authority(&dir, licenses));
+    let path = dir.path().join("ledger.db");
+    let work: Vec<Vec<_>> = (0..CLIENTS)
+        .map(|t| {
+            (0..iters as u32)
+                .filter(|m| m % CLIENTS == t)
+                .map(|m| Machine::new(m).request(license_id(m / SEATS)))
+                .collect()
+        })
+        .collect();
+    let authorities: Vec<Arc<Authority<SqliteLedger>>> = (0..CLIENTS)
+        .map(|_| match shared {
+            true => Arc::clone(&a),
+            false => Arc::new(Authority::new(vendor(), SqliteLedger::open_existing(&path).unwrap())),
+        })
+        .collect();
+    let start = Instant::now();
+    let threads: Vec<_> = work
+        .into_iter()
+        .zip(authorities)
+        .map(|(requests, a)| {
+            std::thread::spawn(move || {
+                for request in &requests {
+                    a.activate(request, None, "bench", t0()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    start.elapsed()
 }
 
 /// Fills every seat of every license in one transaction per license, as

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
 use authority_support::*;
-use nodelock::authority::{Authority, AuthorityError, MemoryLedger, SqliteLedger};
+use nodelock::authority::{Authority, AuthorityError, Event, EventKind, Ledger, MemoryLedger, SqliteLedger};
 
 const SEATS: u32 = 5;
 const CLIENTS: u32 = 64;
@@ -73,6 +73,75 @@ fn sixty_four_threads_with_their_own_connections_get_exactly_k_seats() {
     let results: Vec<Option<u32>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert_exactly_the_seats(&results);
     assert_status(&path);
+}
+
+#[test]
+fn sixty_four_threads_sharing_one_sqlite_ledger_get_exactly_k_seats() {
+    // Threads sharing one ledger share commits (group commit).
+    let (_dir, path) = ledger_file();
+    let a = Arc::new(Authority::new(vendor(), SqliteLedger::open_existing(&path).unwrap()));
+    let start = Arc::new(Barrier::new(CLIENTS as usize));
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|machine| {
+            let (a, start) = (Arc::clone(&a), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                activate_one(&a, machine)
+            })
+        })
+        .collect();
+    let results: Vec<Option<u32>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_exactly_the_seats(&results);
+    drop(a);
+    assert_status(&path);
+}
+
+#[test]
+fn an_operation_failing_inside_a_shared_commit_is_rolled_back_alone() {
+    let (_dir, path) = ledger_file();
+    let ledger = Arc::new(SqliteLedger::open_existing(&path).unwrap());
+    let before = Authority::new(vendor(), Arc::clone(&ledger)).history(None).unwrap().len();
+    let start = Arc::new(Barrier::new(32));
+    let threads: Vec<_> = (0..32u32)
+        .map(|i| {
+            let (ledger, start) = (Arc::clone(&ledger), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                ledger.transaction(&mut |tx| {
+                    let event = Event {
+                        at: t0(),
+                        actor: "test".into(),
+                        kind: EventKind::Issue,
+                        license_id: None,
+                        activation_id: None,
+                        details: format!("operation {i}"),
+                    };
+                    tx.append_history(&event)?;
+                    match i % 4 {
+                        1 => Err(AuthorityError::Busy),
+                        3 if i == 31 => panic!("operation {i} panics after writing"),
+                        _ => Ok(i),
+                    }
+                })
+            })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (i, t) in threads.into_iter().enumerate() {
+        match t.join() {
+            Ok(Ok(n)) => kept.push(format!("operation {n}")),
+            Ok(Err(AuthorityError::Busy)) => assert_eq!(i % 4, 1),
+            Ok(Err(other)) => panic!("{other}"),
+            Err(_) => assert_eq!(i, 31, "only operation 31 panics"),
+        }
+    }
+    let history = Authority::new(vendor(), Arc::clone(&ledger)).history(None).unwrap();
+    let mut written: Vec<String> = history[before..].iter().map(|e| e.event.details.clone()).collect();
+    written.sort();
+    kept.sort();
+    assert_eq!(written, kept, "exactly the operations that succeeded are kept");
+    assert_eq!(kept.len(), 32 - 8 - 1);
+    assert!(ledger.check().unwrap().is_empty());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Crash safety of the SQLite ledger: a process granting and releasing
-//! activations as fast as it can is killed with SIGKILL at random moments.
+//! activations as fast as it can, from several threads sharing the ledger
+//! (so commits are shared), is killed with SIGKILL at random moments.
 //! Afterwards the file opens and checks clean, every activation the process
 //! reported (it prints after its grant returned) is recorded, every release
 //! it reported is recorded, the in-use count is the number of held seat rows
@@ -13,30 +14,45 @@ mod authority_support;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use authority_support::*;
 use nodelock::activation::ActivationId;
 use nodelock::authority::{Authority, AuthorityError, SqliteLedger};
 use rusqlite::Connection;
 
-const SEATS: u32 = 20;
+const SEATS: u32 = 10;
+/// Threads in the child, each granting and releasing seats of its own license.
+const THREADS: u8 = 4;
 const DB_VAR: &str = "NODELOCK_CRASH_LEDGER";
 const FIRST_VAR: &str = "NODELOCK_CRASH_FIRST_MACHINE";
 
-/// The child: activates new machines until the seats run out, then releases
-/// the oldest, and so on, until it is killed. Prints each id once its
-/// operation has returned.
+/// The child: each thread activates new machines on its license until the
+/// seats run out, then releases the oldest, and so on, until it is killed.
+/// Prints each id once its operation has returned.
 #[test]
 #[ignore = "run by killed_mid_activation_the_ledger_stays_whole as a child process"]
 fn crash_granter_child() {
     let (Some(path), Some(first)) = (std::env::var_os(DB_VAR), std::env::var(FIRST_VAR).ok()) else { return };
-    let a = Authority::new(vendor(), SqliteLedger::open_existing(path).unwrap());
-    let id = license(1, SEATS).id;
-    // What this run holds, oldest first: the seats taken by earlier runs are
-    // found in the status.
+    let first: u32 = first.parse().unwrap();
+    let a = Arc::new(Authority::new(vendor(), SqliteLedger::open_existing(path).unwrap()));
+    let threads: Vec<_> = (1..=THREADS)
+        .map(|n| {
+            let a = Arc::clone(&a);
+            std::thread::spawn(move || grant_and_release(&a, n, first + u32::from(n) * 100_000))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+fn grant_and_release(a: &Authority<SqliteLedger>, n: u8, first: u32) {
+    let id = license(n, SEATS).id;
+    // What this thread holds, oldest first, starting with what earlier runs left.
     let mut held: VecDeque<ActivationId> =
         a.status(Some(id), t0()).unwrap().licenses[0].activations.iter().map(|h| h.activation_id).collect();
-    for machine in first.parse::<u32>().unwrap().. {
+    for machine in first.. {
         match a.activate(&Machine::new(machine).request(id), None, "crash", t0()) {
             Ok(grant) => {
                 println!("granted {}", grant.certificate.activation_id);
@@ -75,9 +91,11 @@ fn count(conn: &Connection, sql: &str) -> i64 {
 fn killed_mid_activation_the_ledger_stays_whole() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.db");
-    Authority::new(vendor(), SqliteLedger::open(&path).unwrap())
-        .issue(&license(1, SEATS), ADMIN, t0())
-        .unwrap();
+    let authority = Authority::new(vendor(), SqliteLedger::open(&path).unwrap());
+    for n in 1..=THREADS {
+        authority.issue(&license(n, SEATS), ADMIN, t0()).unwrap();
+    }
+    drop(authority);
     let (mut granted, mut released) = (Vec::new(), Vec::new());
     for (round, delay_us) in random_delays(20).into_iter().enumerate() {
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -125,7 +143,10 @@ fn check_whole(path: &std::path::Path, granted: &[String], released: &[String], 
     let ledger = SqliteLedger::open_existing(path).unwrap_or_else(|e| panic!("{at}: {e}"));
     assert_eq!(ledger.check().unwrap(), Vec::<String>::new(), "{at}");
     let status = Authority::new(vendor(), ledger).status(None, t0()).unwrap();
-    let s = &status.licenses[0];
+    let in_use: u32 = status.licenses.iter().map(|l| l.in_use).sum();
+    for l in &status.licenses {
+        assert!(l.in_use <= l.total && l.total == SEATS, "{at}: no over-allocation");
+    }
     let conn = Connection::open(path).unwrap();
     let state_of = |id: &str| -> Option<String> {
         conn.query_row("SELECT state FROM activations WHERE hex(activation_id) = upper(?1)", [id], |r| {
@@ -151,9 +172,8 @@ fn check_whole(path: &std::path::Path, granted: &[String], released: &[String], 
         "SELECT count(*) FROM activations a JOIN seats s ON s.activation_id = a.activation_id \
          WHERE a.state = 'active'",
     );
-    assert_eq!((i64::from(s.in_use), active, seated), (held, held, held), "{at}");
-    assert!(s.in_use <= s.total && s.total == SEATS, "{at}: no over-allocation");
-    assert_eq!(count(&conn, "SELECT count(*) FROM seats") as u32, SEATS, "{at}");
+    assert_eq!((i64::from(in_use), active, seated), (held, held, held), "{at}");
+    assert_eq!(count(&conn, "SELECT count(*) FROM seats") as u32, SEATS * u32::from(THREADS), "{at}");
     // Every activation row came with its history entry, every release too.
     let activations = count(&conn, "SELECT count(*) FROM activations");
     let logged = count(&conn, "SELECT count(*) FROM history WHERE kind = 'activation'");

@@ -28,7 +28,10 @@ pub trait Ledger: Send + Sync {
     /// Runs `f` in one write transaction: everything it wrote is kept when it
     /// returns `Ok` (durably, before this returns), nothing when it returns
     /// `Err`. Transactions of one ledger — across threads, and for a
-    /// database file across processes — are serialised.
+    /// database file across processes — are serialised: each sees all the
+    /// writes of those before it. A backend may flush several transactions
+    /// together (group commit); each is still kept or dropped as a whole,
+    /// and this returns an error if its flush fails.
     fn transaction<R>(
         &self,
         f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,

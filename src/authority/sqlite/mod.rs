@@ -8,11 +8,12 @@
 //! transaction starts with `BEGIN IMMEDIATE`, taking the database's single
 //! write lock before it reads anything, so concurrent activations — from
 //! threads or processes — are serialised and each sees the seats the
-//! previous one left. The [`schema`] refuses over-allocation by
-//! itself.
+//! previous one left. Threads sharing one `SqliteLedger` share commits
+//! (group commit): each operation in its own savepoint, none
+//! returning before the flush that holds it. The [`schema`] refuses
+//! over-allocation by itself.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -20,6 +21,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 
+mod commit;
 pub mod schema;
 mod tx;
 
@@ -33,7 +35,7 @@ pub const SCHEMA_VERSION: u32 = schema::MIGRATIONS.len() as u32;
 /// A ledger in one SQLite database file.
 #[derive(Debug)]
 pub struct SqliteLedger {
-    conn: Mutex<Connection>,
+    conn: commit::GroupCommit,
     path: PathBuf,
 }
 
@@ -95,14 +97,14 @@ impl SqliteLedger {
         }
         // After journal_mode: in WAL mode FULL syncs the log on every commit.
         conn.execute_batch("PRAGMA synchronous = FULL;").map_err(sql_error)?;
-        let ledger = SqliteLedger { conn: Mutex::new(conn), path: path.to_owned() };
+        let ledger = SqliteLedger { conn: commit::GroupCommit::new(conn), path: path.to_owned() };
         ledger.migrate()?;
         Ok(ledger)
     }
 
     /// The same ledger waiting up to `timeout` for other writers.
     pub fn with_busy_timeout(self, timeout: Duration) -> Result<Self, AuthorityError> {
-        self.lock().busy_timeout(timeout).map_err(sql_error)?;
+        self.conn.idle().conn.busy_timeout(timeout).map_err(sql_error)?;
         Ok(self)
     }
 
@@ -111,15 +113,9 @@ impl SqliteLedger {
         &self.path
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while the lock was held rolled its transaction back when
-        // the transaction was dropped: the connection is still usable.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn migrate(&self) -> Result<(), AuthorityError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
+        let mut state = self.conn.idle();
+        let tx = state.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
         let version: u32 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
         if version > SCHEMA_VERSION {
             return Err(AuthorityError::SchemaTooNew { found: version, known: SCHEMA_VERSION });
@@ -133,13 +129,15 @@ impl SqliteLedger {
 
     /// The schema version of the file.
     pub fn schema_version(&self) -> Result<u32, AuthorityError> {
-        self.lock().query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)
+        self.conn.idle().conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)
     }
 
     /// A setting kept in the ledger (the CLI keeps the authority's public
     /// key and the path of its secret key file here — never the secret).
     pub fn setting(&self, name: &str) -> Result<Option<String>, AuthorityError> {
-        self.lock()
+        self.conn
+            .idle()
+            .conn
             .query_row("SELECT value FROM settings WHERE name = ?1", [name], |row| row.get(0))
             .optional()
             .map_err(sql_error)
@@ -147,8 +145,8 @@ impl SqliteLedger {
 
     /// Sets a setting.
     pub fn set_setting(&self, name: &str, value: &str) -> Result<(), AuthorityError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
+        let mut state = self.conn.idle();
+        let tx = state.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
         tx.execute(
             "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = ?2",
             [name, value],
@@ -160,7 +158,8 @@ impl SqliteLedger {
     /// Checks the whole file: `PRAGMA integrity_check` and
     /// `PRAGMA foreign_key_check`. Returns the problems found (none when healthy).
     pub fn check(&self) -> Result<Vec<String>, AuthorityError> {
-        let conn = self.lock();
+        let state = self.conn.idle();
+        let conn = &state.conn;
         let mut problems = Vec::new();
         let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql_error)?;
         for row in stmt.query_map([], |row| row.get::<_, String>(0)).map_err(sql_error)? {
@@ -182,22 +181,17 @@ impl Ledger for SqliteLedger {
         &self,
         f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
     ) -> Result<R, AuthorityError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
-        // Dropping `tx` without committing rolls everything back.
-        let result = f(&mut tx::SqliteTx::new(&tx))?;
-        tx.commit().map_err(sql_error)?;
-        Ok(result)
+        self.conn.write(f)
     }
 
     fn read<R>(
         &self,
         f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
     ) -> Result<R, AuthorityError> {
-        let mut conn = self.lock();
+        let mut state = self.conn.idle();
         // A deferred transaction that only reads is one consistent snapshot
         // of the WAL and never waits for writers; it is rolled back.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(sql_error)?;
+        let tx = state.conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(sql_error)?;
         f(&mut tx::SqliteTx::new(&tx))
     }
 }

@@ -3,7 +3,7 @@
 //! hand-edited file gives [`AuthorityError::Corrupt`], never a panic.
 
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::sql_error;
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
@@ -15,12 +15,13 @@ use crate::authority::record::{
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
 
+/// The primitives on a connection inside a transaction (or savepoint).
 pub(super) struct SqliteTx<'a> {
-    tx: &'a Transaction<'a>,
+    tx: &'a Connection,
 }
 
 impl<'a> SqliteTx<'a> {
-    pub(super) fn new(tx: &'a Transaction<'a>) -> Self {
+    pub(super) fn new(tx: &'a Connection) -> Self {
         SqliteTx { tx }
     }
 }
