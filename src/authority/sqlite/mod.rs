@@ -14,7 +14,7 @@
 //! over-allocation by itself.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
@@ -55,6 +55,29 @@ pub(crate) fn sql_error(e: rusqlite::Error) -> AuthorityError {
     }
 }
 
+/// Waits for another connection's write lock for up to `timeout`, trying
+/// again after short, jittered sleeps (¼ ms doubling to 2 ms, plus up to
+/// 1 ms). A commit holds the lock for about one flush, and SQLite's own
+/// handler backs off to 100 ms sleeps, which starves connections that share
+/// a file: measured at 20 activations/s with 64 connections.
+fn busy_handler(timeout: Duration) -> impl FnMut(i32) -> bool + Send + 'static {
+    let mut started = Instant::now();
+    move |attempt| {
+        if attempt == 0 {
+            started = Instant::now();
+        }
+        if started.elapsed() >= timeout {
+            return false;
+        }
+        let jitter = u64::from(
+            std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()),
+        ) % 1_000;
+        let backoff = 250u64 << attempt.clamp(0, 3);
+        std::thread::sleep(Duration::from_micros(backoff + jitter));
+        true
+    }
+}
+
 impl SqliteLedger {
     /// Opens the ledger at `path`, creating the file if it does not exist,
     /// and brings its schema up to date.
@@ -80,9 +103,9 @@ impl SqliteLedger {
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let conn = Connection::open_with_flags(path, flags)
+        let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|e| AuthorityError::Storage(format!("{}: {e}", path.display())))?;
-        conn.busy_timeout(busy).map_err(sql_error)?;
+        conn.busy_handler(Some(busy_handler(busy))).map_err(sql_error)?;
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;",
         )
@@ -104,7 +127,7 @@ impl SqliteLedger {
 
     /// The same ledger waiting up to `timeout` for other writers.
     pub fn with_busy_timeout(self, timeout: Duration) -> Result<Self, AuthorityError> {
-        self.conn.idle().conn.busy_timeout(timeout).map_err(sql_error)?;
+        self.conn.idle().conn.busy_handler(Some(busy_handler(timeout))).map_err(sql_error)?;
         Ok(self)
     }
 
