@@ -227,8 +227,12 @@ fn reissue_in(
     if license.seats >= own {
         // Raise the allowance first: the ledger refuses seats beyond it.
         tx.update_license(&record)?;
-        let next = seats.iter().map(|s| s.seat).max().unwrap_or(0);
-        for seat in next + 1..=next + (license.seats - own) {
+        let highest = seats.iter().map(|s| s.seat).max().unwrap_or(0);
+        let last = highest.checked_add(license.seats - own).ok_or(AuthorityError::BadSeatCount {
+            requested: u64::from(license.seats),
+            reason: "the license has run out of seat numbers",
+        })?;
+        for seat in highest.saturating_add(1)..=last {
             tx.insert_seat(&SeatRecord {
                 license_id: license.id,
                 seat,

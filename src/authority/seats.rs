@@ -241,8 +241,18 @@ impl<L: Ledger> Authority<L> {
                 return Err(AuthorityError::LicenseRevoked { license_id, at });
             }
             let existing = tx.seats(&license_id)?;
-            let pack = existing.iter().map(|s| s.pack).max().unwrap_or(0) + 1;
-            let first_seat = existing.iter().map(|s| s.seat).max().unwrap_or(0) + 1;
+            let numbers_left = AuthorityError::BadSeatCount {
+                requested: u64::from(seats),
+                reason: "the license has run out of seat and pack numbers",
+            };
+            let next = |n: Option<u32>| n.unwrap_or(0).checked_add(1);
+            let pack = next(existing.iter().map(|s| s.pack).max());
+            let first_seat = next(existing.iter().map(|s| s.seat).max());
+            let (Some(pack), Some(first_seat), Some(last_seat)) =
+                (pack, first_seat, first_seat.and_then(|f| f.checked_add(seats - 1)))
+            else {
+                return Err(numbers_left);
+            };
             record.total_seats = record.total_seats.checked_add(seats).filter(|t| *t <= MAX_TOTAL_SEATS).ok_or(
                 AuthorityError::BadSeatCount {
                     requested: u64::from(seats),
@@ -250,12 +260,12 @@ impl<L: Ledger> Authority<L> {
                 },
             )?;
             tx.update_license(&record)?;
-            for seat in first_seat..first_seat + seats {
+            for seat in first_seat..=last_seat {
                 tx.insert_seat(&SeatRecord { license_id, seat, pack, transfers_used: 0, holder: None })?;
             }
             let details = format!(
                 "seat pack {pack}: {seats} seat(s), numbers {first_seat} to {}, {} transfer(s) each; {} seats in all",
-                first_seat + seats - 1,
+                last_seat,
                 record.transfers_per_seat,
                 record.total_seats
             );

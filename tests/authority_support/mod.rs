@@ -14,6 +14,20 @@ use nodelock::license::{License, LicenseId};
 use nodelock::profile::{Digest, Profile};
 use nodelock::{SecretKey, Timestamp};
 
+/// Instantiates each generic behaviour test `fn name<L: Ledger>(Backend<L>)`
+/// once per ledger implementation.
+#[allow(unused_macros)]
+macro_rules! on_every_ledger {
+    ($($name:ident),* $(,)?) => {
+        mod memory_ledger {
+            $( #[test] fn $name() { super::$name(super::memory()); } )*
+        }
+        mod sqlite_ledger {
+            $( #[test] fn $name() { super::$name(super::sqlite()); } )*
+        }
+    };
+}
+
 pub const PRODUCT: &str = "com.example.app";
 pub const ADMIN: &str = "admin";
 
