@@ -16,11 +16,15 @@
 //! - [`license`]: signed licenses and the release-version rule.
 //! - [`activation`]: requests, certificates, receipts, offline codes, the
 //!   durable store with its location stamp, and the [`Validator`](activation::Validator).
+//! - `authority` (feature `authority`): the vendor's side — licenses, seats,
+//!   activations and history in a ledger (SQLite by default).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod activation;
+#[cfg(feature = "authority")]
+pub mod authority;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod codec;

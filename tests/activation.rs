@@ -1,5 +1,6 @@
 //! Activation on the end user's machine, end to end: request → certificate →
 //! validation, and every reason a validation can fail.
+#![cfg(feature = "client")]
 
 mod common;
 

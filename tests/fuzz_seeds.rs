@@ -13,6 +13,7 @@
 //! with `NODELOCK_WRITE_SEEDS=1 cargo test --test fuzz_seeds` (or
 //! `fuzz/run.sh --write-seeds`). Files named `seed-regression-*` are inputs
 //! that once crashed a target; they are kept as they are.
+#![cfg(feature = "client")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Crash atomicity of the license store: a writer process is killed with
 //! SIGKILL at random moments, over and over; every load afterwards must see a
 //! complete old or new state, never a torn file.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "client"))]
 
 mod common;
 

@@ -15,6 +15,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod activate;
+#[cfg(feature = "authority")]
+mod authority;
 mod keys;
 mod license;
 mod profile;
@@ -49,6 +51,14 @@ enum Command {
     Status(activate::StatusArgs),
     /// Give up this machine's activation and print the receipt for the vendor.
     Deactivate(activate::DeactivateArgs),
+    /// The vendor's activation authority and its ledger.
+    #[cfg(feature = "authority")]
+    #[command(subcommand)]
+    Authority(authority::AuthorityCommand),
+    /// Seats of a license: status, release, transfer, reissue, history.
+    #[cfg(feature = "authority")]
+    #[command(subcommand)]
+    Seats(authority::SeatsCommand),
 }
 
 /// A command's failure: the exit status and what to tell the user.
@@ -98,6 +108,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         Command::Activate(c) => activate::run(c),
         Command::Status(a) => activate::status(a),
         Command::Deactivate(a) => activate::deactivate(a),
+        #[cfg(feature = "authority")]
+        Command::Authority(c) => authority::run_authority(c),
+        #[cfg(feature = "authority")]
+        Command::Seats(c) => authority::run_seats(c),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

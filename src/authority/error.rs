@@ -1,0 +1,310 @@
+//! [`AuthorityError`]: every way an authority operation can refuse or fail.
+//!
+//! Refusals (no free seat, transfers used up, revoked license …) are the
+//! customer's or administrator's business and say what to do next; failures
+//! (storage, a damaged ledger) are the operator's. [`AuthorityError::is_refusal`]
+//! tells them apart. No message names another license's machines or data: a
+//! refusal only ever lists the seats of the license the request was for.
+
+use thiserror::Error;
+
+use super::record::{ActivationState, SeatHolder};
+use crate::activation::{ActivationError, ActivationId};
+use crate::license::{LicenseError, LicenseId};
+use crate::policy::WeakProfile;
+use crate::timestamp::Timestamp;
+
+/// Why the authority refused or could not carry out an operation. Nothing
+/// was changed when an operation returns one of these.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum AuthorityError {
+    /// The license is not in the ledger.
+    #[error(
+        "license {license_id} is not known to this authority; add it first (`nodelock authority add-license`)"
+    )]
+    UnknownLicense {
+        /// The license asked for.
+        license_id: LicenseId,
+    },
+    /// The license was revoked.
+    #[error("license {license_id} was revoked on {}; it cannot be activated or changed", at.date_string())]
+    LicenseRevoked {
+        /// The license.
+        license_id: LicenseId,
+        /// When it was revoked.
+        at: Timestamp,
+    },
+    /// The license has expired.
+    #[error("license {license_id} expired on {}; ask the vendor to renew it", at.date_string())]
+    LicenseExpired {
+        /// The license.
+        license_id: LicenseId,
+        /// Its expiry.
+        at: Timestamp,
+    },
+    /// The request was made with another release of the license than the current one.
+    #[error("{}", release_message(*license_id, *requested, *current))]
+    ReleaseMismatch {
+        /// The license.
+        license_id: LicenseId,
+        /// The release the machine has.
+        requested: u32,
+        /// The release the authority knows as current.
+        current: u32,
+    },
+    /// The machine's profile identifies too few kinds of hardware.
+    #[error("{0}")]
+    WeakProfile(#[from] WeakProfile),
+    /// Every seat is taken and temporary activations are off.
+    #[error("{}", no_free_seat_message(*license_id, *total, holders, None))]
+    NoFreeSeat {
+        /// The license.
+        license_id: LicenseId,
+        /// Its seats.
+        total: u32,
+        /// The machines holding them, so the customer can choose one to release.
+        holders: Vec<SeatHolder>,
+    },
+    /// Every seat is taken and this machine already had its temporary activation.
+    #[error("{}", no_free_seat_message(*license_id, *total, holders, Some(*ended)))]
+    TemporaryUsed {
+        /// The license.
+        license_id: LicenseId,
+        /// Its seats.
+        total: u32,
+        /// When this machine's temporary activation ended.
+        ended: Timestamp,
+        /// The machines holding the seats.
+        holders: Vec<SeatHolder>,
+    },
+    /// No such activation in the ledger.
+    #[error("activation {activation_id} is not in the ledger; check the id (`nodelock seats status`)")]
+    UnknownActivation {
+        /// The activation asked for.
+        activation_id: ActivationId,
+    },
+    /// The activation no longer holds anything.
+    #[error("activation {activation_id} is not active (it was {state}); nothing to do")]
+    NotActive {
+        /// The activation.
+        activation_id: ActivationId,
+        /// What happened to it.
+        state: ActivationState,
+    },
+    /// A temporary activation holds no seat, so there is nothing to transfer.
+    #[error(
+        "activation {activation_id} is temporary and holds no seat, so it cannot be transferred; \
+         activate the new machine instead"
+    )]
+    NotTransferable {
+        /// The activation.
+        activation_id: ActivationId,
+    },
+    /// The seat's transfers are used up.
+    #[error(
+        "seat {seat} of license {license_id} has used {used} of its {allowed} transfer(s); \
+         deactivate or release the machine instead, or ask the vendor for a new seat pack \
+         (`nodelock seats reissue`)"
+    )]
+    TransfersExhausted {
+        /// The license.
+        license_id: LicenseId,
+        /// The seat.
+        seat: u32,
+        /// Transfers made from it.
+        used: u32,
+        /// Transfers it allows.
+        allowed: u32,
+    },
+    /// The transfer's new machine already holds a seat of the license.
+    #[error(
+        "the new machine already holds seat {seat} of this license (activation {activation_id}); \
+         nothing to transfer"
+    )]
+    AlreadyHoldsSeat {
+        /// Its activation.
+        activation_id: ActivationId,
+        /// Its seat.
+        seat: u32,
+    },
+    /// The transfer's request is for another license than the activation.
+    #[error(
+        "the request is for license {requested}, but activation {activation_id} belongs to another \
+         license; make the request with the license of that activation"
+    )]
+    TransferToOtherLicense {
+        /// The activation being transferred.
+        activation_id: ActivationId,
+        /// The license the request names.
+        requested: LicenseId,
+    },
+    /// A deactivation receipt, license or request that cannot be read.
+    #[error("{0}")]
+    BadMessage(#[from] ActivationError),
+    /// The receipt's signature does not verify with the activation's key.
+    #[error(
+        "the deactivation receipt for activation {activation_id} is not signed by the machine that \
+         holds it; nothing was changed"
+    )]
+    ReceiptNotValid {
+        /// The activation it names.
+        activation_id: ActivationId,
+    },
+    /// The receipt gives up an older certificate of an activation that was renewed since.
+    #[error(
+        "the deactivation receipt is for an earlier certificate of activation {activation_id}, which \
+         was renewed since; the seat stays with the renewed activation (deactivate that one)"
+    )]
+    ReceiptSuperseded {
+        /// The activation it names.
+        activation_id: ActivationId,
+    },
+    /// A license not signed by a key this authority trusts, or not valid.
+    #[error("this license cannot be added: {0}")]
+    UntrustedLicense(#[source] LicenseError),
+    /// A release not newer than the recorded one.
+    #[error(
+        "license {license_id} is recorded at release {recorded}; release {offered} is not newer \
+         (a re-issue must have release {recorded} + 1 or higher)"
+    )]
+    StaleRelease {
+        /// The license.
+        license_id: LicenseId,
+        /// The recorded release.
+        recorded: u32,
+        /// The release offered.
+        offered: u32,
+    },
+    /// A re-issue changing the product.
+    #[error("license {license_id} is for product `{recorded}`; a re-issue cannot change it to `{offered}`")]
+    ProductMismatch {
+        /// The license.
+        license_id: LicenseId,
+        /// The recorded product.
+        recorded: String,
+        /// The offered product.
+        offered: String,
+    },
+    /// A re-issue with fewer seats than are free to take away.
+    #[error(
+        "the new release has {wanted} fewer seat(s), but only {free} of those seats are free; \
+         release machines first (`nodelock seats release`)"
+    )]
+    SeatsInUse {
+        /// Seats to take away.
+        wanted: u32,
+        /// Free seats that could be taken away.
+        free: u32,
+    },
+    /// A seat count that cannot be granted.
+    #[error("cannot grant {requested} seat(s): {reason}")]
+    BadSeatCount {
+        /// The count asked for.
+        requested: u64,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// An actor name or machine label that cannot be recorded.
+    #[error("{0}")]
+    BadName(String),
+    /// This authority was built without a signing key.
+    #[error("this operation issues a certificate and needs the authority's secret key; give it with --key")]
+    NoSigningKey,
+    /// Another writer held the ledger for longer than the busy timeout.
+    #[error("the ledger is busy (another process is writing to it); try again in a moment")]
+    Busy,
+    /// The database refused a change that would break one of its rules.
+    #[error(
+        "the ledger refused an inconsistent change ({0}); nothing was changed. This is a bug in \
+         nodelock or the database was edited by hand: please report it"
+    )]
+    LedgerRefused(String),
+    /// The ledger's schema is newer than this build understands.
+    #[error(
+        "the ledger was written by a newer nodelock (schema {found}, this build knows up to {known}); \
+         upgrade nodelock"
+    )]
+    SchemaTooNew {
+        /// The schema version found.
+        found: u32,
+        /// The newest version this build knows.
+        known: u32,
+    },
+    /// The ledger holds data that cannot be read back.
+    #[error("the ledger is damaged: {0}; restore it from a backup or ask nodelock's support for help")]
+    Corrupt(String),
+    /// Reading or writing the ledger failed.
+    #[error("cannot use the ledger: {0}; check that the database file exists and is writable")]
+    Storage(String),
+    /// Signing a certificate or drawing a random id failed.
+    #[error("the authority could not issue the certificate: {0}; try again")]
+    Issue(String),
+}
+
+impl AuthorityError {
+    /// Whether this is a refusal under the license's rules (the answer to
+    /// give the customer) rather than bad input or a failure.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            AuthorityError::LicenseRevoked { .. }
+                | AuthorityError::LicenseExpired { .. }
+                | AuthorityError::ReleaseMismatch { .. }
+                | AuthorityError::WeakProfile(_)
+                | AuthorityError::NoFreeSeat { .. }
+                | AuthorityError::TemporaryUsed { .. }
+                | AuthorityError::NotActive { .. }
+                | AuthorityError::NotTransferable { .. }
+                | AuthorityError::TransfersExhausted { .. }
+                | AuthorityError::AlreadyHoldsSeat { .. }
+                | AuthorityError::ReceiptSuperseded { .. }
+                | AuthorityError::StaleRelease { .. }
+                | AuthorityError::SeatsInUse { .. }
+        )
+    }
+}
+
+fn release_message(license_id: LicenseId, requested: u32, current: u32) -> String {
+    if requested < current {
+        format!(
+            "this machine has release {requested} of license {license_id}, but the current release is \
+             {current}; install release {current} of the license and make a new request"
+        )
+    } else {
+        format!(
+            "the request is for release {requested} of license {license_id}, but this authority knows \
+             release {current} only; the vendor must add release {requested} first \
+             (`nodelock authority add-license`)"
+        )
+    }
+}
+
+fn no_free_seat_message(
+    license_id: LicenseId,
+    total: u32,
+    holders: &[SeatHolder],
+    temporary_ended: Option<Timestamp>,
+) -> String {
+    let mut text = format!("all {total} seat(s) of license {license_id} are in use");
+    if let Some(ended) = temporary_ended {
+        text.push_str(&format!(
+            ", and this machine's temporary activation ended on {} (one per machine)",
+            ended.date_string()
+        ));
+    }
+    text.push_str(
+        "; deactivate one of these machines, or ask the vendor to release its seat \
+         (`nodelock seats release`):",
+    );
+    for h in holders {
+        text.push_str(&format!(
+            "\n  seat {}: {} since {} (activation {})",
+            h.seat.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+            h.label.as_deref().unwrap_or("(unnamed machine)"),
+            h.since.date_string(),
+            h.activation_id
+        ));
+    }
+    text
+}

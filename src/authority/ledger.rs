@@ -1,0 +1,138 @@
+//! The storage interface of the authority: [`Ledger`] runs a closure inside
+//! one atomic transaction, and [`LedgerTx`] is the handful of primitive reads
+//! and writes that closure may use.
+//!
+//! A ledger is storage only. Every rule — seat limits, reactivation,
+//! temporary periods, transfers — is written once, in the authority's
+//! operations, on top of these primitives; so every backend behaves the same
+//! and every operation is atomic on every backend. Backends may (and the
+//! SQLite one does) additionally refuse writes that break an invariant, as a
+//! second line of defence.
+
+use super::error::AuthorityError;
+use super::record::{ActivationRecord, Event, HistoryEntry, LicenseRecord, SeatRecord};
+use crate::activation::ActivationId;
+use crate::license::LicenseId;
+
+/// Which activations of a license to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// Only those in state active (temporary ones possibly past their end).
+    Active,
+    /// Every activation ever recorded for the license.
+    All,
+}
+
+/// Storage of licenses, seats, activations and history, with transactions.
+pub trait Ledger: Send + Sync {
+    /// Runs `f` in one write transaction: everything it wrote is kept when it
+    /// returns `Ok` (durably, before this returns), nothing when it returns
+    /// `Err`. Transactions of one ledger — across threads, and for a
+    /// database file across processes — are serialised: each sees all the
+    /// writes of those before it. A backend may flush several transactions
+    /// together (group commit); each is still kept or dropped as a whole,
+    /// and this returns an error if its flush fails.
+    fn transaction<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError>;
+
+    /// Runs `f`, which only reads, on a consistent snapshot. Writes made by
+    /// `f` are refused or discarded.
+    fn read<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        self.transaction(f)
+    }
+}
+
+/// The primitive reads and writes of one transaction.
+///
+/// `insert_*` fails when the record exists, `update_*` when it does not.
+/// Lists come in a stable order: licenses by product then id, seats by
+/// number, activations by `since` then id, history by `seq`.
+pub trait LedgerTx {
+    /// The license `id`.
+    fn license(&mut self, id: &LicenseId) -> Result<Option<LicenseRecord>, AuthorityError>;
+    /// Every license.
+    fn licenses(&mut self) -> Result<Vec<LicenseRecord>, AuthorityError>;
+    /// Records a new license.
+    fn insert_license(&mut self, record: &LicenseRecord) -> Result<(), AuthorityError>;
+    /// Replaces a license's record.
+    fn update_license(&mut self, record: &LicenseRecord) -> Result<(), AuthorityError>;
+
+    /// Every seat of `license`.
+    fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError>;
+    /// The free seat of `license` with the lowest number.
+    fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
+        Ok(self.seats(license)?.into_iter().find(|s| s.holder.is_none()))
+    }
+    /// The seat `activation` holds.
+    fn seat_of(
+        &mut self,
+        license: &LicenseId,
+        activation: &ActivationId,
+    ) -> Result<Option<SeatRecord>, AuthorityError> {
+        Ok(self.seats(license)?.into_iter().find(|s| s.holder.as_ref() == Some(activation)))
+    }
+    /// Adds a seat.
+    fn insert_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError>;
+    /// Changes a seat's holder or transfer count.
+    fn update_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError>;
+    /// Removes a free seat.
+    fn remove_seat(&mut self, license: &LicenseId, seat: u32) -> Result<(), AuthorityError>;
+
+    /// The activation `id`.
+    fn activation(&mut self, id: &ActivationId) -> Result<Option<ActivationRecord>, AuthorityError>;
+    /// The activations of `license`.
+    fn activations(
+        &mut self,
+        license: &LicenseId,
+        which: Which,
+    ) -> Result<Vec<ActivationRecord>, AuthorityError>;
+    /// Records a new activation.
+    fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError>;
+    /// Replaces an activation's record.
+    fn update_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError>;
+
+    /// Appends `event` to the history; returns its `seq`.
+    fn append_history(&mut self, event: &Event) -> Result<u64, AuthorityError>;
+    /// The history, of one license or all.
+    fn history(&mut self, license: Option<&LicenseId>) -> Result<Vec<HistoryEntry>, AuthorityError>;
+}
+
+/// A borrowed ledger is a ledger: several authorities (say one with the
+/// signing key, one for administration) can share one.
+impl<L: Ledger> Ledger for &L {
+    fn transaction<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        (**self).transaction(f)
+    }
+
+    fn read<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        (**self).read(f)
+    }
+}
+
+/// A shared ledger is a ledger.
+impl<L: Ledger> Ledger for std::sync::Arc<L> {
+    fn transaction<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        (**self).transaction(f)
+    }
+
+    fn read<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        (**self).read(f)
+    }
+}

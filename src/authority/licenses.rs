@@ -1,0 +1,262 @@
+//! Licenses in the ledger: adding a signed license (issue), replacing it
+//! with a newer release (re-issue), revoking it, and reading its terms back.
+
+use super::Authority;
+use super::error::AuthorityError;
+use super::ledger::{Ledger, LedgerTx};
+use super::names;
+use super::record::{Event, EventKind, LicenseRecord, SeatRecord};
+use crate::license::{License, LicenseId, SignedLicense};
+use crate::timestamp::Timestamp;
+
+/// The most seats a license may have, packs included.
+pub const MAX_TOTAL_SEATS: u32 = 1_000_000;
+
+/// What [`Authority::add_license`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LicenseAdded {
+    /// A license new to the ledger.
+    Issued,
+    /// A newer release of a recorded license.
+    Reissued {
+        /// The release it replaced.
+        from: u32,
+    },
+    /// Exactly this release was already recorded; nothing changed.
+    Unchanged,
+}
+
+impl<L: Ledger> Authority<L> {
+    /// Records a signed license, verified against the trusted keys: a new
+    /// license is issued with its seats; a newer release of a recorded one
+    /// replaces it (a re-issue: new terms, seats added or — when free — taken
+    /// away); the same release again changes nothing; an older or different
+    /// same-numbered release is refused.
+    pub fn add_license(
+        &self,
+        signed: &SignedLicense,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<LicenseAdded, AuthorityError> {
+        let actor = names::actor(actor)?;
+        let verified = SignedLicense::from_bytes(signed.as_bytes(), &self.trusted)
+            .map_err(AuthorityError::UntrustedLicense)?;
+        let license = verified.license();
+        if license.seats > MAX_TOTAL_SEATS {
+            return Err(AuthorityError::BadSeatCount {
+                requested: u64::from(license.seats),
+                reason: "a license has at most 1,000,000 seats",
+            });
+        }
+        self.ledger.transaction(&mut |tx| match tx.license(&license.id)? {
+            None => issue_in(tx, &verified, &actor, now),
+            Some(old) => reissue_in(tx, old, &verified, &actor, now),
+        })
+    }
+
+    /// Signs `license` with the authority's key and records it.
+    pub fn issue(
+        &self,
+        license: &License,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<SignedLicense, AuthorityError> {
+        let signed = license.sign(self.signer()?).map_err(AuthorityError::UntrustedLicense)?;
+        self.add_license(&signed, actor, now)?;
+        Ok(signed)
+    }
+
+    /// Re-issues a recorded license: its next release (same id, release
+    /// version + 1, issued `now`) with `change` applied, signed and recorded.
+    pub fn reissue_license(
+        &self,
+        id: LicenseId,
+        actor: &str,
+        now: Timestamp,
+        change: impl FnOnce(&mut License),
+    ) -> Result<SignedLicense, AuthorityError> {
+        let record = self.ledger.read(&mut |tx| known(tx, &id))?;
+        let mut next = self.terms(&record)?.reissue(now).map_err(AuthorityError::UntrustedLicense)?;
+        change(&mut next);
+        next.id = id;
+        self.issue(&next, actor, now)
+    }
+
+    /// Revokes a license: no more activations, transfers or seat packs.
+    /// Certificates already issued stay valid on their machines until they
+    /// end. Returns `false` when it was already revoked.
+    pub fn revoke(&self, id: LicenseId, actor: &str, now: Timestamp) -> Result<bool, AuthorityError> {
+        let actor = names::actor(actor)?;
+        self.ledger.transaction(&mut |tx| {
+            let mut record = known(tx, &id)?;
+            if record.revoked_at.is_some() {
+                return Ok(false);
+            }
+            record.revoked_at = Some(now);
+            tx.update_license(&record)?;
+            let event = event(now, &actor, EventKind::Revoke, id, "license revoked".to_owned());
+            tx.append_history(&event)?;
+            Ok(true)
+        })
+    }
+
+    /// The terms of a recorded license, verified again with the trusted keys.
+    pub(super) fn terms(&self, record: &LicenseRecord) -> Result<License, AuthorityError> {
+        SignedLicense::from_bytes(&record.signed, &self.trusted).map(|s| s.license().clone()).map_err(|e| {
+            AuthorityError::Corrupt(format!(
+                "the recorded license {} no longer verifies with this authority's keys ({e})",
+                record.license_id
+            ))
+        })
+    }
+
+    /// A recorded license that may be activated at `now`, with its terms.
+    pub(super) fn usable(
+        &self,
+        tx: &mut dyn LedgerTx,
+        id: &LicenseId,
+        now: Timestamp,
+    ) -> Result<(LicenseRecord, License), AuthorityError> {
+        let record = known(tx, id)?;
+        if let Some(at) = record.revoked_at {
+            return Err(AuthorityError::LicenseRevoked { license_id: *id, at });
+        }
+        let license = self.terms(&record)?;
+        if let Some(at) = license.expires_at.filter(|_| license.is_expired(now)) {
+            return Err(AuthorityError::LicenseExpired { license_id: *id, at });
+        }
+        Ok((record, license))
+    }
+}
+
+/// The recorded license `id`.
+pub(super) fn known(tx: &mut dyn LedgerTx, id: &LicenseId) -> Result<LicenseRecord, AuthorityError> {
+    tx.license(id)?.ok_or(AuthorityError::UnknownLicense { license_id: *id })
+}
+
+/// A history event about license `id`.
+pub(super) fn event(at: Timestamp, actor: &str, kind: EventKind, id: LicenseId, details: String) -> Event {
+    Event { at, actor: actor.to_owned(), kind, license_id: Some(id), activation_id: None, details }
+}
+
+fn terms_summary(license: &License) -> String {
+    let temporary = match license.temporary_days {
+        0 => "no temporary activations".to_owned(),
+        d => format!("temporary activations of {d} days"),
+    };
+    format!(
+        "release {}: {} seat(s), {} transfer(s) per seat, {temporary}",
+        license.release_version, license.seats, license.transfers_per_seat
+    )
+}
+
+fn issue_in(
+    tx: &mut dyn LedgerTx,
+    signed: &SignedLicense,
+    actor: &str,
+    now: Timestamp,
+) -> Result<LicenseAdded, AuthorityError> {
+    let license = signed.license();
+    tx.insert_license(&LicenseRecord {
+        license_id: license.id,
+        product: license.product.clone(),
+        release_version: license.release_version,
+        signed: signed.as_bytes().to_vec(),
+        total_seats: license.seats,
+        transfers_per_seat: license.transfers_per_seat,
+        added_at: now,
+        revoked_at: None,
+    })?;
+    for seat in 1..=license.seats {
+        tx.insert_seat(&SeatRecord {
+            license_id: license.id,
+            seat,
+            pack: 1,
+            transfers_used: 0,
+            holder: None,
+        })?;
+    }
+    tx.append_history(&event(now, actor, EventKind::Issue, license.id, terms_summary(license)))?;
+    Ok(LicenseAdded::Issued)
+}
+
+fn reissue_in(
+    tx: &mut dyn LedgerTx,
+    mut record: LicenseRecord,
+    signed: &SignedLicense,
+    actor: &str,
+    now: Timestamp,
+) -> Result<LicenseAdded, AuthorityError> {
+    let license = signed.license();
+    if record.release_version == license.release_version && record.signed == signed.as_bytes() {
+        return Ok(LicenseAdded::Unchanged);
+    }
+    if let Some(at) = record.revoked_at {
+        return Err(AuthorityError::LicenseRevoked { license_id: license.id, at });
+    }
+    if license.release_version <= record.release_version {
+        return Err(AuthorityError::StaleRelease {
+            license_id: license.id,
+            recorded: record.release_version,
+            offered: license.release_version,
+        });
+    }
+    if license.product != record.product {
+        return Err(AuthorityError::ProductMismatch {
+            license_id: license.id,
+            recorded: record.product.clone(),
+            offered: license.product.clone(),
+        });
+    }
+    let from = record.release_version;
+    let seats = tx.seats(&license.id)?;
+    let own = seats.iter().filter(|s| s.pack == 1).count() as u32;
+    if license.seats > own {
+        let added = license.seats - own;
+        record.total_seats = record.total_seats.checked_add(added).filter(|t| *t <= MAX_TOTAL_SEATS).ok_or(
+            AuthorityError::BadSeatCount {
+                requested: u64::from(added),
+                reason: "a license has at most 1,000,000 seats, packs included",
+            },
+        )?;
+    }
+    record.release_version = license.release_version;
+    record.signed = signed.as_bytes().to_vec();
+    record.transfers_per_seat = license.transfers_per_seat;
+    if license.seats >= own {
+        // Raise the allowance first: the ledger refuses seats beyond it.
+        tx.update_license(&record)?;
+        let highest = seats.iter().map(|s| s.seat).max().unwrap_or(0);
+        let last = highest.checked_add(license.seats - own).ok_or(AuthorityError::BadSeatCount {
+            requested: u64::from(license.seats),
+            reason: "the license has run out of seat numbers",
+        })?;
+        for seat in highest.saturating_add(1)..=last {
+            tx.insert_seat(&SeatRecord {
+                license_id: license.id,
+                seat,
+                pack: 1,
+                transfers_used: 0,
+                holder: None,
+            })?;
+        }
+    } else {
+        // Take away the highest-numbered free seats of the license's own
+        // pack, then lower the allowance.
+        let wanted = own - license.seats;
+        let free: Vec<u32> =
+            seats.iter().rev().filter(|s| s.pack == 1 && s.holder.is_none()).map(|s| s.seat).collect();
+        if (free.len() as u32) < wanted {
+            return Err(AuthorityError::SeatsInUse { wanted, free: free.len() as u32 });
+        }
+        for seat in &free[..wanted as usize] {
+            tx.remove_seat(&license.id, *seat)?;
+        }
+        record.total_seats -= wanted;
+        tx.update_license(&record)?;
+    }
+    let details = format!("release {from} replaced; {}", terms_summary(license));
+    tx.append_history(&event(now, actor, EventKind::Reissue, license.id, details))?;
+    Ok(LicenseAdded::Reissued { from })
+}

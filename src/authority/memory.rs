@@ -1,0 +1,260 @@
+//! [`MemoryLedger`]: a ledger in memory, for tests, examples and fuzzing.
+//!
+//! A transaction works on a copy of the state under a mutex and replaces the
+//! state only when it succeeds, so failed operations leave nothing behind.
+//! It refuses the same inconsistent writes as the SQLite schema (a seat
+//! beyond the allowance, a seat held by an ended or temporary activation, a
+//! seat given up while held, transfers beyond the allowance), so a bug in
+//! the shared rules shows on both backends.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use super::error::AuthorityError;
+use super::ledger::{Ledger, LedgerTx, Which};
+use super::record::{ActivationRecord, ActivationState, Event, HistoryEntry, LicenseRecord, SeatRecord};
+use crate::activation::{ActivationId, ActivationKind};
+use crate::license::LicenseId;
+
+#[derive(Debug, Clone, Default)]
+struct State {
+    licenses: BTreeMap<LicenseId, LicenseRecord>,
+    seats: BTreeMap<(LicenseId, u32), SeatRecord>,
+    activations: BTreeMap<ActivationId, ActivationRecord>,
+    history: Vec<HistoryEntry>,
+}
+
+/// A ledger held in memory; it is lost when dropped.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    state: Mutex<State>,
+}
+
+impl MemoryLedger {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Clone for MemoryLedger {
+    /// An independent copy of the ledger as it is now.
+    fn clone(&self) -> Self {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        MemoryLedger { state: Mutex::new(state) }
+    }
+}
+
+impl Ledger for MemoryLedger {
+    fn transaction<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        // A panic inside `f` only ever poisons the lock between whole
+        // transactions: the state itself is replaced only on success.
+        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut work = guard.clone();
+        let result = f(&mut MemoryTx { state: &mut work, writable: true })?;
+        *guard = work;
+        Ok(result)
+    }
+
+    fn read<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut MemoryTx { state: &mut guard, writable: false })
+    }
+}
+
+struct MemoryTx<'a> {
+    state: &'a mut State,
+    writable: bool,
+}
+
+fn refuse<T>(why: &str) -> Result<T, AuthorityError> {
+    Err(AuthorityError::LedgerRefused(why.to_owned()))
+}
+
+impl MemoryTx<'_> {
+    fn writing(&self) -> Result<(), AuthorityError> {
+        if self.writable { Ok(()) } else { refuse("a read-only transaction cannot write") }
+    }
+
+    fn seat_count(&self, license: &LicenseId) -> usize {
+        self.state.seats.range((*license, 0)..=(*license, u32::MAX)).count()
+    }
+
+    fn check_holder(&self, seat: &SeatRecord) -> Result<(), AuthorityError> {
+        let Some(holder) = seat.holder else { return Ok(()) };
+        match self.state.activations.get(&holder) {
+            Some(a)
+                if a.license_id == seat.license_id
+                    && a.state == ActivationState::Active
+                    && a.kind == ActivationKind::Permanent => {}
+            _ => return refuse("only an active permanent activation of the license can hold a seat"),
+        }
+        let elsewhere = self
+            .state
+            .seats
+            .values()
+            .any(|s| s.holder == Some(holder) && (s.license_id, s.seat) != (seat.license_id, seat.seat));
+        if elsewhere { refuse("an activation holds at most one seat") } else { Ok(()) }
+    }
+
+    fn holds_seat(&self, activation: &ActivationId) -> bool {
+        self.state.seats.values().any(|s| s.holder.as_ref() == Some(activation))
+    }
+}
+
+impl LedgerTx for MemoryTx<'_> {
+    fn license(&mut self, id: &LicenseId) -> Result<Option<LicenseRecord>, AuthorityError> {
+        Ok(self.state.licenses.get(id).cloned())
+    }
+
+    fn licenses(&mut self) -> Result<Vec<LicenseRecord>, AuthorityError> {
+        let mut all: Vec<_> = self.state.licenses.values().cloned().collect();
+        all.sort_by(|a, b| (&a.product, a.license_id).cmp(&(&b.product, b.license_id)));
+        Ok(all)
+    }
+
+    fn insert_license(&mut self, record: &LicenseRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        if self.state.licenses.contains_key(&record.license_id) {
+            return refuse("the license is already recorded");
+        }
+        if record.total_seats == 0 {
+            return refuse("a license has at least one seat");
+        }
+        self.state.licenses.insert(record.license_id, record.clone());
+        Ok(())
+    }
+
+    fn update_license(&mut self, record: &LicenseRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        if !self.state.licenses.contains_key(&record.license_id) {
+            return refuse("no such license");
+        }
+        if (record.total_seats as usize) < self.seat_count(&record.license_id) || record.total_seats == 0 {
+            return refuse("the seat allowance cannot drop below the seats that exist");
+        }
+        self.state.licenses.insert(record.license_id, record.clone());
+        Ok(())
+    }
+
+    fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError> {
+        Ok(self.state.seats.range((*license, 0)..=(*license, u32::MAX)).map(|(_, s)| s.clone()).collect())
+    }
+
+    fn insert_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        let Some(license) = self.state.licenses.get(&seat.license_id) else {
+            return refuse("no such license");
+        };
+        if self.seat_count(&seat.license_id) >= license.total_seats as usize {
+            return refuse("over-allocation: the license has no seat left to add");
+        }
+        if seat.seat == 0 || self.state.seats.contains_key(&(seat.license_id, seat.seat)) {
+            return refuse("seat numbers are unique and start at 1");
+        }
+        self.check_holder(seat)?;
+        self.state.seats.insert((seat.license_id, seat.seat), seat.clone());
+        Ok(())
+    }
+
+    fn update_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        let key = (seat.license_id, seat.seat);
+        let Some(old) = self.state.seats.get(&key) else { return refuse("no such seat") };
+        let allowed = self.state.licenses.get(&seat.license_id).map_or(0, |l| l.transfers_per_seat);
+        if seat.transfers_used < old.transfers_used || seat.transfers_used > allowed.max(old.transfers_used) {
+            return refuse("transfers are counted up, within the allowance");
+        }
+        if seat.pack != old.pack {
+            return refuse("a seat stays in its pack");
+        }
+        self.check_holder(seat)?;
+        self.state.seats.insert(key, seat.clone());
+        Ok(())
+    }
+
+    fn remove_seat(&mut self, license: &LicenseId, seat: u32) -> Result<(), AuthorityError> {
+        self.writing()?;
+        match self.state.seats.get(&(*license, seat)) {
+            Some(s) if s.holder.is_none() => {
+                self.state.seats.remove(&(*license, seat));
+                Ok(())
+            }
+            Some(_) => refuse("a held seat cannot be removed"),
+            None => refuse("no such seat"),
+        }
+    }
+
+    fn activation(&mut self, id: &ActivationId) -> Result<Option<ActivationRecord>, AuthorityError> {
+        Ok(self.state.activations.get(id).cloned())
+    }
+
+    fn activations(
+        &mut self,
+        license: &LicenseId,
+        which: Which,
+    ) -> Result<Vec<ActivationRecord>, AuthorityError> {
+        let mut found: Vec<_> = self
+            .state
+            .activations
+            .values()
+            .filter(|a| {
+                a.license_id == *license && (which == Which::All || a.state == ActivationState::Active)
+            })
+            .cloned()
+            .collect();
+        found.sort_by_key(|a| (a.since, a.activation_id));
+        Ok(found)
+    }
+
+    fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        if self.state.activations.contains_key(&record.activation_id) {
+            return refuse("the activation id is already recorded");
+        }
+        if !self.state.licenses.contains_key(&record.license_id) {
+            return refuse("no such license");
+        }
+        self.state.activations.insert(record.activation_id, record.clone());
+        Ok(())
+    }
+
+    fn update_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        let Some(old) = self.state.activations.get(&record.activation_id) else {
+            return refuse("no such activation");
+        };
+        if old.license_id != record.license_id {
+            return refuse("an activation stays with its license");
+        }
+        let keeps_seat = record.state == ActivationState::Active && record.kind == ActivationKind::Permanent;
+        if !keeps_seat && self.holds_seat(&record.activation_id) {
+            return refuse("an activation that holds a seat must give it up before it ends");
+        }
+        self.state.activations.insert(record.activation_id, record.clone());
+        Ok(())
+    }
+
+    fn append_history(&mut self, event: &Event) -> Result<u64, AuthorityError> {
+        self.writing()?;
+        let seq = self.state.history.len() as u64 + 1;
+        self.state.history.push(HistoryEntry { seq, event: event.clone() });
+        Ok(seq)
+    }
+
+    fn history(&mut self, license: Option<&LicenseId>) -> Result<Vec<HistoryEntry>, AuthorityError> {
+        Ok(self
+            .state
+            .history
+            .iter()
+            .filter(|e| license.is_none() || e.event.license_id.as_ref() == license)
+            .cloned()
+            .collect())
+    }
+}

@@ -1,0 +1,187 @@
+//! The vendor's activation authority (feature `authority`).
+//!
+//! An [`Authority`] is the vendor's signing key plus a [`Ledger`] of
+//! licenses, seats, activations and history. It answers the client's
+//! [`ActivationRequest`](crate::activation::ActivationRequest)s with signed
+//! [`ActivationCertificate`](crate::activation::ActivationCertificate)s and
+//! accepts its [`DeactivationReceipt`](crate::activation::DeactivationReceipt)s;
+//! it uses the client's message types and the client knows nothing of it.
+//!
+//! The rules, as Terminal Services licensing and Altiris Notification Server
+//! taught users to expect them:
+//!
+//! - **Seats**: a license has `seats` seats (plus re-issued seat packs). A new
+//!   machine takes the free seat with the lowest number.
+//! - **Reactivation** of a machine that already holds a seat (an active
+//!   activation whose recorded profile compares within the license's
+//!   tolerance) reuses its seat and issues a fresh certificate; it never
+//!   takes a second seat.
+//! - **Temporary activations**: with every seat taken and `temporary_days > 0`,
+//!   a machine gets one temporary activation per license, ending
+//!   `temporary_days` after it was granted; it holds no seat and is upgraded
+//!   to a seat when the machine activates again once one is free.
+//!   Otherwise the refusal lists the machines holding the seats.
+//! - **Reclaim**: a deactivation receipt, or an administrator's release, frees
+//!   the seat at once. Nothing deleted on a client frees a seat.
+//! - **Transfer**: each seat may be moved permanently to another machine
+//!   `transfers_per_seat` times; then the vendor can re-issue a seat pack.
+//! - **History**: every change is appended to a log that nothing shortens;
+//!   anonymising a machine erases its label and profile, not its counts.
+//!
+//! Every operation runs inside one ledger transaction, so it happens
+//! completely or not at all, on every backend: [`MemoryLedger`] for tests and
+//! [`SqliteLedger`], the durable embedded default.
+//!
+//! # Decisions where the specification is silent
+//!
+//! - **A machine keeps its activation id** across renewals: reactivating
+//!   updates the recorded profile, location, activation key, nonce and label
+//!   and keeps the id, the seat and the `since` date. The recorded profile
+//!   follows the machine, so gradual upgrades stay recognised.
+//! - **Receipts** must name the nonce of the activation's latest
+//!   certificate; the receipt of a certificate superseded by a renewal is
+//!   refused ([`AuthorityError::ReceiptSuperseded`]) and frees nothing. A
+//!   receipt for an activation that already ended (replay, or released or
+//!   transferred first) succeeds and changes nothing.
+//! - **Temporary periods** run from the first grant to the machine, one per
+//!   machine and license: asking again during the period (even after
+//!   deactivating) gets the same end; after it, a refusal
+//!   ([`AuthorityError::TemporaryUsed`]) unless a seat is free. A temporary
+//!   activation stops counting at its end without any write.
+//! - **Transfers** are counted per seat and stay with the seat: releasing it
+//!   and giving it to another machine does not give the count back. A
+//!   transfer to a machine holding a temporary activation turns that
+//!   activation into the seat's holder.
+//! - **Seat packs** add seats (numbered after the highest); a re-issued
+//!   license may raise its own seat count, or lower it when enough of its
+//!   highest-numbered own seats are free.
+//! - **Revocation** stops activations, transfers, seat packs and re-issues;
+//!   certificates already issued stay valid offline until they end, and
+//!   deactivation receipts are still accepted.
+//! - **Anonymising** erases label, profile, fingerprint and location stamp;
+//!   the machine can no longer be recognised, so its next request counts as
+//!   a new machine. The history never holds labels or profiles in the first
+//!   place: only ids, seat numbers, releases and dates.
+//! - **Licenses are verified again** with the trusted keys whenever their
+//!   terms are read, so a ledger edited by hand cannot grant a license the
+//!   vendor never signed; add old keys with [`Authority::trust`] when
+//!   rotating.
+//!
+//! # Example
+//!
+//! ```
+//! use nodelock::activation::{ActivationRequest, LocationStamp, Nonce};
+//! use nodelock::authority::{Authority, GrantKind, MemoryLedger};
+//! use nodelock::hardware::ComponentKind;
+//! use nodelock::license::{License, LicenseId};
+//! use nodelock::profile::{Digest, Profile};
+//! use nodelock::{SecretKey, Timestamp};
+//!
+//! let now = Timestamp(1_782_907_200);
+//! let authority = Authority::new(SecretKey::generate()?, MemoryLedger::new());
+//! let license = License::new(LicenseId::generate()?, "com.example.app", "ACME", 1, now);
+//! authority.issue(&license, "vendor", now)?;
+//!
+//! // What a machine sends; normally made by `Validator::request_activation`.
+//! let machine_key = SecretKey::generate()?;
+//! let hardware = [ComponentKind::Mac, ComponentKind::Cpu, ComponentKind::SystemDrive];
+//! let request = ActivationRequest {
+//!     license_id: license.id,
+//!     release_version: 1,
+//!     profile: Profile::from_digests(hardware.map(|k| (k, Digest([k as u8; 16]))))?,
+//!     stamp: LocationStamp([0; 16]),
+//!     nonce: Nonce::generate()?,
+//!     activation_key: machine_key.public_key().to_bytes(),
+//!     label: Some("Alice's laptop".into()),
+//!     client_time: now,
+//! };
+//! let grant = authority.activate(&request, None, "activation desk", now)?;
+//! assert_eq!((grant.kind, grant.certificate.seat), (GrantKind::Seat, Some(1)));
+//! let response_code = grant.code(); // NLC-…, for the customer
+//! # assert!(response_code.starts_with("NLC-"));
+//!
+//! // The same machine asking again renews its seat; the seat count holds.
+//! let again = authority.activate(&request, None, "activation desk", now)?;
+//! assert_eq!(again.kind, GrantKind::Renewal);
+//! assert_eq!(authority.status(None, now)?.licenses[0].in_use, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::keys::{PublicKey, SecretKey, TrustedKeys};
+
+mod activate;
+mod error;
+mod ledger;
+mod licenses;
+mod memory;
+mod names;
+mod record;
+mod seats;
+pub mod sqlite;
+mod status;
+
+pub use activate::{Grant, GrantKind};
+pub use error::AuthorityError;
+pub use ledger::{Ledger, LedgerTx, Which};
+pub use licenses::{LicenseAdded, MAX_TOTAL_SEATS};
+pub use memory::MemoryLedger;
+pub use names::MAX_ACTOR_LEN;
+pub use record::{
+    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatHolder, SeatRecord,
+};
+pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};
+pub use sqlite::SqliteLedger;
+pub use status::{LicenseStatus, ProductStatus, Status};
+
+/// The vendor's authority: signing key, trusted keys and ledger.
+pub struct Authority<L> {
+    signer: Option<SecretKey>,
+    trusted: TrustedKeys,
+    ledger: L,
+}
+
+impl<L: std::fmt::Debug> std::fmt::Debug for Authority<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authority")
+            .field("key_id", &self.signer.as_ref().map(SecretKey::key_id))
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: Ledger> Authority<L> {
+    /// An authority that signs certificates with `key` and accepts licenses
+    /// signed by it.
+    pub fn new(key: SecretKey, ledger: L) -> Self {
+        let trusted = TrustedKeys::single(key.public_key().clone());
+        Authority { signer: Some(key), trusted, ledger }
+    }
+
+    /// An authority for administration only (status, history, release,
+    /// seat packs, revocation, deactivation receipts, adding licenses signed
+    /// by `key`): anything that issues a certificate fails with
+    /// [`AuthorityError::NoSigningKey`].
+    pub fn without_signing_key(key: PublicKey, ledger: L) -> Self {
+        Authority { signer: None, trusted: TrustedKeys::single(key), ledger }
+    }
+
+    /// Also accepts licenses signed by `key` (key rotation).
+    pub fn trust(mut self, key: PublicKey) -> Self {
+        self.trusted.add(key);
+        self
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &L {
+        &self.ledger
+    }
+
+    /// The keys whose licenses this authority accepts.
+    pub fn trusted_keys(&self) -> &TrustedKeys {
+        &self.trusted
+    }
+
+    fn signer(&self) -> Result<&SecretKey, AuthorityError> {
+        self.signer.as_ref().ok_or(AuthorityError::NoSigningKey)
+    }
+}

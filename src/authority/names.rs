@@ -1,0 +1,56 @@
+//! Names people give: the actor recorded in the history and the machine
+//! label shown in the seat list. Both are bounded, and a label (which comes
+//! from the customer's machine) has control characters replaced, so printing
+//! the seat list can never drive the administrator's terminal.
+
+use super::error::AuthorityError;
+use crate::activation::request::MAX_LABEL_LEN;
+
+/// The longest actor name.
+pub const MAX_ACTOR_LEN: usize = 64;
+
+/// A checked actor name.
+pub(crate) fn actor(name: &str) -> Result<String, AuthorityError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_ACTOR_LEN || name.chars().any(char::is_control) {
+        return Err(AuthorityError::BadName(format!(
+            "the actor `{}` cannot be recorded: give 1 to {MAX_ACTOR_LEN} bytes of printable text",
+            name.escape_debug()
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// A cleaned machine label: trimmed, control characters replaced; `None`
+/// when blank. Labels longer than a request may carry are refused.
+pub(crate) fn label(label: Option<&str>) -> Result<Option<String>, AuthorityError> {
+    let Some(text) = label.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if text.len() > MAX_LABEL_LEN {
+        return Err(AuthorityError::BadName(format!(
+            "the machine label is {} bytes long; give at most {MAX_LABEL_LEN}",
+            text.len()
+        )));
+    }
+    Ok(Some(text.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_are_bounded_printable_text() {
+        assert_eq!(actor("  alice ").unwrap(), "alice");
+        assert!(actor("").is_err());
+        assert!(actor("a\u{1b}[2J").is_err());
+        assert!(actor(&"x".repeat(MAX_ACTOR_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn labels_lose_control_characters() {
+        assert_eq!(label(Some("Bob\u{1b}[31m")).unwrap().as_deref(), Some("Bob\u{fffd}[31m"));
+        assert_eq!(label(Some("  ")).unwrap(), None);
+        assert_eq!(label(None).unwrap(), None);
+        assert!(label(Some(&"x".repeat(MAX_LABEL_LEN + 1))).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The "licenses in use" view and the history, read from one consistent
+//! snapshot of the ledger.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Authority;
+use super::activate::holders;
+use super::error::AuthorityError;
+use super::ledger::{Ledger, LedgerTx, Which};
+use super::licenses::known;
+use super::record::{HistoryEntry, LicenseRecord, SeatHolder};
+use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
+
+/// Seats of one license at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LicenseStatus {
+    /// The license.
+    pub license_id: LicenseId,
+    /// Its product.
+    pub product: String,
+    /// Its current release.
+    pub release_version: u32,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+    /// Seats, packs included.
+    pub total: u32,
+    /// Seats held by machines.
+    pub in_use: u32,
+    /// Running temporary activations (they hold no seat).
+    pub temporary: u32,
+    /// Free seats.
+    pub available: u32,
+    /// Transfers each seat allows.
+    pub transfers_per_seat: u32,
+    /// The machines holding seats (by seat number), then the temporary ones.
+    pub activations: Vec<SeatHolder>,
+}
+
+/// Seats of every license of one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductStatus {
+    /// The product.
+    pub product: String,
+    /// How many licenses.
+    pub licenses: u32,
+    /// Seats of all of them.
+    pub total: u64,
+    /// Seats held.
+    pub in_use: u64,
+    /// Running temporary activations.
+    pub temporary: u64,
+    /// Free seats.
+    pub available: u64,
+}
+
+/// The "licenses in use" view: per product and per license.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// The moment it describes (temporary activations run until their end).
+    pub at: Timestamp,
+    /// Per product, by name.
+    pub products: Vec<ProductStatus>,
+    /// Per license, by product then id.
+    pub licenses: Vec<LicenseStatus>,
+}
+
+impl<L: Ledger> Authority<L> {
+    /// The seats of one license, or of all, at `now`.
+    pub fn status(&self, license: Option<LicenseId>, now: Timestamp) -> Result<Status, AuthorityError> {
+        self.ledger.read(&mut |tx| {
+            let records = match &license {
+                Some(id) => vec![known(tx, id)?],
+                None => tx.licenses()?,
+            };
+            let licenses =
+                records.iter().map(|r| license_status(tx, r, now)).collect::<Result<Vec<_>, _>>()?;
+            Ok(Status { at: now, products: by_product(&licenses), licenses })
+        })
+    }
+
+    /// The history, of one license or all, oldest first.
+    pub fn history(&self, license: Option<LicenseId>) -> Result<Vec<HistoryEntry>, AuthorityError> {
+        self.ledger.read(&mut |tx| {
+            if let Some(id) = &license {
+                known(tx, id)?;
+            }
+            tx.history(license.as_ref())
+        })
+    }
+}
+
+fn license_status(
+    tx: &mut dyn LedgerTx,
+    record: &LicenseRecord,
+    now: Timestamp,
+) -> Result<LicenseStatus, AuthorityError> {
+    let active = tx.activations(&record.license_id, Which::Active)?;
+    let activations = holders(tx, &record.license_id, &active, now)?;
+    let total = record.total_seats;
+    let in_use = activations.iter().filter(|h| h.seat.is_some()).count() as u32;
+    let temporary = activations.len() as u32 - in_use;
+    Ok(LicenseStatus {
+        license_id: record.license_id,
+        product: record.product.clone(),
+        release_version: record.release_version,
+        revoked_at: record.revoked_at,
+        total,
+        in_use,
+        temporary,
+        available: total.saturating_sub(in_use),
+        transfers_per_seat: record.transfers_per_seat,
+        activations,
+    })
+}
+
+fn by_product(licenses: &[LicenseStatus]) -> Vec<ProductStatus> {
+    let mut products: BTreeMap<&str, ProductStatus> = BTreeMap::new();
+    for l in licenses {
+        let p = products.entry(&l.product).or_insert_with(|| ProductStatus {
+            product: l.product.clone(),
+            licenses: 0,
+            total: 0,
+            in_use: 0,
+            temporary: 0,
+            available: 0,
+        });
+        p.licenses += 1;
+        p.total += u64::from(l.total);
+        p.in_use += u64::from(l.in_use);
+        p.temporary += u64::from(l.temporary);
+        p.available += u64::from(l.available);
+    }
+    products.into_values().collect()
+}

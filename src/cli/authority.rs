@@ -1,0 +1,291 @@
+//! `nodelock authority …` (the vendor's activation desk: set up a ledger,
+//! add licenses, answer requests, accept receipts) and `nodelock seats …`
+//! (seat administration, in [`seats`]). Both work on a SQLite ledger file.
+//!
+//! `init` records the authority's public key and the *path* of its secret
+//! key file in the ledger — never the secret itself — so commands that sign
+//! (`grant`, `seats transfer`) find the key by default; `--key` overrides
+//! it and must be the same key. Exit statuses: 0 done, 1 refused under the
+//! license's rules (no free seat, transfers used up, revoked …), 2 bad input.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use super::{Failure, Outcome, code_or_file, read_text};
+use crate::activation::{ActivationId, ActivationKind, ActivationRequest};
+use crate::authority::{
+    Authority, AuthorityError, Deactivation, Grant, GrantKind, LicenseAdded, SqliteLedger,
+};
+use crate::keys::{PublicKey, SecretKey};
+use crate::license::{LicenseId, SignedLicense};
+use crate::timestamp::Timestamp;
+
+mod seats;
+
+pub(crate) use seats::{SeatsCommand, run_seats};
+
+/// The largest request, receipt or license file read.
+const MAX_FILE: u64 = 64 * 1024;
+/// Ledger settings written by `init`.
+const PUBLIC_KEY: &str = "public_key";
+const SECRET_KEY_PATH: &str = "secret_key_path";
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthorityCommand {
+    /// Create a ledger for the authority's key (or check that an existing
+    /// ledger belongs to it). Records the key's public half and the path of
+    /// the secret key file, never the secret itself.
+    Init {
+        /// The ledger file (created if missing).
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The authority's secret key file (`nodelock keys generate`).
+        #[arg(long, value_name = "SECRET")]
+        key: PathBuf,
+    },
+    /// Add a signed license to the ledger: a new license with its seats, or
+    /// a newer release of one already there.
+    AddLicense {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The license file.
+        #[arg(value_name = "LICENSE")]
+        license: PathBuf,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+    /// Answer an activation request and print the response code for the customer.
+    Grant {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The authority's secret key file (default: the one recorded at init).
+        #[arg(long, value_name = "SECRET")]
+        key: Option<PathBuf>,
+        /// The request: an NLR-… code, or a file holding it.
+        #[arg(long, value_name = "CODE|FILE")]
+        request: String,
+        /// A name for the machine in the seat list (default: the one in the request).
+        #[arg(long, value_name = "NAME")]
+        label: Option<String>,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+    /// Accept a machine's deactivation receipt and free its seat.
+    Deactivate {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The receipt: an NLD-… code, or a file holding it.
+        #[arg(long, value_name = "CODE|FILE")]
+        receipt: String,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+    /// Revoke a license: no more activations, transfers or seat packs.
+    Revoke {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The license id.
+        #[arg(long, value_name = "ID")]
+        license: String,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+}
+
+pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
+    let now = Timestamp::now();
+    match command {
+        AuthorityCommand::Init { db, key } => init(&db, &key),
+        AuthorityCommand::AddLicense { db, license, actor } => {
+            let a = admin(&db)?;
+            let text = read_text(&license, MAX_FILE)?;
+            let signed = SignedLicense::from_armoured(&text, a.trusted_keys())
+                .map_err(|e| Failure::input(format!("{}: {e}", license.display())))?;
+            let l = signed.license();
+            let what = match a.add_license(&signed, &actor_name(actor), now).map_err(fail)? {
+                LicenseAdded::Issued => format!("added: {} seat(s)", l.seats),
+                LicenseAdded::Reissued { from } => {
+                    format!("release {} replaces release {from}", l.release_version)
+                }
+                LicenseAdded::Unchanged => "already recorded; nothing changed".to_owned(),
+            };
+            println!("license {} ({}, {}): {what}", l.id, l.product, l.licensee);
+            Ok(())
+        }
+        AuthorityCommand::Grant { db, key, request, label, actor } => {
+            let a = signing(&db, key.as_deref())?;
+            let request = read_request(&request)?;
+            let grant = a.activate(&request, label.as_deref(), &actor_name(actor), now).map_err(fail)?;
+            print_grant(&grant);
+            Ok(())
+        }
+        AuthorityCommand::Deactivate { db, receipt, actor } => {
+            let data = code_or_file(&receipt, MAX_FILE)?;
+            match admin(&db)?.deactivate(&data, &actor_name(actor), now).map_err(fail)? {
+                Deactivation::Deactivated(f) => match f.seat {
+                    Some(seat) => println!(
+                        "activation {} ended: seat {seat} of license {} is free",
+                        f.activation_id, f.license_id
+                    ),
+                    None => {
+                        println!("temporary activation {} of license {} ended", f.activation_id, f.license_id)
+                    }
+                },
+                Deactivation::AlreadyEnded { activation_id, state } => {
+                    println!("activation {activation_id} had already ended ({state}); nothing changed")
+                }
+            }
+            Ok(())
+        }
+        AuthorityCommand::Revoke { db, license, actor } => {
+            let id = license_id(&license)?;
+            if admin(&db)?.revoke(id, &actor_name(actor), now).map_err(fail)? {
+                println!("license {id} revoked");
+            } else {
+                println!("license {id} was already revoked; nothing changed");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn init(db: &Path, key_path: &Path) -> Outcome {
+    let key =
+        SecretKey::read_file(key_path).map_err(|e| Failure::input(format!("{}: {e}", key_path.display())))?;
+    let key_path =
+        std::path::absolute(key_path).map_err(|e| Failure::input(format!("{}: {e}", key_path.display())))?;
+    let path_text = key_path
+        .to_str()
+        .ok_or_else(|| Failure::input(format!("{} is not a UTF-8 path; move the key", key_path.display())))?;
+    let ledger = SqliteLedger::open(db).map_err(Failure::input)?;
+    match ledger.setting(PUBLIC_KEY).map_err(Failure::input)? {
+        Some(text) => {
+            let recorded = PublicKey::from_armoured(&text).map_err(Failure::input)?;
+            if recorded != *key.public_key() {
+                return Err(Failure::input(format!(
+                    "the ledger {} belongs to key {}, not {}; give that key, or create a new ledger",
+                    db.display(),
+                    recorded.id(),
+                    key.key_id()
+                )));
+            }
+            ledger.set_setting(SECRET_KEY_PATH, path_text).map_err(Failure::input)?;
+            println!(
+                "ledger {} already belongs to key {}; the key's path is now {path_text}",
+                db.display(),
+                key.key_id()
+            );
+        }
+        None => {
+            ledger.set_setting(PUBLIC_KEY, &key.public_key().to_armoured()).map_err(Failure::input)?;
+            ledger.set_setting(SECRET_KEY_PATH, path_text).map_err(Failure::input)?;
+            println!(
+                "ledger {} created for key {}; the secret key stays in {path_text} (only its path is recorded)",
+                db.display(),
+                key.key_id()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The ledger at `db` and the public key recorded at `init`.
+fn ledger(db: &Path) -> Result<(SqliteLedger, PublicKey), Failure> {
+    let ledger = SqliteLedger::open_existing(db).map_err(Failure::input)?;
+    let text = ledger.setting(PUBLIC_KEY).map_err(Failure::input)?.ok_or_else(|| {
+        Failure::input(format!(
+            "{} has no authority key; run `nodelock authority init --db {} --key SECRET` first",
+            db.display(),
+            db.display()
+        ))
+    })?;
+    let public = PublicKey::from_armoured(&text).map_err(Failure::input)?;
+    Ok((ledger, public))
+}
+
+/// An authority for administration: no secret key needed.
+pub(super) fn admin(db: &Path) -> Result<Authority<SqliteLedger>, Failure> {
+    let (ledger, public) = ledger(db)?;
+    Ok(Authority::without_signing_key(public, ledger))
+}
+
+/// An authority that can sign: `key`, or the key file recorded at `init`.
+pub(super) fn signing(db: &Path, key: Option<&Path>) -> Result<Authority<SqliteLedger>, Failure> {
+    let (ledger, public) = ledger(db)?;
+    let path = match key {
+        Some(path) => path.to_owned(),
+        None => PathBuf::from(ledger.setting(SECRET_KEY_PATH).map_err(Failure::input)?.ok_or_else(|| {
+            Failure::input("no secret key path is recorded in the ledger; give the key with --key")
+        })?),
+    };
+    let secret =
+        SecretKey::read_file(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    if *secret.public_key() != public {
+        return Err(Failure::input(format!(
+            "the key in {} ({}) is not this ledger's key ({}); use the key given to `authority init`",
+            path.display(),
+            secret.key_id(),
+            public.id()
+        )));
+    }
+    Ok(Authority::new(secret, ledger))
+}
+
+/// The exit status of an authority error: 1 for a refusal, 2 otherwise.
+pub(super) fn fail(e: AuthorityError) -> Failure {
+    if e.is_refusal() { Failure::negative(e) } else { Failure::input(e) }
+}
+
+/// `--actor`, else the user name, else `cli`.
+pub(super) fn actor_name(actor: Option<String>) -> String {
+    actor
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "cli".to_owned())
+}
+
+pub(super) fn license_id(text: &str) -> Result<LicenseId, Failure> {
+    text.parse().map_err(Failure::input)
+}
+
+pub(super) fn activation_id(text: &str) -> Result<ActivationId, Failure> {
+    text.parse().map_err(Failure::input)
+}
+
+pub(super) fn read_request(arg: &str) -> Result<ActivationRequest, Failure> {
+    let data = code_or_file(arg, MAX_FILE)?;
+    ActivationRequest::from_code_or_bytes(&data).map_err(Failure::input)
+}
+
+/// Prints the response code on stdout and what was granted on stderr.
+pub(super) fn print_grant(grant: &Grant) {
+    let c = &grant.certificate;
+    println!("{}", grant.code());
+    let seat = c.seat.map_or_else(String::new, |s| format!("seat {s} of "));
+    let what = match grant.kind {
+        GrantKind::Seat => format!("granted {seat}license {}", c.license_id),
+        GrantKind::Renewal => format!("this machine already holds {seat}license {}: renewed", c.license_id),
+        GrantKind::Temporary => format!(
+            "every seat of license {} is taken: granted a temporary activation{} (it becomes permanent \
+             when the machine activates again after a seat frees)",
+            c.license_id,
+            match c.kind {
+                ActivationKind::Temporary { until } => format!(" until {}", until.date_string()),
+                ActivationKind::Permanent => String::new(),
+            }
+        ),
+        GrantKind::Upgrade => format!("the temporary activation took {seat}license {}", c.license_id),
+        GrantKind::Transfer => format!("{seat}license {} moved to this machine", c.license_id),
+    };
+    eprintln!("{what} (activation {}). Give the customer the response code above.", c.activation_id);
+}

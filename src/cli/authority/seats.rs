@@ -1,0 +1,218 @@
+//! `nodelock seats …`: the "licenses in use" view, releasing a machine,
+//! transferring a seat, granting a seat pack, the history, and anonymising
+//! a machine.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::{activation_id, actor_name, admin, fail, license_id, print_grant, read_request, signing};
+use crate::authority::{HistoryEntry, LicenseStatus, Status};
+use crate::cli::{Outcome, print_json};
+use crate::timestamp::Timestamp;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SeatsCommand {
+    /// Seats per product and license: total, in use, temporary, available,
+    /// and the machines holding them.
+    Status {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Only this license.
+        #[arg(long, value_name = "ID")]
+        license: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Release a machine's seat at once (the machine is dead, stolen or re-imaged).
+    Release {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The activation id (from `seats status`).
+        #[arg(value_name = "ACTIVATION")]
+        activation: String,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+    /// Move a seat permanently to another machine (counted; one per seat by
+    /// default) and print the new machine's response code.
+    Transfer {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The activation whose seat moves.
+        #[arg(value_name = "ACTIVATION")]
+        activation: String,
+        /// The new machine's request: an NLR-… code, or a file holding it.
+        #[arg(long, value_name = "CODE")]
+        request: String,
+        /// The authority's secret key file (default: the one recorded at init).
+        #[arg(long, value_name = "SECRET")]
+        key: Option<PathBuf>,
+        /// A name for the new machine (default: the one in the request).
+        #[arg(long, value_name = "NAME")]
+        label: Option<String>,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+    /// Grant a license a new seat pack (when its transfers are used up, or it needs more seats).
+    Reissue {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The license id.
+        #[arg(long, value_name = "ID")]
+        license: String,
+        /// How many seats the pack adds.
+        #[arg(long, value_name = "N")]
+        seats: u32,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+    /// The append-only history of issues, activations, releases, transfers…
+    History {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Only this license.
+        #[arg(long, value_name = "ID")]
+        license: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Erase a machine's label and profile for privacy; counts and history stay.
+    Anonymise {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The activation id.
+        #[arg(value_name = "ACTIVATION")]
+        activation: String,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+}
+
+pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
+    let now = Timestamp::now();
+    match command {
+        SeatsCommand::Status { db, license, json } => {
+            let id = license.as_deref().map(license_id).transpose()?;
+            let status = admin(&db)?.status(id, now).map_err(fail)?;
+            if json {
+                return print_json(&status);
+            }
+            print_status(&status);
+            Ok(())
+        }
+        SeatsCommand::Release { db, activation, actor } => {
+            let id = activation_id(&activation)?;
+            let freed = admin(&db)?.release(id, &actor_name(actor), now).map_err(fail)?;
+            match freed.seat {
+                Some(seat) => {
+                    println!("released activation {id}: seat {seat} of license {} is free", freed.license_id)
+                }
+                None => println!("released temporary activation {id} of license {}", freed.license_id),
+            }
+            Ok(())
+        }
+        SeatsCommand::Transfer { db, activation, request, key, label, actor } => {
+            let id = activation_id(&activation)?;
+            let a = signing(&db, key.as_deref())?;
+            let request = read_request(&request)?;
+            let grant = a.transfer(id, &request, label.as_deref(), &actor_name(actor), now).map_err(fail)?;
+            print_grant(&grant);
+            Ok(())
+        }
+        SeatsCommand::Reissue { db, license, seats, actor } => {
+            let id = license_id(&license)?;
+            let pack = admin(&db)?.reissue_seats(id, seats, &actor_name(actor), now).map_err(fail)?;
+            println!(
+                "license {id}: seat pack {} adds seats {} to {}",
+                pack.pack,
+                pack.first_seat,
+                pack.first_seat.saturating_add(pack.seats - 1)
+            );
+            Ok(())
+        }
+        SeatsCommand::History { db, license, json } => {
+            let id = license.as_deref().map(license_id).transpose()?;
+            let entries = admin(&db)?.history(id).map_err(fail)?;
+            if json {
+                return print_json(&entries);
+            }
+            print_history(&entries);
+            Ok(())
+        }
+        SeatsCommand::Anonymise { db, activation, actor } => {
+            let id = activation_id(&activation)?;
+            if admin(&db)?.anonymise(id, &actor_name(actor), now).map_err(fail)? {
+                println!("activation {id}: label and profile erased; counts and history unchanged");
+            } else {
+                println!("activation {id} was already anonymised; nothing changed");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_status(status: &Status) {
+    for p in &status.products {
+        println!(
+            "{}: {} license(s), {} seat(s): {} in use, {} temporary, {} available",
+            p.product, p.licenses, p.total, p.in_use, p.temporary, p.available
+        );
+    }
+    for l in &status.licenses {
+        println!();
+        print_license(l);
+    }
+}
+
+fn print_license(l: &LicenseStatus) {
+    let revoked = l.revoked_at.map_or_else(String::new, |at| format!(", REVOKED on {}", at.date_string()));
+    println!("License {} ({}, release {}{revoked})", l.license_id, l.product, l.release_version);
+    println!(
+        "  {} seat(s): {} in use, {} temporary, {} available; {} transfer(s) per seat",
+        l.total, l.in_use, l.temporary, l.available, l.transfers_per_seat
+    );
+    if l.activations.is_empty() {
+        return;
+    }
+    println!(
+        "  {:<5} {:<10}  {:<16}  {:<19}  {:<32}  Machine",
+        "Seat", "Since", "Kind", "Fingerprint", "Activation"
+    );
+    for h in &l.activations {
+        let kind = h.until.map_or_else(|| "permanent".to_owned(), |u| format!("until {}", u.date_string()));
+        println!(
+            "  {:<5} {:<10}  {:<16}  {:<19}  {:<32}  {}",
+            h.seat.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+            h.since.date_string(),
+            kind,
+            h.fingerprint.as_deref().unwrap_or("(anonymised)"),
+            h.activation_id,
+            h.label.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn print_history(entries: &[HistoryEntry]) {
+    for e in entries {
+        let ev = &e.event;
+        let license = ev.license_id.map_or_else(String::new, |l| format!(" license {l}"));
+        let activation = ev.activation_id.map_or_else(String::new, |a| format!(" activation {a}"));
+        println!(
+            "{:>6}  {}  {:<12}  {:<16}{license}{activation}: {}",
+            e.seq, ev.at, ev.kind, ev.actor, ev.details
+        );
+    }
+}

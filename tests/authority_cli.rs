@@ -1,0 +1,300 @@
+//! `nodelock authority …` and `nodelock seats …` driven as a user would: the
+//! built binary, files in a scratch directory, the fixture machines for the
+//! client side. Output, JSON fields and exit statuses (0 done, 1 refused,
+//! 2 bad input) are the contract.
+#![cfg(all(feature = "cli", feature = "authority"))]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let s = Scratch { dir: tempfile::tempdir().unwrap() };
+        s.ok(&["keys", "generate", "--out", "keys"]);
+        s.ok(&["keys", "generate", "--out", "other"]);
+        s
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_nodelock"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("USER", "tester")
+            .output()
+            .unwrap();
+        Run {
+            status: out.status.code().unwrap(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.status, 0, "nodelock {args:?}: {}{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    fn fails(&self, args: &[&str], status: i32) -> String {
+        let r = self.run(args);
+        assert_eq!(r.status, status, "nodelock {args:?}: {}{}", r.stdout, r.stderr);
+        r.stderr
+    }
+
+    /// A request from fixture machine `machine` with its own store, saved to `name`.
+    fn request(&self, license: &str, machine: &str, name: &str) -> String {
+        let root = fixture(machine);
+        let code = self.ok(&[
+            "activate",
+            "request",
+            "--license",
+            license,
+            "--store",
+            &format!("store-{name}"),
+            "--root",
+            root.to_str().unwrap(),
+            "--label",
+            machine,
+        ]);
+        std::fs::write(self.path(name), &code).unwrap();
+        code.trim().to_owned()
+    }
+}
+
+fn fixture(machine: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(machine)
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+/// A ledger with a one-seat license (`lic.lic`, one transfer), ready to grant.
+fn desk(s: &Scratch, extra: &[&str]) -> String {
+    let mut args = vec![
+        "license",
+        "issue",
+        "--key",
+        "keys/secret.key",
+        "--product",
+        "com.example.app",
+        "--licensee",
+        "ACME",
+        "--seats",
+        "1",
+        "--out",
+        "lic.lic",
+    ];
+    args.extend_from_slice(extra);
+    let issued = s.ok(&args);
+    s.ok(&["authority", "init", "--db", "ledger.db", "--key", "keys/secret.key"]);
+    s.ok(&["authority", "add-license", "--db", "ledger.db", "lic.lic"]);
+    issued.split_whitespace().nth(1).unwrap().to_owned()
+}
+
+#[test]
+fn the_activation_desk_grants_refuses_and_frees_seats() {
+    let s = Scratch::new();
+    let license = desk(&s, &[]);
+    // Grant from a request file; the response installs on the machine.
+    s.request("lic.lic", "workstation", "req-ws");
+    let response =
+        s.ok(&["authority", "grant", "--db", "ledger.db", "--key", "keys/secret.key", "--request", "req-ws"]);
+    assert!(response.trim().starts_with("NLC-"), "{response}");
+    s.ok(&[
+        "activate",
+        "apply",
+        "--store",
+        "store-req-ws",
+        "--response",
+        response.trim(),
+        "--public-key",
+        "keys/public.key",
+    ]);
+    // The seat is taken: a second machine is refused (1) with the holder listed.
+    let code = s.request("lic.lic", "laptop", "req-laptop");
+    let err = s.fails(&["authority", "grant", "--db", "ledger.db", "--request", &code], 1);
+    assert!(err.contains("workstation") && err.contains("seats release"), "{err}");
+    // Status, as JSON, with the contract's fields.
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    let l = &status["licenses"][0];
+    assert_eq!(
+        (l["total"].as_u64(), l["in_use"].as_u64(), l["temporary"].as_u64(), l["available"].as_u64()),
+        (Some(1), Some(1), Some(0), Some(0))
+    );
+    let holder = &l["activations"][0];
+    assert_eq!(holder["label"], "workstation");
+    assert_eq!(holder["kind"], "permanent");
+    for field in ["activation_id", "fingerprint", "since"] {
+        assert!(holder[field].is_string(), "{field}: {holder}");
+    }
+    let activation = holder["activation_id"].as_str().unwrap().to_owned();
+    let text = s.ok(&["seats", "status", "--db", "ledger.db", "--license", &license]);
+    assert!(text.contains("1 in use") && text.contains(&activation), "{text}");
+    // The machine deactivates; its receipt frees the seat; a replay changes nothing.
+    let receipt = s.ok(&["deactivate", "--store", "store-req-ws"]);
+    let done = s.ok(&["authority", "deactivate", "--db", "ledger.db", "--receipt", receipt.trim()]);
+    assert!(done.contains("seat 1") && done.contains("is free"), "{done}");
+    let again = s.ok(&["authority", "deactivate", "--db", "ledger.db", "--receipt", receipt.trim()]);
+    assert!(again.contains("already ended"), "{again}");
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--request", "req-laptop"]);
+    // The history names the actor and the events.
+    let history = json(&s.ok(&["seats", "history", "--db", "ledger.db", "--license", &license, "--json"]));
+    let kinds: Vec<&str> = history.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["issue", "activation", "deactivation", "activation"]);
+    assert_eq!(history[0]["actor"], "tester");
+    let text = s.ok(&["seats", "history", "--db", "ledger.db"]);
+    assert!(text.contains("deactivation") && text.contains("tester"), "{text}");
+}
+
+#[test]
+fn seats_are_released_transferred_and_reissued() {
+    let s = Scratch::new();
+    let license = desk(&s, &[]);
+    let code = s.request("lic.lic", "workstation", "req-ws");
+    s.ok(&[
+        "authority",
+        "grant",
+        "--db",
+        "ledger.db",
+        "--request",
+        &code,
+        "--label",
+        "Build server",
+        "--actor",
+        "desk",
+    ]);
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    let first = status["licenses"][0]["activations"][0]["activation_id"].as_str().unwrap().to_owned();
+    assert_eq!(status["licenses"][0]["activations"][0]["label"], "Build server");
+    // Transfer without --key: the key recorded at init signs.
+    let laptop = s.request("lic.lic", "laptop", "req-laptop");
+    let response = s.ok(&["seats", "transfer", "--db", "ledger.db", &first, "--request", &laptop]);
+    assert!(response.trim().starts_with("NLC-"));
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    let second = status["licenses"][0]["activations"][0]["activation_id"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    // The one transfer of the seat is used: refused with what to do.
+    let vm = s.request("lic.lic", "cloud-vm", "req-vm");
+    let err = s.fails(&["seats", "transfer", "--db", "ledger.db", &second, "--request", &vm], 1);
+    assert!(err.contains("seats reissue"), "{err}");
+    // A seat pack, then the VM takes the new seat.
+    let pack = s.ok(&["seats", "reissue", "--db", "ledger.db", "--license", &license, "--seats", "2"]);
+    assert!(pack.contains("seat pack 2 adds seats 2 to 3"), "{pack}");
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &vm]);
+    // Release by the administrator: the in-use count drops at once.
+    let released = s.ok(&["seats", "release", "--db", "ledger.db", &second]);
+    assert!(released.contains("seat 1") && released.contains("is free"), "{released}");
+    let err = s.fails(&["seats", "release", "--db", "ledger.db", &second], 1);
+    assert!(err.contains("not active"), "{err}");
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert_eq!(
+        (status["licenses"][0]["total"].as_u64(), status["licenses"][0]["in_use"].as_u64()),
+        (Some(3), Some(1))
+    );
+    // Anonymise keeps the count.
+    let vm_id = status["licenses"][0]["activations"][0]["activation_id"].as_str().unwrap().to_owned();
+    s.ok(&["seats", "anonymise", "--db", "ledger.db", &vm_id]);
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert_eq!(status["licenses"][0]["in_use"].as_u64(), Some(1));
+    assert!(status["licenses"][0]["activations"][0]["label"].is_null());
+    let kinds: Vec<String> = json(&s.ok(&["seats", "history", "--db", "ledger.db", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["issue", "activation", "transfer", "seat_reissue", "activation", "release", "anonymise"]
+    );
+}
+
+#[test]
+fn temporary_activations_and_revocation_from_the_command_line() {
+    let s = Scratch::new();
+    let license = desk(&s, &["--temporary-days"]);
+    let ws = s.request("lic.lic", "workstation", "req-ws");
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &ws]);
+    let laptop = s.request("lic.lic", "laptop", "req-laptop");
+    let r = s.run(&["authority", "grant", "--db", "ledger.db", "--request", &laptop]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("temporary activation until"), "{}", r.stderr);
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert_eq!(status["licenses"][0]["temporary"].as_u64(), Some(1));
+    assert_eq!(status["licenses"][0]["activations"][1]["kind"], "temporary");
+    s.ok(&["authority", "revoke", "--db", "ledger.db", "--license", &license]);
+    let vm = s.request("lic.lic", "cloud-vm", "req-vm");
+    let err = s.fails(&["authority", "grant", "--db", "ledger.db", "--request", &vm], 1);
+    assert!(err.contains("revoked"), "{err}");
+}
+
+#[test]
+fn bad_input_is_refused_with_status_two_and_nothing_is_created() {
+    let s = Scratch::new();
+    // No ledger at the path: nothing is created by a typo.
+    let err = s.fails(&["seats", "status", "--db", "typo.db"], 2);
+    assert!(err.contains("authority init"), "{err}");
+    assert!(!s.path("typo.db").exists());
+    desk(&s, &[]);
+    // Another key cannot take over the ledger or sign for it.
+    let err = s.fails(&["authority", "init", "--db", "ledger.db", "--key", "other/secret.key"], 2);
+    assert!(err.contains("belongs to key"), "{err}");
+    let code = s.request("lic.lic", "workstation", "req-ws");
+    let err = s.fails(
+        &["authority", "grant", "--db", "ledger.db", "--key", "other/secret.key", "--request", &code],
+        2,
+    );
+    assert!(err.contains("not this ledger's key"), "{err}");
+    // A license signed by another key is not added.
+    s.ok(&[
+        "license",
+        "issue",
+        "--key",
+        "other/secret.key",
+        "--product",
+        "com.example.app",
+        "--licensee",
+        "X",
+        "--seats",
+        "1",
+        "--out",
+        "stranger.lic",
+    ]);
+    s.fails(&["authority", "add-license", "--db", "ledger.db", "stranger.lic"], 2);
+    // Garbage codes, unknown ids, malformed ids.
+    s.fails(&["authority", "grant", "--db", "ledger.db", "--request", "NLR-ABCD-EFGH"], 2);
+    s.fails(&["authority", "deactivate", "--db", "ledger.db", "--receipt", "NLD-ABCD-EFGH"], 2);
+    s.fails(&["seats", "release", "--db", "ledger.db", "00112233445566778899aabbccddeeff"], 2);
+    s.fails(&["seats", "release", "--db", "ledger.db", "not-an-id"], 2);
+    s.fails(
+        &["seats", "status", "--db", "ledger.db", "--license", "00000000-0000-0000-0000-000000000000"],
+        2,
+    );
+    s.fails(&["seats", "reissue", "--db", "ledger.db", "--license", "xyz", "--seats", "1"], 2);
+    // None of it left a trace.
+    let history = json(&s.ok(&["seats", "history", "--db", "ledger.db", "--json"]));
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    // The secret key itself is in neither the ledger file nor its log.
+    let key = nodelock::SecretKey::read_file(&s.path("keys/secret.key")).unwrap();
+    let file = key.to_file_bytes();
+    let seed = &file[file.len() - 64..file.len() - 32];
+    for name in ["ledger.db", "ledger.db-wal"] {
+        let bytes = std::fs::read(s.path(name)).unwrap_or_default();
+        assert!(!bytes.windows(32).any(|w| w == seed), "the secret key is in {name}");
+    }
+}

@@ -1,0 +1,262 @@
+//! The authority with the real client, end to end: the `Validator` on a
+//! machine makes the request, the authority answers, the machine installs the
+//! answer and is licensed; hardware changes, receipts, releases, transfers,
+//! temporary activations and re-issued licenses all go through both sides.
+#![cfg(all(feature = "authority", feature = "client"))]
+
+mod common;
+
+use common::*;
+use nodelock::Timestamp;
+use nodelock::activation::{
+    ActivationCertificate, ActivationKind, ActivationRequest, DeactivationReceipt, Reason, Validator, Verdict,
+};
+use nodelock::authority::{Authority, AuthorityError, Deactivation, GrantKind, SqliteLedger};
+use nodelock::hardware::{ComponentKind, Inventory};
+use nodelock::license::License;
+
+/// A vendor desk: the authority on a SQLite ledger with `terms` issued.
+struct Desk {
+    authority: Authority<SqliteLedger>,
+    _dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn new(terms: &License) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = Authority::new(vendor(), SqliteLedger::open(dir.path().join("ledger.db")).unwrap());
+        authority.issue(terms, "vendor", ts("2026-01-01")).unwrap();
+        Desk { authority, _dir: dir }
+    }
+
+    /// The offline exchange: request code in, response code out.
+    fn answer(&self, request_code: &str, now: Timestamp) -> Result<String, AuthorityError> {
+        let request = ActivationRequest::from_code(request_code).unwrap();
+        self.authority.activate(&request, None, "activation desk", now).map(|g| g.code())
+    }
+
+    fn in_use(&self, now: Timestamp) -> (u32, u32, u32) {
+        let s = &self.authority.status(None, now).unwrap().licenses[0];
+        (s.in_use, s.temporary, s.available)
+    }
+}
+
+/// Workstation `n`: `machine()` with every component value made its own.
+fn workstation(n: u32) -> Inventory {
+    let mut inv = machine();
+    for c in &mut inv.components {
+        c.value = format!("{} #{n}", c.value);
+    }
+    inv.finish()
+}
+
+/// A machine running the application with its own store.
+struct Installed {
+    validator: Validator,
+    dir: tempfile::TempDir,
+}
+
+fn install(terms: &License, hardware: Inventory) -> Installed {
+    let dir = tempfile::tempdir().unwrap();
+    let validator = Validator::new(app(), trusted(), dir.path()).with_collector(collector(hardware));
+    validator.install_license(&terms.sign(&vendor()).unwrap().to_armoured()).unwrap();
+    Installed { validator, dir }
+}
+
+impl Installed {
+    fn request(&self, label: &str, now: Timestamp) -> String {
+        self.validator.request_activation_at(Some(label), now).unwrap().to_code()
+    }
+
+    fn activate(
+        &self,
+        desk: &Desk,
+        label: &str,
+        now: Timestamp,
+    ) -> Result<ActivationCertificate, AuthorityError> {
+        let response = desk.answer(&self.request(label, now), now)?;
+        Ok(self.validator.install(response.as_bytes()).unwrap())
+    }
+
+    fn rebuild(self, hardware: Inventory) -> Installed {
+        let dir = self.dir;
+        let validator = Validator::new(app(), trusted(), dir.path()).with_collector(collector(hardware));
+        Installed { validator, dir }
+    }
+
+    fn verdict(&self, now: Timestamp) -> Verdict {
+        self.validator.check_at(now)
+    }
+}
+
+fn now() -> Timestamp {
+    ts("2026-07-01T10:00:00Z")
+}
+
+#[test]
+fn a_request_answered_by_the_authority_licenses_the_machine() {
+    let desk = Desk::new(&license());
+    let alice = install(&license(), workstation(1));
+    assert!(!alice.verdict(now()).is_licensed());
+    let cert = alice.activate(&desk, "Alice's workstation", now()).unwrap();
+    let verdict = alice.verdict(now().plus_secs(60));
+    let licensed = verdict.licensed().expect("licensed after the authority's answer");
+    assert_eq!((licensed.activation_id, licensed.kind), (cert.activation_id, ActivationKind::Permanent));
+    assert_eq!(desk.in_use(now()), (1, 0, 2));
+    let s = &desk.authority.status(None, now()).unwrap().licenses[0];
+    assert_eq!(s.activations[0].label.as_deref(), Some("Alice's workstation"));
+}
+
+#[test]
+fn hardware_changes_reuse_the_seat_within_tolerance_and_take_another_beyond() {
+    let desk = Desk::new(&license());
+    let alice = install(&license(), workstation(1));
+    let first = alice.activate(&desk, "Alice", now()).unwrap();
+    // A NIC replaced: still licensed locally, and reactivating reuses the seat.
+    let nic = changed(workstation(1), ComponentKind::Mac, "3c:52:82:1a:2b:3d #1", "a0:36:9f:00:00:01");
+    let alice = alice.rebuild(nic.clone());
+    assert!(alice.verdict(now()).is_licensed());
+    let again = alice.activate(&desk, "Alice", now().plus_days(1)).unwrap();
+    assert_eq!((again.activation_id, again.seat), (first.activation_id, first.seat));
+    assert_eq!(desk.in_use(now()), (1, 0, 2));
+    // Now the system drive and the CPU (3 + 1 against the renewed profile):
+    // beyond tolerance, the machine must reactivate and the authority sees a
+    // new machine.
+    let drive = changed(nic, ComponentKind::SystemDrive, "S4EWNX0N123456 #1", "WD-WCC4N0000001");
+    let drive = changed(drive, ComponentKind::Cpu, "GenuineIntel 000906ea #1", "AuthenticAMD 00a20f10");
+    let alice = alice.rebuild(drive);
+    assert!(matches!(
+        alice.verdict(now()),
+        Verdict::ActivationRequired { reason: Reason::HardwareChanged { .. } }
+    ));
+    let other = alice.activate(&desk, "Alice (new drive)", now().plus_days(2)).unwrap();
+    assert_ne!(other.activation_id, first.activation_id);
+    assert_eq!(other.seat, Some(2));
+    assert!(alice.verdict(now().plus_days(2)).is_licensed());
+    assert_eq!(desk.in_use(now()), (2, 0, 1));
+}
+
+#[test]
+fn the_deactivation_receipt_frees_the_seat_and_deleting_files_frees_nothing() {
+    let mut one = license();
+    one.seats = 1;
+    let desk = Desk::new(&one);
+    let alice = install(&one, workstation(1));
+    let first = alice.activate(&desk, "Alice", now()).unwrap();
+    // Alice deletes her store and installs again: the authority recognises her
+    // machine and renews the same seat — nothing was freed by the deletion.
+    let alice = install(&one, workstation(1));
+    let renewed = alice.activate(&desk, "Alice", now()).unwrap();
+    assert_eq!(renewed.activation_id, first.activation_id);
+    let bob = install(&one, workstation(2));
+    let err = bob.activate(&desk, "Bob", now()).unwrap_err();
+    assert!(err.to_string().contains("Alice"), "the refusal names the seat holder: {err}");
+    // Alice deactivates properly: the receipt travels as a code and frees the seat.
+    let receipt = alice.validator.store().deactivate(now().plus_days(1)).unwrap();
+    let code = DeactivationReceipt::code_of(&receipt);
+    let done = desk.authority.deactivate(code.as_bytes(), "customer", now().plus_days(1)).unwrap();
+    assert!(matches!(done, Deactivation::Deactivated(f) if f.seat == Some(1)));
+    assert_eq!(desk.in_use(now()), (0, 0, 1));
+    assert!(matches!(
+        alice.verdict(now().plus_days(1)),
+        Verdict::ActivationRequired { reason: Reason::NotActivated }
+    ));
+    bob.activate(&desk, "Bob", now().plus_days(1)).unwrap();
+    assert!(bob.verdict(now().plus_days(1)).is_licensed());
+}
+
+#[test]
+fn an_administrator_releases_a_dead_machine() {
+    let mut one = license();
+    one.seats = 1;
+    let desk = Desk::new(&one);
+    let dead = install(&one, workstation(1));
+    let cert = dead.activate(&desk, "Stolen laptop", now()).unwrap();
+    let replacement = install(&one, workstation(2));
+    assert!(matches!(
+        replacement.activate(&desk, "New laptop", now()),
+        Err(AuthorityError::NoFreeSeat { .. })
+    ));
+    desk.authority.release(cert.activation_id, "admin", now()).unwrap();
+    assert_eq!(desk.in_use(now()), (0, 0, 1));
+    replacement.activate(&desk, "New laptop", now()).unwrap();
+    assert!(replacement.verdict(now()).is_licensed());
+}
+
+#[test]
+fn a_transfer_moves_the_seat_once() {
+    let mut one = license();
+    one.seats = 1;
+    let desk = Desk::new(&one);
+    let old = install(&one, workstation(1));
+    let cert = old.activate(&desk, "Old PC", now()).unwrap();
+    let new = install(&one, workstation(2));
+    let request = ActivationRequest::from_code(&new.request("New PC", now())).unwrap();
+    let grant = desk.authority.transfer(cert.activation_id, &request, None, "admin", now()).unwrap();
+    assert_eq!(grant.kind, GrantKind::Transfer);
+    new.validator.install(grant.code().as_bytes()).unwrap();
+    assert!(new.verdict(now()).is_licensed());
+    let third = install(&one, workstation(3));
+    let request = ActivationRequest::from_code(&third.request("Third PC", now())).unwrap();
+    let err =
+        desk.authority.transfer(grant.certificate.activation_id, &request, None, "admin", now()).unwrap_err();
+    assert!(matches!(err, AuthorityError::TransfersExhausted { .. }), "{err}");
+}
+
+#[test]
+fn a_temporary_activation_ends_and_is_upgraded_when_a_seat_frees() {
+    let mut terms = license();
+    terms.seats = 1;
+    terms.temporary_days = 90;
+    let desk = Desk::new(&terms);
+    let alice = install(&terms, workstation(1));
+    alice.activate(&desk, "Alice", now()).unwrap();
+    let bob = install(&terms, workstation(2));
+    let temp = bob.activate(&desk, "Bob", now()).unwrap();
+    let until = now().plus_days(90);
+    assert_eq!((temp.kind, temp.seat), (ActivationKind::Temporary { until }, None));
+    assert_eq!(
+        bob.verdict(now().plus_days(89)).licensed().unwrap().kind,
+        ActivationKind::Temporary { until }
+    );
+    assert_eq!(desk.in_use(now()), (1, 1, 0));
+    // Alice leaves; Bob's next activation takes her seat for good.
+    let receipt = alice.validator.store().deactivate(now().plus_days(30)).unwrap();
+    desk.authority.deactivate(&receipt, "customer", now().plus_days(30)).unwrap();
+    let up = bob.activate(&desk, "Bob", now().plus_days(31)).unwrap();
+    assert_eq!(
+        (up.kind, up.seat, up.activation_id),
+        (ActivationKind::Permanent, Some(1), temp.activation_id)
+    );
+    assert!(bob.verdict(now().plus_days(200)).is_licensed(), "permanent now");
+    assert_eq!(desk.in_use(now().plus_days(31)), (1, 0, 0));
+}
+
+#[test]
+fn a_reissued_license_is_activated_again_on_the_same_seat() {
+    let desk = Desk::new(&license());
+    let alice = install(&license(), workstation(1));
+    let first = alice.activate(&desk, "Alice", now()).unwrap();
+    let v2 = desk.authority.reissue_license(license().id, "vendor", now(), |_| {}).unwrap();
+    alice.validator.install_license(&v2.to_armoured()).unwrap();
+    assert!(matches!(
+        alice.verdict(now()),
+        Verdict::ActivationRequired { reason: Reason::ReleaseSuperseded { .. } }
+    ));
+    let second = alice.activate(&desk, "Alice", now()).unwrap();
+    assert_eq!((second.activation_id, second.release_version), (first.activation_id, 2));
+    assert!(alice.verdict(now()).is_licensed());
+    assert_eq!(desk.in_use(now()), (1, 0, 2));
+}
+
+#[test]
+fn a_revoked_license_is_refused() {
+    let desk = Desk::new(&license());
+    desk.authority.revoke(license().id, "vendor", now()).unwrap();
+    let alice = install(&license(), workstation(1));
+    let err = alice.activate(&desk, "Alice", now()).unwrap_err();
+    assert!(matches!(err, AuthorityError::LicenseRevoked { .. }), "{err}");
+    assert!(err.is_refusal());
+    // What the machine would have installed: nothing; it still asks.
+    assert!(!alice.verdict(now()).is_licensed());
+}

@@ -1,0 +1,185 @@
+//! Crash safety of the SQLite ledger: a process granting and releasing
+//! activations as fast as it can, from several threads sharing the ledger
+//! (so commits are shared), is killed with SIGKILL at random moments.
+//! Afterwards the file opens and checks clean, every activation the process
+//! reported (it prints after its grant returned) is recorded, every release
+//! it reported is recorded, the in-use count is the number of held seat rows
+//! and of active permanent activations, each of those holds exactly one seat,
+//! and every recorded change has its history entry: nothing half-written,
+//! nothing over-allocated.
+#![cfg(all(unix, feature = "authority"))]
+
+mod authority_support;
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use authority_support::*;
+use nodelock::activation::ActivationId;
+use nodelock::authority::{Authority, AuthorityError, SqliteLedger};
+use rusqlite::Connection;
+
+const SEATS: u32 = 10;
+/// Threads in the child, each granting and releasing seats of its own license.
+const THREADS: u8 = 4;
+const DB_VAR: &str = "NODELOCK_CRASH_LEDGER";
+const FIRST_VAR: &str = "NODELOCK_CRASH_FIRST_MACHINE";
+
+/// The child: each thread activates new machines on its license until the
+/// seats run out, then releases the oldest, and so on, until it is killed.
+/// Prints each id once its operation has returned.
+#[test]
+#[ignore = "run by killed_mid_activation_the_ledger_stays_whole as a child process"]
+fn crash_granter_child() {
+    let (Some(path), Some(first)) = (std::env::var_os(DB_VAR), std::env::var(FIRST_VAR).ok()) else { return };
+    let first: u32 = first.parse().unwrap();
+    let a = Arc::new(Authority::new(vendor(), SqliteLedger::open_existing(path).unwrap()));
+    let threads: Vec<_> = (1..=THREADS)
+        .map(|n| {
+            let a = Arc::clone(&a);
+            std::thread::spawn(move || grant_and_release(&a, n, first + u32::from(n) * 100_000))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+fn grant_and_release(a: &Authority<SqliteLedger>, n: u8, first: u32) {
+    let id = license(n, SEATS).id;
+    // What this thread holds, oldest first, starting with what earlier runs left.
+    let mut held: VecDeque<ActivationId> =
+        a.status(Some(id), t0()).unwrap().licenses[0].activations.iter().map(|h| h.activation_id).collect();
+    for machine in first.. {
+        match a.activate(&Machine::new(machine).request(id), None, "crash", t0()) {
+            Ok(grant) => {
+                println!("granted {}", grant.certificate.activation_id);
+                held.push_back(grant.certificate.activation_id);
+            }
+            Err(AuthorityError::NoFreeSeat { .. }) => {
+                let oldest = held.pop_front().unwrap();
+                a.release(oldest, "crash", t0()).unwrap();
+                println!("released {oldest}");
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
+
+fn random_delays(n: usize) -> Vec<u64> {
+    let mut seed = [0u8; 8];
+    getrandom::fill(&mut seed).unwrap();
+    let mut x = u64::from_le_bytes(seed) | 1;
+    eprintln!("kill delays from seed {x}");
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % 50_000
+        })
+        .collect()
+}
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn killed_mid_activation_the_ledger_stays_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let authority = Authority::new(vendor(), SqliteLedger::open(&path).unwrap());
+    for n in 1..=THREADS {
+        authority.issue(&license(n, SEATS), ADMIN, t0()).unwrap();
+    }
+    drop(authority);
+    let (mut granted, mut released) = (Vec::new(), Vec::new());
+    for (round, delay_us) in random_delays(20).into_iter().enumerate() {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["crash_granter_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(DB_VAR, &path)
+            .env(FIRST_VAR, (round * 1_000_000).to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut record = |line: &str| {
+            if let Some(id) = line.split_once("granted ").map(|(_, id)| id.trim().to_owned()) {
+                granted.push(id);
+            } else if let Some(id) = line.split_once("released ").map(|(_, id)| id.trim().to_owned()) {
+                released.push(id);
+            }
+        };
+        // Wait for its first grant, let it run a random while, then kill it.
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            record(&line);
+            if line.contains("granted ") || line.contains("released ") {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        child.kill().unwrap();
+        for line in lines {
+            record(&line.unwrap());
+        }
+        child.wait().unwrap();
+        check_whole(&path, &granted, &released, round, delay_us);
+    }
+    eprintln!("{} grants and {} releases reported over the rounds", granted.len(), released.len());
+    assert!(
+        granted.len() > SEATS as usize,
+        "the children granted and released seats ({} grants)",
+        granted.len()
+    );
+}
+
+fn check_whole(path: &std::path::Path, granted: &[String], released: &[String], round: usize, delay_us: u64) {
+    let at = format!("after the kill in round {round} at {delay_us} µs");
+    let ledger = SqliteLedger::open_existing(path).unwrap_or_else(|e| panic!("{at}: {e}"));
+    assert_eq!(ledger.check().unwrap(), Vec::<String>::new(), "{at}");
+    let status = Authority::new(vendor(), ledger).status(None, t0()).unwrap();
+    let in_use: u32 = status.licenses.iter().map(|l| l.in_use).sum();
+    for l in &status.licenses {
+        assert!(l.in_use <= l.total && l.total == SEATS, "{at}: no over-allocation");
+    }
+    let conn = Connection::open(path).unwrap();
+    let state_of = |id: &str| -> Option<String> {
+        conn.query_row("SELECT state FROM activations WHERE hex(activation_id) = upper(?1)", [id], |r| {
+            r.get(0)
+        })
+        .ok()
+    };
+    for id in granted {
+        assert!(state_of(id).is_some(), "{at}: reported activation {id} is not recorded");
+    }
+    for id in released {
+        assert_eq!(
+            state_of(id).as_deref(),
+            Some("released"),
+            "{at}: reported release of {id} is not recorded"
+        );
+    }
+    let held = count(&conn, "SELECT count(*) FROM seats WHERE activation_id IS NOT NULL");
+    let active =
+        count(&conn, "SELECT count(*) FROM activations WHERE state = 'active' AND kind = 'permanent'");
+    let seated = count(
+        &conn,
+        "SELECT count(*) FROM activations a JOIN seats s ON s.activation_id = a.activation_id \
+         WHERE a.state = 'active'",
+    );
+    assert_eq!((i64::from(in_use), active, seated), (held, held, held), "{at}");
+    assert_eq!(count(&conn, "SELECT count(*) FROM seats") as u32, SEATS * u32::from(THREADS), "{at}");
+    // Every activation row came with its history entry, every release too.
+    let activations = count(&conn, "SELECT count(*) FROM activations");
+    let logged = count(&conn, "SELECT count(*) FROM history WHERE kind = 'activation'");
+    assert_eq!(activations, logged, "{at}: an activation without its history entry, or the reverse");
+    let ended = count(&conn, "SELECT count(*) FROM activations WHERE state = 'released'");
+    let logged = count(&conn, "SELECT count(*) FROM history WHERE kind = 'release'");
+    assert_eq!(ended, logged, "{at}");
+    assert!(activations as usize >= granted.len(), "{at}");
+}

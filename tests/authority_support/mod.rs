@@ -1,0 +1,178 @@
+//! Shared helpers of the authority tests: a vendor, licenses, and simulated
+//! machines that make activation requests and sign deactivation receipts the
+//! way the client does, without touching the file system.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use nodelock::activation::{
+    ActivationCertificate, ActivationId, ActivationRequest, DeactivationReceipt, LocationStamp, Nonce,
+};
+use nodelock::authority::{Authority, Ledger, MemoryLedger, SqliteLedger};
+use nodelock::hardware::ComponentKind;
+use nodelock::license::{License, LicenseId};
+use nodelock::profile::{Digest, Profile};
+use nodelock::{SecretKey, Timestamp};
+
+/// Instantiates each generic behaviour test `fn name<L: Ledger>(Backend<L>)`
+/// once per ledger implementation.
+#[allow(unused_macros)]
+macro_rules! on_every_ledger {
+    ($($name:ident),* $(,)?) => {
+        mod memory_ledger {
+            $( #[test] fn $name() { super::$name(super::memory()); } )*
+        }
+        mod sqlite_ledger {
+            $( #[test] fn $name() { super::$name(super::sqlite()); } )*
+        }
+    };
+}
+
+pub const PRODUCT: &str = "com.example.app";
+pub const ADMIN: &str = "admin";
+
+pub fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+/// Noon on 2026-07-01, the tests' "now".
+pub fn t0() -> Timestamp {
+    ts("2026-07-01T12:00:00Z")
+}
+
+pub fn vendor() -> SecretKey {
+    SecretKey::from_seed(&[0x11; 32])
+}
+
+/// A license of `seats` seats, one transfer each, temporary activations off.
+pub fn license(n: u8, seats: u32) -> License {
+    License::new(LicenseId([n; 16]), PRODUCT, format!("Customer {n}"), seats, ts("2026-01-01"))
+}
+
+/// A ledger plus whatever keeps it alive (the SQLite file's directory).
+pub struct Backend<L> {
+    pub ledger: L,
+    pub dir: Option<tempfile::TempDir>,
+}
+
+pub fn memory() -> Backend<MemoryLedger> {
+    Backend { ledger: MemoryLedger::new(), dir: None }
+}
+
+pub fn sqlite() -> Backend<SqliteLedger> {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = SqliteLedger::open(dir.path().join("ledger.db")).unwrap();
+    Backend { ledger, dir: Some(dir) }
+}
+
+/// An authority over `backend`'s ledger with `licenses` issued.
+pub fn authority<L: Ledger>(
+    backend: Backend<L>,
+    licenses: &[License],
+) -> (Authority<L>, Option<tempfile::TempDir>) {
+    let authority = Authority::new(vendor(), backend.ledger);
+    for l in licenses {
+        authority.issue(l, ADMIN, ts("2026-01-01")).unwrap();
+    }
+    (authority, backend.dir)
+}
+
+/// Eight distinct digests from a machine number and a salt.
+fn digest(machine: u32, salt: u8) -> Digest {
+    let mut d = [salt; 16];
+    d[..4].copy_from_slice(&machine.to_le_bytes());
+    Digest(d)
+}
+
+const KINDS: [ComponentKind; 6] = [
+    ComponentKind::Mac,
+    ComponentKind::Mac,
+    ComponentKind::Cpu,
+    ComponentKind::SystemDrive,
+    ComponentKind::Memory,
+    ComponentKind::Video,
+];
+
+fn profile_of(machine: u32, salts: [u8; 6]) -> Profile {
+    Profile::from_digests(KINDS.into_iter().zip(salts).map(|(k, salt)| (k, digest(machine, salt)))).unwrap()
+}
+
+/// The hardware of simulated machine `n`: two NICs, CPU, system drive,
+/// memory and video, all different from every other machine's.
+pub fn hardware(n: u32) -> Profile {
+    profile_of(n, [1, 2, 3, 4, 5, 6])
+}
+
+/// Machine `n`'s hardware with one NIC replaced (partial weight 1: within tolerance).
+pub fn one_nic_replaced(n: u32) -> Profile {
+    profile_of(n, [1, 9, 3, 4, 5, 6])
+}
+
+/// Machine `n`'s hardware with a NIC and the system drive replaced (1 + 3 > 3).
+pub fn rebuilt(n: u32) -> Profile {
+    profile_of(n, [1, 9, 3, 10, 5, 6])
+}
+
+/// A simulated end-user machine: like the client's store, every request
+/// carries a fresh nonce and activation key, whose secret it keeps to sign
+/// the deactivation receipt of the certificate it gets.
+pub struct Machine {
+    pub number: u32,
+    pub profile: Profile,
+    pub stamp: LocationStamp,
+    pub label: Option<String>,
+    secrets: HashMap<Nonce, SecretKey>,
+}
+
+impl Machine {
+    pub fn new(number: u32) -> Self {
+        let mut stamp = [0xa5; 16];
+        stamp[..4].copy_from_slice(&number.to_le_bytes());
+        Machine {
+            number,
+            profile: hardware(number),
+            stamp: LocationStamp(stamp),
+            label: Some(format!("machine {number}")),
+            secrets: HashMap::new(),
+        }
+    }
+
+    /// A request for release `release` of `license`.
+    pub fn request_release(&mut self, license: LicenseId, release: u32) -> ActivationRequest {
+        let secret = SecretKey::generate().unwrap();
+        let request = ActivationRequest {
+            license_id: license,
+            release_version: release,
+            profile: self.profile.clone(),
+            stamp: self.stamp,
+            nonce: Nonce::generate().unwrap(),
+            activation_key: secret.public_key().to_bytes(),
+            label: self.label.clone(),
+            client_time: t0(),
+        };
+        self.secrets.insert(request.nonce, secret);
+        request
+    }
+
+    /// A request for release 1 of `license`.
+    pub fn request(&mut self, license: LicenseId) -> ActivationRequest {
+        self.request_release(license, 1)
+    }
+
+    /// The deactivation receipt giving up `certificate`, as an offline code.
+    pub fn receipt(&self, certificate: &ActivationCertificate) -> Vec<u8> {
+        let receipt = DeactivationReceipt {
+            activation_id: certificate.activation_id,
+            license_id: certificate.license_id,
+            nonce: certificate.nonce,
+            deactivated_at: t0(),
+        };
+        let bytes = receipt.sign(&self.secrets[&certificate.nonce]);
+        DeactivationReceipt::code_of(&bytes).into_bytes()
+    }
+}
+
+/// Shorthand: the activation id of a certificate.
+pub fn id_of(cert: &ActivationCertificate) -> ActivationId {
+    cert.activation_id
+}
