@@ -113,14 +113,6 @@ impl ActivationCertificate {
     /// The envelope bytes of a response given as an offline code, armoured
     /// text, or raw bytes (not yet verified).
     pub fn bytes_from_response(data: &[u8]) -> Result<Vec<u8>, ActivationError> {
-        if let Ok(text) = std::str::from_utf8(data) {
-            if code::looks_like_code(text) {
-                return Ok(code::decode(text, CodeKind::Certificate)?);
-            }
-            if armour::is_armoured(text) {
-                return Ok(armour::decode(text, tag::CERTIFICATE, MAX_CERTIFICATE_LEN)?);
-            }
-        }
-        Ok(data.to_vec())
+        code::message_bytes(data, CodeKind::Certificate, MAX_CERTIFICATE_LEN)
     }
 }

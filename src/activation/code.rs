@@ -151,6 +151,20 @@ pub fn looks_like_code(text: &str) -> bool {
         && CodeKind::ALL.iter().any(|k| t[..3].eq_ignore_ascii_case(k.prefix().as_bytes()))
 }
 
+/// The message bytes of `data` given as an offline code of `kind`, as
+/// armoured text, or as the raw bytes (nothing is verified yet).
+pub fn message_bytes(data: &[u8], kind: CodeKind, max_len: usize) -> Result<Vec<u8>, super::ActivationError> {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if looks_like_code(text) {
+            return Ok(decode(text, kind)?);
+        }
+        if crate::codec::armour::is_armoured(text) {
+            return Ok(crate::codec::armour::decode(text, kind.tag(), max_len)?);
+        }
+    }
+    Ok(data.to_vec())
+}
+
 /// Reads a code of `expected` kind and returns the message with its domain
 /// tag restored, ready for the message's own decoder.
 pub fn decode(text: &str, expected: CodeKind) -> Result<Vec<u8>, CodeError> {

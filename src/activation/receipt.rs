@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::code::{self, CodeKind};
 use super::{ActivationError, ActivationId, Nonce};
 use crate::codec::envelope::{self, SignedMessage};
-use crate::codec::{armour, tag};
+use crate::codec::tag;
 use crate::keys::{PublicKey, SecretKey};
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
@@ -64,14 +64,6 @@ impl DeactivationReceipt {
     /// The envelope bytes of a receipt given as an offline code, armoured
     /// text, or raw bytes (not yet verified).
     pub fn bytes_from(data: &[u8]) -> Result<Vec<u8>, ActivationError> {
-        if let Ok(text) = std::str::from_utf8(data) {
-            if code::looks_like_code(text) {
-                return Ok(code::decode(text, CodeKind::Receipt)?);
-            }
-            if armour::is_armoured(text) {
-                return Ok(armour::decode(text, tag::RECEIPT, MAX_RECEIPT_LEN)?);
-            }
-        }
-        Ok(data.to_vec())
+        code::message_bytes(data, CodeKind::Receipt, MAX_RECEIPT_LEN)
     }
 }

@@ -81,15 +81,7 @@ impl<L: Ledger> Authority<L> {
         now: Timestamp,
     ) -> Result<Grant, AuthorityError> {
         let id = request.license_id;
-        let (record, license) = self.usable(tx, &id, now)?;
-        if request.release_version != record.release_version {
-            return Err(AuthorityError::ReleaseMismatch {
-                license_id: id,
-                requested: request.release_version,
-                current: record.release_version,
-            });
-        }
-        license.policy.check_kinds(request.profile.kind_count())?;
+        let (record, license) = self.usable_for(tx, request, now)?;
         let policy = &license.policy;
         let active = tx.activations(&id, Which::Active)?;
         let log = |tx: &mut dyn LedgerTx, kind, activation: ActivationId, details: String| {

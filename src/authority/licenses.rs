@@ -128,6 +128,27 @@ impl<L: Ledger> Authority<L> {
         }
         Ok((record, license))
     }
+
+    /// The license a request names, usable now, and the request fit for it:
+    /// for its current release, with a profile strong enough for its policy.
+    pub(super) fn usable_for(
+        &self,
+        tx: &mut dyn LedgerTx,
+        request: &crate::activation::ActivationRequest,
+        now: Timestamp,
+    ) -> Result<(LicenseRecord, License), AuthorityError> {
+        let id = request.license_id;
+        let (record, license) = self.usable(tx, &id, now)?;
+        if request.release_version != record.release_version {
+            return Err(AuthorityError::ReleaseMismatch {
+                license_id: id,
+                requested: request.release_version,
+                current: record.release_version,
+            });
+        }
+        license.policy.check_kinds(request.profile.kind_count())?;
+        Ok((record, license))
+    }
 }
 
 /// The recorded license `id`.

@@ -154,15 +154,7 @@ impl<L: Ledger> Authority<L> {
                 requested: request.license_id,
             });
         }
-        let (record, license) = self.usable(tx, &id, now)?;
-        if request.release_version != record.release_version {
-            return Err(AuthorityError::ReleaseMismatch {
-                license_id: id,
-                requested: request.release_version,
-                current: record.release_version,
-            });
-        }
-        license.policy.check_kinds(request.profile.kind_count())?;
+        let (record, license) = self.usable_for(tx, request, now)?;
         let mut seat = tx.seat_of(&id, &activation_id)?.ok_or_else(|| seatless(&old))?;
         if seat.transfers_used >= record.transfers_per_seat {
             return Err(AuthorityError::TransfersExhausted {
