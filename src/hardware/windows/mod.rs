@@ -16,10 +16,20 @@
 //! security); bare metal otherwise. On ARM64 no CPUID exists and only the
 //! container check runs.
 //!
-//! The parsing lives in `parse` (compiled and tested on every platform); the
-//! FFI in `sys` (Windows only).
+//! Each kind lives in its own file, the way `linux/` is laid out: `net.rs`
+//! (Mac), `cpu.rs`, `storage.rs` (SystemDrive), `cdrom.rs`, `pci.rs` (Video,
+//! Ide, Scsi) and `env.rs` (the environment), with `buffer.rs` for reading
+//! OS buffers. Their parsing is pure (compiled and tested on recorded data on
+//! every platform); their `collect` functions and the FFI in `sys/` are
+//! Windows only.
 
-pub(crate) mod parse;
+mod buffer;
+mod cdrom;
+mod cpu;
+mod env;
+mod net;
+mod pci;
+mod storage;
 #[cfg(windows)]
 mod sys;
 
@@ -28,11 +38,8 @@ pub use collector::WindowsCollector;
 
 #[cfg(windows)]
 mod collector {
-    use windows_sys::Win32::Devices::DeviceAndDriverInstallation::{GUID_DEVCLASS_CDROM, GUID_DEVCLASS_NET};
-
-    use super::{parse, sys};
-    use crate::hardware::normalise::arm_cpu_value;
-    use crate::hardware::{Collector, Component, ComponentKind, Environment, Inventory, cpuid, memory_value};
+    use super::{cdrom, cpu, env, net, pci, sys};
+    use crate::hardware::{Collector, Component, ComponentKind, Inventory, memory_value};
 
     /// Reads this Windows machine's hardware through Win32 APIs (see the
     /// [module docs](super) for the API of each kind).
@@ -50,16 +57,16 @@ mod collector {
 
     impl Collector for WindowsCollector {
         fn collect(&self) -> Inventory {
-            let mut inventory = Inventory::new(environment());
-            inventory.record(ComponentKind::Mac, macs());
-            inventory.record(ComponentKind::Cpu, cpus());
+            let mut inventory = Inventory::new(env::detect());
+            inventory.record(ComponentKind::Mac, net::collect());
+            inventory.record(ComponentKind::Cpu, cpu::collect());
             inventory.record(ComponentKind::SystemDrive, sys::system_drive().map(|c| vec![c]));
             inventory.record(
                 ComponentKind::Memory,
                 sys::total_memory().map(|b| vec![Component::new(ComponentKind::Memory, memory_value(b))]),
             );
-            inventory.record(ComponentKind::CdRom, cdroms());
-            match pci_devices() {
+            inventory.record(ComponentKind::CdRom, cdrom::collect());
+            match pci::collect() {
                 Ok(components) => inventory.components.extend(components),
                 Err(reason) => {
                     for kind in [ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi] {
@@ -69,82 +76,6 @@ mod collector {
             }
             inventory.finish()
         }
-    }
-
-    fn environment() -> Environment {
-        let container = sys::registry_value_exists("SYSTEM\\CurrentControlSet\\Control", "ContainerType")
-            || sys::registry_value_exists("SYSTEM\\CurrentControlSet\\Services\\CExecSvc", "ImagePath");
-        let vendor = cpuid::hypervisor_vendor();
-        parse::environment(container, cpuid::hypervisor_present(), vendor.as_deref(), hyperv_root_partition())
-    }
-
-    /// Whether this OS is the root partition of Hyper-V: CPUID leaf
-    /// 0x4000_0003 EBX bit 0 (`CreatePartitions` privilege, Hyper-V TLFS).
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    fn hyperv_root_partition() -> bool {
-        #[cfg(target_arch = "x86")]
-        use core::arch::x86::__cpuid;
-        #[cfg(target_arch = "x86_64")]
-        use core::arch::x86_64::__cpuid;
-        cpuid::hypervisor_present()
-            && __cpuid(0x4000_0000).eax >= 0x4000_0003
-            && __cpuid(0x4000_0003).ebx & 1 != 0
-    }
-
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    fn hyperv_root_partition() -> bool {
-        false
-    }
-
-    fn macs() -> Result<Vec<Component>, String> {
-        let mut rows = sys::adapters()?;
-        // USB adapters: the Net-class device with the same description hangs
-        // off the USB enumerator. Failing to tell is not fatal.
-        let net = sys::devices(Some(&GUID_DEVCLASS_NET), None).unwrap_or_default();
-        for row in &mut rows {
-            row.usb = net.iter().any(|d| {
-                let same = |name: &Option<String>| {
-                    name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&row.description))
-                };
-                (same(&d.friendly_name) || same(&d.description))
-                    && d.enumerator.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("USB"))
-            });
-        }
-        Ok(rows.iter().filter_map(parse::adapter_component).collect())
-    }
-
-    fn cpus() -> Result<Vec<Component>, String> {
-        if cfg!(target_arch = "aarch64") || sys::native_arm64() {
-            let midrs = sys::arm64_midrs();
-            if midrs.is_empty() {
-                return Err(
-                    "no CP 4000 (MIDR_EL1) value under HKLM\\HARDWARE\\DESCRIPTION\\System\\CentralProcessor"
-                        .to_owned(),
-                );
-            }
-            return Ok(midrs
-                .into_iter()
-                .map(|m| Component::new(ComponentKind::Cpu, arm_cpu_value(m)))
-                .collect());
-        }
-        cpuid::cpu_value()
-            .map(|v| vec![Component::new(ComponentKind::Cpu, v)])
-            .ok_or_else(|| "CPUID is not available on this processor".to_owned())
-    }
-
-    fn cdroms() -> Result<Vec<Component>, String> {
-        let nodes = sys::devices(Some(&GUID_DEVCLASS_CDROM), None)?;
-        Ok(nodes
-            .iter()
-            .filter_map(|d| {
-                parse::cdrom_component(&d.hardware_ids, d.friendly_name.as_deref(), d.enumerator.as_deref())
-            })
-            .collect())
-    }
-
-    fn pci_devices() -> Result<Vec<Component>, String> {
-        let nodes = sys::devices(None, Some("PCI"))?;
-        Ok(nodes.iter().filter_map(|d| parse::pci_component(&d.hardware_ids, &d.compatible_ids)).collect())
     }
 
     #[cfg(test)]
