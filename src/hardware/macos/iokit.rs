@@ -20,7 +20,7 @@
 
 use std::ffi::{CStr, CString, c_char, c_void};
 
-use super::parse::{Prop, Props};
+use super::prop::{Prop, Props};
 
 type mach_port_t = u32;
 type io_object_t = mach_port_t;

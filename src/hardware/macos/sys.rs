@@ -3,7 +3,7 @@
 //! `sysctl.proc_translated`), `statfs("/")` (the boot device) and
 //! `getifaddrs`/`freeifaddrs` (`AF_LINK` addresses, the fallback when IOKit
 //! cannot list Ethernet interfaces). Results are copied out and parsed in
-//! `parse.rs`; the `getifaddrs` list is freed by an RAII guard.
+//! the parser of its kind; the `getifaddrs` list is freed by an RAII guard.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString};
@@ -19,6 +19,12 @@ pub(crate) fn sysctl_bytes(name: &str) -> Option<Vec<u8>> {
     let rc =
         unsafe { libc::sysctlbyname(c.as_ptr(), buf.as_mut_ptr().cast(), &mut len, std::ptr::null_mut(), 0) };
     (rc == 0).then(|| buf[..len.min(buf.len())].to_vec())
+}
+
+/// An unsigned integer sysctl, or `None` when it does not exist (or is not
+/// a 4- or 8-byte integer).
+pub(crate) fn sysctl_u64(name: &str) -> Option<u64> {
+    sysctl_bytes(name).and_then(|b| super::prop::sysctl_uint(&b))
 }
 
 /// `f_mntfromname` of the file system mounted at `/` (`/dev/disk3s1s1`).
