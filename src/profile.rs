@@ -141,7 +141,7 @@ impl Profile {
     pub fn build(inventory: &Inventory, key: &ProductKey, policy: &Policy) -> Self {
         let mut profile = Profile::default();
         for c in &inventory.components {
-            if c.flags.removable && !policy.include_removable {
+            if c.flags.exclusion().is_some() && !policy.include_removable {
                 continue;
             }
             profile.kinds[c.kind.index()].push(key.digest(c.kind, &c.value));

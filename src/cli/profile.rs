@@ -111,17 +111,7 @@ fn show(root: Option<&Path>, product: &str, json: bool) -> Outcome {
     println!("Fingerprint  {}  (product {product})", capture.fingerprint.code());
     println!();
     for c in &inventory.components {
-        let mut flags = Vec::new();
-        for (set, name) in [
-            (c.flags.removable, "removable"),
-            (c.flags.usb, "usb"),
-            (c.flags.virtual_device, "virtual"),
-            (c.flags.locally_administered, "locally administered"),
-        ] {
-            if set {
-                flags.push(name);
-            }
-        }
+        let flags: Vec<&str> = c.flags.labels().collect();
         let flags = if flags.is_empty() { String::new() } else { format!("  [{}]", flags.join(", ")) };
         println!("{:<16} {}{flags}", c.kind.label(), c.value);
     }

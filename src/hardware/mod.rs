@@ -40,6 +40,9 @@ pub mod macos;
 #[cfg(all(feature = "client", any(windows, test)))]
 pub mod windows;
 
+mod flags;
+pub use flags::{ComponentFlags, Exclusion};
+
 /// Parsing and normalisation shared by every collector (pure functions,
 /// tested on recorded data from each platform).
 pub mod normalise;
@@ -145,20 +148,6 @@ impl fmt::Display for ComponentKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
     }
-}
-
-/// Facts about a component that policy may use to down-weight or exclude it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ComponentFlags {
-    /// The device can be unplugged (USB, FireWire, hot-plug media).
-    pub removable: bool,
-    /// The device hangs off a USB bus.
-    pub usb: bool,
-    /// The device is emulated or paravirtual (virtio, a hypervisor's NIC or disk).
-    pub virtual_device: bool,
-    /// For MAC addresses: the locally-administered bit is set (permanent
-    /// addresses of VM NICs often are).
-    pub locally_administered: bool,
 }
 
 /// One normalised component instance.
