@@ -8,15 +8,35 @@
 //!
 //! The [`Comparison`] *is* the explanation: per kind what changed, the weight
 //! applied and why. `Display` renders it as the "compare tool" table and serde
-//! gives JSON.
+//! gives JSON. [`compare_captures`] applies the same rule to two Profile
+//! Helper captures, after checking that they can be compared at all.
 
 use std::fmt;
 
 use serde::Serialize;
+use thiserror::Error;
 
 use crate::hardware::ComponentKind;
 use crate::policy::Policy;
-use crate::profile::{Digest, Profile};
+use crate::profile::{Capture, Digest, Profile};
+
+/// Two things that cannot be compared.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CompareError {
+    /// The captures were keyed for different products, so equal hardware
+    /// gives unrelated digests.
+    #[error(
+        "the captures were made for different products (`{old}` and `{new}`), so their digests cannot be \
+         compared; capture both for the same product"
+    )]
+    DifferentProducts {
+        /// The product of the earlier capture.
+        old: String,
+        /// The product of the later capture.
+        new: String,
+    },
+}
 
 /// What happened to one kind between the stored and the current profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -195,6 +215,23 @@ pub fn compare(stored: &Profile, current: &Profile, moved: bool, policy: &Policy
     Comparison { kinds, score, tolerance: policy.tolerance, moved, reactivate: score > policy.tolerance }
 }
 
+/// Compares two diagnostic captures like [`compare`] compares profiles.
+///
+/// Digests are keyed per product, so captures made for different products
+/// are refused ([`CompareError::DifferentProducts`]) rather than reported as
+/// a machine whose every component changed.
+pub fn compare_captures(
+    old: &Capture,
+    new: &Capture,
+    moved: bool,
+    policy: &Policy,
+) -> Result<Comparison, CompareError> {
+    if old.product != new.product {
+        return Err(CompareError::DifferentProducts { old: old.product.clone(), new: new.product.clone() });
+    }
+    Ok(compare(&old.profile, &new.profile, moved, policy))
+}
+
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -222,5 +259,35 @@ impl fmt::Display for Comparison {
             write!(f, " (the license store was moved, copied or restored)")?;
         }
         writeln!(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hardware::{Component, Environment, Inventory};
+    use crate::timestamp::Timestamp;
+
+    fn capture(product: &str, mac: &str) -> Capture {
+        let mut inventory = Inventory::new(Environment::BareMetal);
+        inventory.push(Component::new(ComponentKind::Mac, mac));
+        Capture::new(&inventory.finish(), product, false, Timestamp(0))
+    }
+
+    #[test]
+    fn captures_of_one_product_compare_like_their_profiles() {
+        let (old, new) = (capture("p", "3c:52:82:1a:2b:3c"), capture("p", "3c:52:82:1a:2b:3d"));
+        let policy = Policy::default();
+        let got = compare_captures(&old, &new, false, &policy).expect("same product");
+        assert_eq!(got, compare(&old.profile, &new.profile, false, &policy));
+        assert_eq!(got.score, 3, "the one MAC changed: its default weight");
+    }
+
+    #[test]
+    fn captures_of_different_products_are_refused() {
+        let (old, new) = (capture("a", "3c:52:82:1a:2b:3c"), capture("b", "3c:52:82:1a:2b:3c"));
+        let error = compare_captures(&old, &new, false, &Policy::default()).expect_err("different products");
+        assert_eq!(error, CompareError::DifferentProducts { old: "a".into(), new: "b".into() });
+        assert!(error.to_string().contains("same product"), "{error}");
     }
 }

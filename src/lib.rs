@@ -37,7 +37,7 @@ pub mod policy;
 pub mod profile;
 pub mod timestamp;
 
-pub use compare::{Change, Comparison, KindChange, WeightRule, compare};
+pub use compare::{Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures};
 pub use hardware::{Collector, Component, ComponentKind, Environment, Inventory};
 pub use keys::{KeyId, PublicKey, SecretKey, TrustedKeys};
 pub use license::{License, LicenseId, SignedLicense};

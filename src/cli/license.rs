@@ -12,6 +12,11 @@ use crate::timestamp::Timestamp;
 
 const MAX_FILE: u64 = 256 * 1024;
 
+/// [`DEFAULT_TEMPORARY_DAYS`](crate::license::DEFAULT_TEMPORARY_DAYS) as clap
+/// needs it (a string constant); a test keeps the two equal, so the default
+/// is the library's and not the tool's.
+const DEFAULT_TEMPORARY_DAYS_ARG: &str = "90";
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum LicenseCommand {
     /// Issue a new signed license.
@@ -45,7 +50,7 @@ pub(crate) struct Terms {
     #[arg(long)]
     invalidate_on_move: bool,
     /// Allow temporary activations of D days when every seat is taken (90 when D is omitted).
-    #[arg(long, value_name = "D", num_args = 0..=1, default_missing_value = "90")]
+    #[arg(long, value_name = "D", num_args = 0..=1, default_missing_value = DEFAULT_TEMPORARY_DAYS_ARG)]
     temporary_days: Option<u16>,
     /// An entitlement: K=V, or K alone for K=true. Repeatable.
     #[arg(long = "feature", value_name = "K=V")]
@@ -302,4 +307,14 @@ fn print_license(l: &License, key_id: &str, signature: &str) {
     }
     println!("Signed by key    {key_id}");
     println!("Signature        {signature}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_days_default_is_the_librarys() {
+        assert_eq!(DEFAULT_TEMPORARY_DAYS_ARG.parse::<u16>(), Ok(crate::license::DEFAULT_TEMPORARY_DAYS));
+    }
 }

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::{Failure, Outcome, collector_for, print_json};
-use crate::compare::compare;
+use crate::compare::{self, CompareError};
 use crate::hardware::{Component, Environment, Unreadable};
 use crate::policy::Policy;
 use crate::profile::{Capture, MAX_CAPTURE_LEN};
@@ -141,18 +141,17 @@ fn read_capture(path: &Path) -> Result<Capture, Failure> {
 
 fn compare_captures(old: &Path, new: &Path, tolerance: Option<u32>, moved: bool, json: bool) -> Outcome {
     let (a, b) = (read_capture(old)?, read_capture(new)?);
-    if a.product != b.product {
-        return Err(Failure::input(format!(
-            "the captures were made for different products (`{}` and `{}`), so their digests cannot be \
-             compared; capture both with the same --product",
-            a.product, b.product
-        )));
-    }
     let mut policy = Policy::default();
     if let Some(t) = tolerance {
         policy.tolerance = t;
     }
-    let comparison = compare(&a.profile, &b.profile, moved, &policy);
+    let comparison = compare::compare_captures(&a, &b, moved, &policy).map_err(|e| match e {
+        // The library's advice, in the tool's own words.
+        CompareError::DifferentProducts { old, new } => Failure::input(format!(
+            "the captures were made for different products (`{old}` and `{new}`), so their digests cannot be \
+             compared; capture both with the same --product"
+        )),
+    })?;
     if json {
         print_json(&comparison)?;
     } else {
