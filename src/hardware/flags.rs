@@ -1,40 +1,41 @@
 //! [`ComponentFlags`]: what a collector knows about a component beyond its
-//! value, and the one flag that changes a profile.
-//!
-//! # What each flag is for (and why all four stay)
-//!
-//! - `removable` is the **only flag policy reads**: a profile leaves a
-//!   removable component out unless the license's policy includes removable
-//!   devices (`Policy::include_removable`, a layer above this one),
-//!   so unplugging a USB dongle never costs a reactivation (SPEC §1.1: "mark
-//!   USB and other removable devices so policy can down-weight or exclude
-//!   them"). [`ComponentFlags::exclusion`] is that rule's answer, with the
-//!   reason.
-//! - `usb` says *why* a component is removable ([`Exclusion::Usb`] rather
-//!   than [`Exclusion::Removable`], a FireWire/Thunderbolt/SD/hot-plug or
-//!   removable-media device). Every collector sets `removable` whenever it
-//!   sets `usb`, so `usb` never decides anything on its own.
-//! - `virtual_device` and `locally_administered` are **descriptive only**.
-//!   They explain a value that is deliberately *kept*: a virtual machine's
-//!   NIC, disk or GPU is the stable hardware of that machine (the hypervisor
-//!   controls every value, which [`Environment::VirtualMachine`](super::Environment)
-//!   already says for the whole inventory), and a cloud NIC's locally
-//!   administered address is still its permanent address (the `cloud-vm`
-//!   fixture). Using them to exclude components would empty the profile of
-//!   every virtual machine, which the spec does not want.
-//!
-//! None of the three is removed: `nodelock profile show` prints them (text
-//! and `--json`) and diagnostic captures carry them in `raw_components`
-//! (`docs/FORMAT.md` §12), both contracts this crate keeps; they are what a
-//! support desk reads when "a component seems to change each time the
-//! machine is profiled". [`ComponentFlags::labels`] is their one wording.
+//! value, and the one flag that changes a profile ([`Exclusion`]). Why each
+//! flag exists, and why none was removed, is documented on the type.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 /// Facts about a component: [`removable`](Self::removable) decides whether
-/// a profile includes it (see the [module docs](self)); the others describe it.
+/// a profile includes it; the others describe it.
+///
+/// # What each flag is for (and why all four stay)
+///
+/// - `removable` is the **only flag policy reads**: a profile leaves a
+///   removable component out unless the license's policy includes removable
+///   devices (`Policy::include_removable`, a layer above this one),
+///   so unplugging a USB dongle never costs a reactivation (SPEC §1.1: "mark
+///   USB and other removable devices so policy can down-weight or exclude
+///   them"). [`exclusion`](Self::exclusion) is that rule's answer, with the
+///   reason.
+/// - `usb` says *why* a component is removable ([`Exclusion::Usb`] rather
+///   than [`Exclusion::Removable`], a FireWire/Thunderbolt/SD/hot-plug or
+///   removable-media device). Every collector sets `removable` whenever it
+///   sets `usb`, so `usb` never decides anything on its own.
+/// - `virtual_device` and `locally_administered` are **descriptive only**.
+///   They explain a value that is deliberately *kept*: a virtual machine's
+///   NIC, disk or GPU is the stable hardware of that machine (the hypervisor
+///   controls every value, which [`Environment::VirtualMachine`](super::Environment::VirtualMachine)
+///   already says for the whole inventory), and a cloud NIC's locally
+///   administered address is still its permanent address (the `cloud-vm`
+///   fixture). Using them to exclude components would empty the profile of
+///   every virtual machine, which the spec does not want.
+///
+/// None of the three is removed: `nodelock profile show` prints them (text
+/// and `--json`) and diagnostic captures carry them in `raw_components`
+/// (`docs/FORMAT.md` §12), both contracts this crate keeps; they are what a
+/// support desk reads when "a component seems to change each time the
+/// machine is profiled". [`labels`](Self::labels) is their one wording.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ComponentFlags {
     /// The device can be unplugged (USB, FireWire, hot-plug media): left out
