@@ -1,5 +1,11 @@
 //! The DeployLX comparison: table-driven cases for every kind and case, and
 //! properties that must hold for any profiles and any coherent policy.
+//!
+//! Reproducing a property failure (proptest 1.12, see its `Config` docs):
+//! proptest prints the minimal failing input and records its seed in
+//! `tests/compare.proptest-regressions`, which is replayed first on every run
+//! (commit it with the fix); a whole run is repeated with
+//! `PROPTEST_RNG_SEED=<u64> cargo test --test compare`.
 
 use nodelock::hardware::ComponentKind::{self, *};
 use nodelock::policy::{Policy, Weights};
