@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use nodelock::hardware::{Collector, linux::LinuxCollector, platform_collector};
 use nodelock::policy::Policy;
 use nodelock::profile::Capture;
-use nodelock::{Timestamp, compare};
+use nodelock::{Timestamp, compare_captures};
 
 const PRODUCT: &str = "nodelock.diagnostics";
 
@@ -39,12 +39,12 @@ fn read(path: &str) -> Result<Capture, String> {
     Capture::from_json(&bytes).map_err(|e| format!("{path}: {e}"))
 }
 
-fn explain(old: &Capture, new: &Capture, tolerance: Option<u32>) -> bool {
+fn explain(old: &Capture, new: &Capture, tolerance: Option<u32>) -> Result<bool, String> {
     let mut policy = Policy::default();
     if let Some(t) = tolerance {
         policy.tolerance = t;
     }
-    let comparison = compare(&old.profile, &new.profile, false, &policy);
+    let comparison = compare_captures(old, new, false, &policy).map_err(|e| e.to_string())?;
     print!("{comparison}");
     for (name, capture) in [("first", old), ("second", new)] {
         for u in &capture.unreadable {
@@ -62,7 +62,7 @@ fn explain(old: &Capture, new: &Capture, tolerance: Option<u32>) -> bool {
             );
         }
     }
-    !comparison.reactivate
+    Ok(!comparison.reactivate)
 }
 
 fn run(args: &[String]) -> Result<bool, String> {
@@ -74,7 +74,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             let first = Capture::new(&c.collect(), PRODUCT, false, Timestamp::now());
             let second = Capture::new(&c.collect(), PRODUCT, false, Timestamp::now());
             println!("environment: {}, fingerprint: {}\n", first.environment, first.fingerprint.code());
-            Ok(explain(&first, &second, None))
+            explain(&first, &second, None)
         }
         Some("capture") => {
             let out = args.get(1).filter(|a| !a.starts_with("--")).ok_or("capture needs a FILE")?;
@@ -97,10 +97,7 @@ fn run(args: &[String]) -> Result<bool, String> {
                 None => None,
             };
             let (old, new) = (read(old)?, read(new)?);
-            if old.product != new.product {
-                return Err("the captures were made for different products and cannot be compared".into());
-            }
-            Ok(explain(&old, &new, tolerance))
+            explain(&old, &new, tolerance)
         }
         Some(other) => Err(format!("unknown command `{other}`; use capture or compare (or nothing)")),
     }
