@@ -5,13 +5,21 @@
 //! (storage, a damaged ledger) are the operator's. [`AuthorityError::is_refusal`]
 //! tells them apart. No message names another license's machines or data: a
 //! refusal only ever lists the seats of the license the request was for.
+//!
+//! Every failure carries its cause typed: [`Damage`] says what in the
+//! ledger's data cannot be trusted, [`LedgerError`] what went wrong in the
+//! storage under it, [`BadName`] which name was refused, and
+//! [`ActivationError`] why a certificate could not be issued.
 
 use thiserror::Error;
 
+use super::ledger::LedgerError;
+use super::names::BadName;
 use super::record::{ActivationState, SeatHolder};
 use crate::activation::{ActivationError, ActivationId};
 use crate::license::{LicenseError, LicenseId};
 use crate::policy::WeakProfile;
+use crate::profile::ProfileError;
 use crate::timestamp::Timestamp;
 
 /// Why the authority refused or could not carry out an operation. Nothing
@@ -207,7 +215,7 @@ pub enum AuthorityError {
     },
     /// An actor name or machine label that cannot be recorded.
     #[error("{0}")]
-    BadName(String),
+    BadName(#[from] BadName),
     /// This authority was built without a signing key.
     #[error("this operation issues a certificate and needs the authority's secret key; give it with --key")]
     NoSigningKey,
@@ -219,7 +227,7 @@ pub enum AuthorityError {
         "the ledger refused an inconsistent change ({0}); nothing was changed. This is a bug in \
          nodelock or the database was edited by hand: please report it"
     )]
-    LedgerRefused(String),
+    LedgerRefused(#[source] LedgerError),
     /// The ledger's schema is newer than this build understands.
     #[error(
         "the ledger was written by a newer nodelock (schema {found}, this build knows up to {known}); \
@@ -233,13 +241,44 @@ pub enum AuthorityError {
     },
     /// The ledger holds data that cannot be read back.
     #[error("the ledger is damaged: {0}; restore it from a backup or ask nodelock's support for help")]
-    Corrupt(String),
+    Corrupt(#[source] Damage),
     /// Reading or writing the ledger failed.
     #[error("cannot use the ledger: {0}; check that the database file exists and is writable")]
-    Storage(String),
+    Storage(#[source] LedgerError),
     /// Signing a certificate or drawing a random id failed.
     #[error("the authority could not issue the certificate: {0}; try again")]
-    Issue(String),
+    Issue(#[source] ActivationError),
+}
+
+/// What in the ledger's data cannot be trusted (inside [`AuthorityError::Corrupt`]).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Damage {
+    /// An activation's recorded profile does not decode.
+    #[error("the recorded profile of activation {activation_id} cannot be read ({source})")]
+    Profile {
+        /// The activation.
+        activation_id: ActivationId,
+        /// Why it does not decode.
+        source: ProfileError,
+    },
+    /// A recorded license no longer verifies with the trusted keys.
+    #[error("the recorded license {license_id} no longer verifies with this authority's keys ({source})")]
+    License {
+        /// The license.
+        license_id: LicenseId,
+        /// Why it does not verify.
+        source: LicenseError,
+    },
+    /// A permanent activation that holds no seat.
+    #[error("activation {activation_id} is permanent but holds no seat")]
+    Seatless {
+        /// The activation.
+        activation_id: ActivationId,
+    },
+    /// The storage holds a value or file it cannot read back.
+    #[error("{0}")]
+    Storage(#[source] LedgerError),
 }
 
 impl AuthorityError {

@@ -1,16 +1,16 @@
 //! Licenses in the ledger: adding a signed license (issue), replacing it
-//! with a newer release (re-issue), revoking it, and reading its terms back.
+//! with a newer release (re-issue) and revoking it. Reading a recorded
+//! license's terms back, and deciding whether a request may use it, are
+//! `rules.rs`'s, shared with the other operations.
 
 use super::Authority;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 use super::names;
-use super::record::{Event, EventKind, LicenseRecord, SeatRecord};
+use super::record::{EventKind, LicenseRecord, SeatRecord};
+use super::rules::{MAX_TOTAL_SEATS, event, known};
 use crate::license::{License, LicenseId, SignedLicense};
 use crate::timestamp::Timestamp;
-
-/// The most seats a license may have, packs included.
-pub const MAX_TOTAL_SEATS: u32 = 1_000_000;
 
 /// What [`Authority::add_license`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,65 +100,6 @@ impl<L: Ledger> Authority<L> {
             Ok(true)
         })
     }
-
-    /// The terms of a recorded license, verified again with the trusted keys.
-    pub(super) fn terms(&self, record: &LicenseRecord) -> Result<License, AuthorityError> {
-        SignedLicense::from_bytes(&record.signed, &self.trusted).map(|s| s.license().clone()).map_err(|e| {
-            AuthorityError::Corrupt(format!(
-                "the recorded license {} no longer verifies with this authority's keys ({e})",
-                record.license_id
-            ))
-        })
-    }
-
-    /// A recorded license that may be activated at `now`, with its terms.
-    pub(super) fn usable(
-        &self,
-        tx: &mut dyn LedgerTx,
-        id: &LicenseId,
-        now: Timestamp,
-    ) -> Result<(LicenseRecord, License), AuthorityError> {
-        let record = known(tx, id)?;
-        if let Some(at) = record.revoked_at {
-            return Err(AuthorityError::LicenseRevoked { license_id: *id, at });
-        }
-        let license = self.terms(&record)?;
-        if let Some(at) = license.expires_at.filter(|_| license.is_expired(now)) {
-            return Err(AuthorityError::LicenseExpired { license_id: *id, at });
-        }
-        Ok((record, license))
-    }
-
-    /// The license a request names, usable now, and the request fit for it:
-    /// for its current release, with a profile strong enough for its policy.
-    pub(super) fn usable_for(
-        &self,
-        tx: &mut dyn LedgerTx,
-        request: &crate::activation::ActivationRequest,
-        now: Timestamp,
-    ) -> Result<(LicenseRecord, License), AuthorityError> {
-        let id = request.license_id;
-        let (record, license) = self.usable(tx, &id, now)?;
-        if request.release_version != record.release_version {
-            return Err(AuthorityError::ReleaseMismatch {
-                license_id: id,
-                requested: request.release_version,
-                current: record.release_version,
-            });
-        }
-        license.policy.check_kinds(request.profile.kind_count())?;
-        Ok((record, license))
-    }
-}
-
-/// The recorded license `id`.
-pub(super) fn known(tx: &mut dyn LedgerTx, id: &LicenseId) -> Result<LicenseRecord, AuthorityError> {
-    tx.license(id)?.ok_or(AuthorityError::UnknownLicense { license_id: *id })
-}
-
-/// A history event about license `id`.
-pub(super) fn event(at: Timestamp, actor: &str, kind: EventKind, id: LicenseId, details: String) -> Event {
-    Event { at, actor: actor.to_owned(), kind, license_id: Some(id), activation_id: None, details }
 }
 
 fn terms_summary(license: &License) -> String {

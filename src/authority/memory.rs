@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use super::error::AuthorityError;
-use super::ledger::{Ledger, LedgerTx, Which};
+use super::ledger::{Ledger, LedgerError, LedgerTx, Which};
 use super::record::{ActivationRecord, ActivationState, Event, HistoryEntry, LicenseRecord, SeatRecord};
 use crate::activation::{ActivationId, ActivationKind};
 use crate::license::LicenseId;
@@ -73,8 +73,8 @@ struct MemoryTx<'a> {
     writable: bool,
 }
 
-fn refuse<T>(why: &str) -> Result<T, AuthorityError> {
-    Err(AuthorityError::LedgerRefused(why.to_owned()))
+fn refuse<T>(rule: &'static str) -> Result<T, AuthorityError> {
+    Err(AuthorityError::LedgerRefused(LedgerError::Rule(rule)))
 }
 
 impl MemoryTx<'_> {

@@ -32,6 +32,22 @@
 //! completely or not at all, on every backend: [`MemoryLedger`] for tests and
 //! [`SqliteLedger`], the durable embedded default.
 //!
+//! # How the code is laid out
+//!
+//! - `rules.rs` holds what the operations share, written once: which license
+//!   a request may use, **machine identity** (recognising a machine by its
+//!   recorded profile, with the client's comparison), the seat list,
+//!   temporary periods, signing a [`Grant`], the history entry.
+//! - The operations are leaves over it, one file per group, none importing
+//!   another: `activate.rs` ([`Authority::activate`], read top to bottom
+//!   with `rules.rs` beside it), `seats.rs` (deactivate, release, transfer,
+//!   seat packs, anonymise), `licenses.rs` (add, issue, re-issue, revoke),
+//!   `status.rs` (status, history).
+//! - Storage only, no rules: `ledger.rs` (the [`Ledger`] trait and
+//!   [`LedgerError`]), `record.rs` (the records), `memory.rs`, `sqlite/`.
+//! - `error.rs` ([`AuthorityError`], [`Damage`]) and `names.rs` (actor and
+//!   label checks, [`BadName`]).
+//!
 //! # Decisions where the specification is silent
 //!
 //! - **A machine keeps its activation id** across renewals: reactivating
@@ -116,19 +132,20 @@ mod licenses;
 mod memory;
 mod names;
 mod record;
+mod rules;
 mod seats;
 pub mod sqlite;
 mod status;
 
-pub use activate::{Grant, GrantKind};
-pub use error::AuthorityError;
-pub use ledger::{Ledger, LedgerTx, Which};
-pub use licenses::{LicenseAdded, MAX_TOTAL_SEATS};
+pub use error::{AuthorityError, Damage};
+pub use ledger::{Ledger, LedgerError, LedgerTx, Which};
+pub use licenses::LicenseAdded;
 pub use memory::MemoryLedger;
-pub use names::MAX_ACTOR_LEN;
+pub use names::{BadName, MAX_ACTOR_LEN};
 pub use record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatHolder, SeatRecord,
 };
+pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};
 pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};
 pub use sqlite::SqliteLedger;
 pub use status::{LicenseStatus, ProductStatus, Status};

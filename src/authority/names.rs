@@ -3,20 +3,37 @@
 //! from the customer's machine) has control characters replaced, so printing
 //! the seat list can never drive the administrator's terminal.
 
+use thiserror::Error;
+
 use super::error::AuthorityError;
 use crate::activation::request::MAX_LABEL_LEN;
 
 /// The longest actor name.
 pub const MAX_ACTOR_LEN: usize = 64;
 
+/// A name that cannot be recorded (inside [`AuthorityError::BadName`]).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BadName {
+    /// An actor name that is empty, too long or holds control characters.
+    #[error("the actor `{}` cannot be recorded: give 1 to {MAX_ACTOR_LEN} bytes of printable text", actor.escape_debug())]
+    Actor {
+        /// The name given (trimmed).
+        actor: String,
+    },
+    /// A machine label longer than a request may carry.
+    #[error("the machine label is {len} bytes long; give at most {MAX_LABEL_LEN}")]
+    LabelTooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
 /// A checked actor name.
 pub(crate) fn actor(name: &str) -> Result<String, AuthorityError> {
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_ACTOR_LEN || name.chars().any(char::is_control) {
-        return Err(AuthorityError::BadName(format!(
-            "the actor `{}` cannot be recorded: give 1 to {MAX_ACTOR_LEN} bytes of printable text",
-            name.escape_debug()
-        )));
+        return Err(BadName::Actor { actor: name.to_owned() }.into());
     }
     Ok(name.to_owned())
 }
@@ -26,10 +43,7 @@ pub(crate) fn actor(name: &str) -> Result<String, AuthorityError> {
 pub(crate) fn label(label: Option<&str>) -> Result<Option<String>, AuthorityError> {
     let Some(text) = label.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
     if text.len() > MAX_LABEL_LEN {
-        return Err(AuthorityError::BadName(format!(
-            "the machine label is {} bytes long; give at most {MAX_LABEL_LEN}",
-            text.len()
-        )));
+        return Err(BadName::LabelTooLong { len: text.len() }.into());
     }
     Ok(Some(text.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()))
 }

@@ -1,13 +1,16 @@
 //! Seat reclaim and reallocation: deactivation receipts, an administrator's
 //! release, one-time transfers, seat packs, and anonymising a machine.
+//!
+//! Each operation reads top to bottom here; what it shares with the others
+//! (recognising the machine, which license a request may use, signing, the
+//! history) is in `rules.rs`.
 
-use super::activate::{certify, new_record, same_machine, seatless};
+use super::Authority;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
-use super::licenses::{MAX_TOTAL_SEATS, event, known};
 use super::names;
 use super::record::{ActivationRecord, ActivationState, EventKind, SeatRecord};
-use super::{Authority, Grant, GrantKind};
+use super::rules::{self, Grant, GrantKind, MAX_TOTAL_SEATS, Recognised, seatless};
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest, DeactivationReceipt};
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
@@ -53,6 +56,13 @@ pub struct SeatPack {
     pub first_seat: u32,
     /// How many seats it adds.
     pub seats: u32,
+}
+
+impl SeatPack {
+    /// The last new seat number.
+    pub fn last_seat(&self) -> u32 {
+        self.first_seat.saturating_add(self.seats.saturating_sub(1))
+    }
 }
 
 impl<L: Ledger> Authority<L> {
@@ -167,23 +177,18 @@ impl<L: Ledger> Authority<L> {
         // The new machine: already holding a seat is an error; holding a
         // temporary activation (running or ended), that activation takes the seat.
         let live: Vec<ActivationRecord> = tx.activations(&id, Which::Active)?;
-        let permanent = live.iter().filter(|a| a.kind == ActivationKind::Permanent);
-        if let Some(holder) = same_machine(permanent, request, &license.policy)? {
-            let held = tx.seat_of(&id, &holder.activation_id)?.ok_or_else(|| seatless(holder))?;
-            return Err(AuthorityError::AlreadyHoldsSeat {
-                activation_id: holder.activation_id,
-                seat: held.seat,
-            });
-        }
-        let temporary = live.iter().filter(|a| a.kind != ActivationKind::Permanent);
-        let mut target = match same_machine(temporary, request, &license.policy)? {
-            Some(temp) => {
-                let mut t = temp.clone();
-                certify(&mut t, request, label, now);
-                t.kind = ActivationKind::Permanent;
+        let mut target = match rules::recognise(tx, &live, request, &license.policy)? {
+            Recognised::Seated(holder, held) => {
+                return Err(AuthorityError::AlreadyHoldsSeat {
+                    activation_id: holder.activation_id,
+                    seat: held.seat,
+                });
+            }
+            Recognised::Temporary(mut t) => {
+                rules::certify(&mut t, request, label, now);
                 t
             }
-            None => new_record(request, label, ActivationKind::Permanent, now)?,
+            Recognised::New => rules::new_record(request, label, ActivationKind::Permanent, now)?,
         };
         target.kind = ActivationKind::Permanent;
         // Free the seat, end the old activation, then seat the new machine.
@@ -228,7 +233,7 @@ impl<L: Ledger> Authority<L> {
             });
         }
         self.ledger.transaction(&mut |tx| {
-            let mut record = known(tx, &license_id)?;
+            let mut record = rules::known(tx, &license_id)?;
             if let Some(at) = record.revoked_at {
                 return Err(AuthorityError::LicenseRevoked { license_id, at });
             }
@@ -261,7 +266,7 @@ impl<L: Ledger> Authority<L> {
                 record.transfers_per_seat,
                 record.total_seats
             );
-            tx.append_history(&event(now, &actor, EventKind::SeatReissue, license_id, details))?;
+            tx.append_history(&rules::event(now, &actor, EventKind::SeatReissue, license_id, details))?;
             Ok(SeatPack { license_id, pack, first_seat, seats })
         })
     }
@@ -334,7 +339,5 @@ fn log(
     about: &Freed,
     details: String,
 ) -> Result<(), AuthorityError> {
-    let mut e = event(now, actor, kind, about.license_id, details);
-    e.activation_id = Some(about.activation_id);
-    tx.append_history(&e).map(drop)
+    rules::log_activation(tx, now, actor, kind, about.license_id, about.activation_id, details)
 }

@@ -1,16 +1,16 @@
 //! The "licenses in use" view and the history, read from one consistent
-//! snapshot of the ledger.
+//! snapshot of the ledger (the seat list itself is `rules.rs`'s, shared
+//! with the refusals that show it).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::Authority;
-use super::activate::holders;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
-use super::licenses::known;
 use super::record::{HistoryEntry, LicenseRecord, SeatHolder};
+use super::rules::{holders, known};
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
 

@@ -16,18 +16,19 @@
 //! - **isolation**: operations run one at a time, in the order they got the
 //!   connection, each seeing everything the previous ones wrote;
 //! - **durability**: no operation returns before the commit that contains
-//!   it is on disk; if that commit fails, every operation in it fails.
+//!   it is on disk; if that commit fails, every operation in it fails with
+//!   [`LedgerError::CommitFailed`], sharing the one cause.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
 use super::{sql_error, tx::SqliteTx};
 use crate::authority::error::AuthorityError;
-use crate::authority::ledger::LedgerTx;
+use crate::authority::ledger::{LedgerError, LedgerTx};
 
 /// The most operations one commit carries, bounding how long the first
 /// operation of a batch waits for its flush.
@@ -47,7 +48,7 @@ pub(super) struct State {
     done: u64,
     /// Failed batches: why, and how many of their operations have not yet
     /// collected the failure.
-    failures: HashMap<u64, (String, usize)>,
+    failures: HashMap<u64, (Arc<AuthorityError>, usize)>,
 }
 
 /// A connection shared by the threads writing through one ledger.
@@ -106,40 +107,43 @@ impl GroupCommit {
         };
         state.ops += 1;
         let (result, panic) = run_operation(&state.conn, f);
-        if state.conn.is_autocommit() {
+        let result = if state.conn.is_autocommit() {
             // SQLite rolled the whole transaction back (I/O error, full
-            // disk…): every operation of the batch is lost.
-            let why = match &result {
-                Err(e) => e.to_string(),
-                Ok(_) => "the transaction was rolled back".to_owned(),
-            };
-            self.finish(&mut state, Some(why));
-        } else if self.waiting.load(Ordering::SeqCst) == 0 || state.ops >= MAX_BATCH {
-            self.finish(&mut state, None);
+            // disk…): every operation of the batch is lost, this one
+            // included, and they all report this operation's error.
+            let cause = result.err().unwrap_or(AuthorityError::Storage(LedgerError::RolledBack));
+            self.finish(&mut state, Some(Arc::new(cause)));
+            None
         } else {
-            state =
-                self.committed.wait_while(state, |s| s.done < epoch).unwrap_or_else(PoisonError::into_inner);
-        }
+            if self.waiting.load(Ordering::SeqCst) == 0 || state.ops >= MAX_BATCH {
+                self.finish(&mut state, None);
+            } else {
+                state = self
+                    .committed
+                    .wait_while(state, |s| s.done < epoch)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            Some(result)
+        };
         let failed = take_failure(&mut state, epoch);
         drop(state);
         if let Some(payload) = panic {
             resume_unwind(payload);
         }
         match (result, failed) {
-            (Err(e), _) => Err(e),
-            (Ok(_), Some(why)) => Err(AuthorityError::Storage(format!(
-                "the change was not saved because its commit failed ({why}); try again"
-            ))),
-            (Ok(value), None) => Ok(value),
+            (Some(Err(e)), _) => Err(e),
+            (_, Some(cause)) => Err(AuthorityError::Storage(LedgerError::CommitFailed(cause))),
+            (Some(Ok(value)), None) => Ok(value),
+            (None, None) => Err(AuthorityError::Storage(LedgerError::RolledBack)),
         }
     }
 
     /// Ends the open batch: commits it, or records `failure` for its
     /// operations; wakes everyone waiting for it.
-    fn finish(&self, state: &mut State, failure: Option<String>) {
+    fn finish(&self, state: &mut State, failure: Option<Arc<AuthorityError>>) {
         let Some(epoch) = state.open.take() else { return };
-        let failure = failure
-            .or_else(|| state.conn.execute_batch("COMMIT").map_err(|e| sql_error(e).to_string()).err());
+        let failure =
+            failure.or_else(|| state.conn.execute_batch("COMMIT").map_err(|e| Arc::new(sql_error(e))).err());
         if let Some(why) = failure {
             if !state.conn.is_autocommit() {
                 let _ = state.conn.execute_batch("ROLLBACK");
@@ -166,7 +170,7 @@ fn run_operation<R>(
     let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut SqliteTx::new(conn))));
     let (result, panic) = match outcome {
         Ok(result) => (result, None),
-        Err(payload) => (Err(AuthorityError::Storage("the operation panicked".to_owned())), Some(payload)),
+        Err(payload) => (Err(AuthorityError::Storage(LedgerError::Panicked)), Some(payload)),
     };
     if conn.is_autocommit() {
         return (result, panic);
@@ -186,7 +190,7 @@ fn run_operation<R>(
 }
 
 /// Whether batch `epoch` failed; each of its operations collects it once.
-fn take_failure(state: &mut State, epoch: u64) -> Option<String> {
+fn take_failure(state: &mut State, epoch: u64) -> Option<Arc<AuthorityError>> {
     let (why, left) = state.failures.get_mut(&epoch)?;
     let why = why.clone();
     *left = left.saturating_sub(1);

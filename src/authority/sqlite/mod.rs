@@ -18,8 +18,8 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::error::AuthorityError;
-use super::ledger::{Ledger, LedgerTx};
+use super::error::{AuthorityError, Damage};
+use super::ledger::{Ledger, LedgerError, LedgerTx};
 
 mod commit;
 pub mod schema;
@@ -40,18 +40,26 @@ pub struct SqliteLedger {
 }
 
 /// Maps a SQLite error: busy and locked become [`AuthorityError::Busy`],
-/// constraint violations [`AuthorityError::LedgerRefused`].
+/// constraint violations [`AuthorityError::LedgerRefused`] (naming the
+/// schema's rule when one of its triggers refused), a damaged file
+/// [`AuthorityError::Corrupt`], anything else [`AuthorityError::Storage`].
 pub(crate) fn sql_error(e: rusqlite::Error) -> AuthorityError {
-    match &e {
-        rusqlite::Error::SqliteFailure(f, message) => match f.code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => AuthorityError::Busy,
-            ErrorCode::ConstraintViolation => {
-                AuthorityError::LedgerRefused(message.clone().unwrap_or_else(|| e.to_string()))
-            }
-            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => AuthorityError::Corrupt(e.to_string()),
-            _ => AuthorityError::Storage(e.to_string()),
-        },
-        _ => AuthorityError::Storage(e.to_string()),
+    let (code, message) = match &e {
+        rusqlite::Error::SqliteFailure(f, message) => (Some(f.code), message.as_deref()),
+        _ => (None, None),
+    };
+    match code {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => AuthorityError::Busy,
+        Some(ErrorCode::ConstraintViolation) => {
+            AuthorityError::LedgerRefused(match schema::RULES.iter().find(|rule| Some(**rule) == message) {
+                Some(rule) => LedgerError::Rule(rule),
+                None => LedgerError::Constraint(e),
+            })
+        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            AuthorityError::Corrupt(Damage::Storage(LedgerError::Sqlite(e)))
+        }
+        _ => AuthorityError::Storage(LedgerError::Sqlite(e)),
     }
 }
 
@@ -90,10 +98,7 @@ impl SqliteLedger {
     pub fn open_existing(path: impl AsRef<Path>) -> Result<Self, AuthorityError> {
         let path = path.as_ref();
         if !path.is_file() {
-            return Err(AuthorityError::Storage(format!(
-                "there is no ledger at {}; create one with `nodelock authority init`",
-                path.display()
-            )));
+            return Err(AuthorityError::Storage(LedgerError::NoLedger { path: path.to_owned() }));
         }
         Self::open_with(path, false, DEFAULT_BUSY_TIMEOUT)
     }
@@ -104,7 +109,7 @@ impl SqliteLedger {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let mut conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| AuthorityError::Storage(format!("{}: {e}", path.display())))?;
+            .map_err(|source| AuthorityError::Storage(LedgerError::Open { path: path.to_owned(), source }))?;
         conn.busy_handler(Some(busy_handler(busy))).map_err(sql_error)?;
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;",
@@ -113,10 +118,10 @@ impl SqliteLedger {
         let mode: String =
             conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(sql_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(AuthorityError::Storage(format!(
-                "{} cannot use write-ahead logging (journal mode is {mode}); put the ledger on a local file system",
-                path.display()
-            )));
+            return Err(AuthorityError::Storage(LedgerError::NoWriteAheadLog {
+                path: path.to_owned(),
+                mode,
+            }));
         }
         // After journal_mode: in WAL mode FULL syncs the log on every commit.
         conn.execute_batch("PRAGMA synchronous = FULL;").map_err(sql_error)?;

@@ -24,6 +24,23 @@
 /// The migrations, oldest first; the schema version is their count.
 pub const MIGRATIONS: &[&str] = &[V1];
 
+/// The rules the schema's triggers enforce, word for word as they refuse
+/// (`RAISE(ABORT, …)`), so a refusal names its rule as a `&'static str`.
+pub const RULES: &[&str] = &[
+    "over-allocation: the license has no seat left to add",
+    "the seat allowance cannot drop below the seats that exist",
+    "a new seat starts free",
+    "only an active permanent activation can hold a seat",
+    "a seat keeps its license, number and pack",
+    "transfers are counted up, within the allowance",
+    "a held seat cannot be removed",
+    "an activation that holds a seat must give it up before it ends",
+    "an activation keeps its id and license",
+    "activations are never deleted; anonymise them instead",
+    "licenses are never deleted; revoke them instead",
+    "the history is append-only",
+];
+
 const V1: &str = r#"
 CREATE TABLE settings (
     name  TEXT PRIMARY KEY NOT NULL,
@@ -169,3 +186,24 @@ BEGIN
     SELECT RAISE(ABORT, 'the history is append-only');
 END;
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_trigger_refuses_with_a_listed_rule_and_every_rule_is_raised() {
+        let raised: Vec<&str> = MIGRATIONS
+            .iter()
+            .flat_map(|m| m.split("RAISE(ABORT, '").skip(1))
+            .filter_map(|rest| rest.split_once("')").map(|(rule, _)| rule))
+            .collect();
+        assert_eq!(raised.len(), 13);
+        for rule in &raised {
+            assert!(RULES.contains(rule), "`{rule}` is raised but not in RULES");
+        }
+        for rule in RULES {
+            assert!(raised.contains(rule), "`{rule}` is in RULES but no trigger raises it");
+        }
+    }
+}

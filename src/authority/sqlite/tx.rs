@@ -2,13 +2,13 @@
 //! value read is checked (lengths, ranges, names), so a damaged or
 //! hand-edited file gives [`AuthorityError::Corrupt`], never a panic.
 
-use rusqlite::types::Value;
+use rusqlite::types::{Type, Value};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::sql_error;
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
-use crate::authority::error::AuthorityError;
-use crate::authority::ledger::{LedgerTx, Which};
+use crate::authority::error::{AuthorityError, Damage};
+use crate::authority::ledger::{LedgerError, LedgerTx, Which};
 use crate::authority::record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord,
 };
@@ -32,33 +32,41 @@ const SEAT_COLUMNS: &str = "license_id, seat, pack, transfers_used, activation_i
 const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
      profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at";
 
-/// A row value that does not fit its type: the file is damaged.
-fn corrupt(what: &str) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnName(format!("the ledger holds an invalid {what}"))
+/// A row value that does not fit its type: the file is damaged. The typed
+/// [`LedgerError::BadValue`] rides through rusqlite's row mapping and is
+/// taken out again by [`map_read`].
+fn corrupt(what: &'static str) -> rusqlite::Error {
+    // The column index and type are not read back: `map_read` unwraps the cause.
+    rusqlite::Error::FromSqlConversionFailure(0, Type::Null, Box::new(LedgerError::BadValue { what }))
 }
 
 fn map_read(e: rusqlite::Error) -> AuthorityError {
+    let damaged = |e| AuthorityError::Corrupt(Damage::Storage(e));
     match e {
-        rusqlite::Error::InvalidColumnName(what) => AuthorityError::Corrupt(what),
-        rusqlite::Error::FromSqlConversionFailure(_, _, err) => AuthorityError::Corrupt(err.to_string()),
-        rusqlite::Error::InvalidColumnType(i, name, ty) => {
-            AuthorityError::Corrupt(format!("column {i} ({name}) holds a {ty}"))
-        }
+        rusqlite::Error::FromSqlConversionFailure(i, ty, err) => match err.downcast::<LedgerError>() {
+            Ok(bad) => damaged(*bad),
+            Err(err) => damaged(LedgerError::Sqlite(rusqlite::Error::FromSqlConversionFailure(i, ty, err))),
+        },
+        e @ rusqlite::Error::InvalidColumnType(..) => damaged(LedgerError::Sqlite(e)),
         other => sql_error(other),
     }
 }
 
-fn bytes<const N: usize>(row: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<[u8; N]> {
+fn bytes<const N: usize>(row: &Row<'_>, i: usize, what: &'static str) -> rusqlite::Result<[u8; N]> {
     let v: Vec<u8> = row.get(i)?;
     v.try_into().map_err(|_| corrupt(what))
 }
 
-fn opt_bytes<const N: usize>(row: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<Option<[u8; N]>> {
+fn opt_bytes<const N: usize>(
+    row: &Row<'_>,
+    i: usize,
+    what: &'static str,
+) -> rusqlite::Result<Option<[u8; N]>> {
     let v: Option<Vec<u8>> = row.get(i)?;
     v.map(|v| v.try_into().map_err(|_| corrupt(what))).transpose()
 }
 
-fn count(row: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<u32> {
+fn count(row: &Row<'_>, i: usize, what: &'static str) -> rusqlite::Result<u32> {
     let v: i64 = row.get(i)?;
     u32::try_from(v).map_err(|_| corrupt(what))
 }
@@ -75,7 +83,7 @@ fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
 
 /// A time as SQLite stores it.
 fn sql_time(t: Timestamp) -> Result<i64, AuthorityError> {
-    i64::try_from(t.0).map_err(|_| AuthorityError::Storage(format!("the time {} is out of range", t.0)))
+    i64::try_from(t.0).map_err(|_| AuthorityError::Storage(LedgerError::TimeOutOfRange(t)))
 }
 
 fn sql_opt_time(t: Option<Timestamp>) -> Result<Option<i64>, AuthorityError> {
@@ -149,9 +157,9 @@ fn history_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
     })
 }
 
-/// Fails unless exactly one row changed.
-fn one_row(changed: usize, what: &str) -> Result<(), AuthorityError> {
-    if changed == 1 { Ok(()) } else { Err(AuthorityError::LedgerRefused(format!("no such {what}"))) }
+/// Fails unless exactly one row changed, naming the rule (`no such seat`).
+fn one_row(changed: usize, missing: &'static str) -> Result<(), AuthorityError> {
+    if changed == 1 { Ok(()) } else { Err(AuthorityError::LedgerRefused(LedgerError::Rule(missing))) }
 }
 
 fn activation_values(r: &ActivationRecord) -> Result<[Value; 15], AuthorityError> {
@@ -214,7 +222,7 @@ impl LedgerTx for SqliteTx<'_> {
                 ],
             )
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "license"))
+            .and_then(|n| one_row(n, "no such license"))
     }
 
     fn update_license(&mut self, r: &LicenseRecord) -> Result<(), AuthorityError> {
@@ -234,7 +242,7 @@ impl LedgerTx for SqliteTx<'_> {
                 ],
             )
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "license"))
+            .and_then(|n| one_row(n, "no such license"))
     }
 
     fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError> {
@@ -267,7 +275,7 @@ impl LedgerTx for SqliteTx<'_> {
         self.tx
             .execute(&sql, params![&s.license_id.0[..], s.seat, s.pack, s.transfers_used, holder])
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "seat"))
+            .and_then(|n| one_row(n, "no such seat"))
     }
 
     fn update_seat(&mut self, s: &SeatRecord) -> Result<(), AuthorityError> {
@@ -279,14 +287,14 @@ impl LedgerTx for SqliteTx<'_> {
                 params![&s.license_id.0[..], s.seat, s.pack, s.transfers_used, holder],
             )
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "seat"))
+            .and_then(|n| one_row(n, "no such seat"))
     }
 
     fn remove_seat(&mut self, license: &LicenseId, seat: u32) -> Result<(), AuthorityError> {
         self.tx
             .execute("DELETE FROM seats WHERE license_id = ?1 AND seat = ?2", params![&license.0[..], seat])
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "seat"))
+            .and_then(|n| one_row(n, "no such seat"))
     }
 
     fn activation(&mut self, id: &ActivationId) -> Result<Option<ActivationRecord>, AuthorityError> {
@@ -321,7 +329,7 @@ impl LedgerTx for SqliteTx<'_> {
         self.tx
             .execute(&sql, rusqlite::params_from_iter(values))
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "activation"))
+            .and_then(|n| one_row(n, "no such activation"))
     }
 
     fn update_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
@@ -335,7 +343,7 @@ impl LedgerTx for SqliteTx<'_> {
                 rusqlite::params_from_iter(values),
             )
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "activation"))
+            .and_then(|n| one_row(n, "no such activation"))
     }
 
     fn append_history(&mut self, e: &Event) -> Result<u64, AuthorityError> {
@@ -353,8 +361,9 @@ impl LedgerTx for SqliteTx<'_> {
                 ],
             )
             .map_err(sql_error)?;
-        u64::try_from(self.tx.last_insert_rowid())
-            .map_err(|_| AuthorityError::Corrupt("the history position is negative".to_owned()))
+        u64::try_from(self.tx.last_insert_rowid()).map_err(|_| {
+            AuthorityError::Corrupt(Damage::Storage(LedgerError::BadValue { what: "history position" }))
+        })
     }
 
     fn history(&mut self, license: Option<&LicenseId>) -> Result<Vec<HistoryEntry>, AuthorityError> {

@@ -139,7 +139,7 @@ pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
                 "license {id}: seat pack {} adds seats {} to {}",
                 pack.pack,
                 pack.first_seat,
-                pack.first_seat.saturating_add(pack.seats - 1)
+                pack.last_seat()
             );
             Ok(())
         }

@@ -1,0 +1,322 @@
+//! The rules the authority's operations share, written once: which license
+//! a request may use, **machine identity** (whether a request comes from a
+//! machine the ledger already knows), the seat list, temporary periods,
+//! signing the certificate, and the history entry every change appends.
+//!
+//! The operation files (`activate.rs`, `seats.rs`, `licenses.rs`,
+//! `status.rs`) are leaves over this one: none imports another, so each
+//! operation reads top to bottom in its own file plus this one. New rules
+//! about what a machine *is* (leases, lineage, fork detection) belong here,
+//! next to [`recognise`].
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::Authority;
+use super::error::{AuthorityError, Damage};
+use super::ledger::{Ledger, LedgerTx, Which};
+use super::record::{
+    ActivationRecord, ActivationState, Event, EventKind, LicenseRecord, SeatHolder, SeatRecord,
+};
+use crate::activation::{ActivationCertificate, ActivationId, ActivationKind, ActivationRequest};
+use crate::compare::compare;
+use crate::license::{License, LicenseId, SignedLicense};
+use crate::policy::Policy;
+use crate::profile::Profile;
+use crate::timestamp::Timestamp;
+
+/// The most seats a license may have, packs included.
+pub const MAX_TOTAL_SEATS: u32 = 1_000_000;
+
+// ---------------------------------------------------------------------------
+// Licenses: which license a request may use.
+
+/// The recorded license `id`.
+pub(super) fn known(tx: &mut dyn LedgerTx, id: &LicenseId) -> Result<LicenseRecord, AuthorityError> {
+    tx.license(id)?.ok_or(AuthorityError::UnknownLicense { license_id: *id })
+}
+
+impl<L: Ledger> Authority<L> {
+    /// The terms of a recorded license, verified again with the trusted keys.
+    pub(super) fn terms(&self, record: &LicenseRecord) -> Result<License, AuthorityError> {
+        SignedLicense::from_bytes(&record.signed, &self.trusted).map(|s| s.license().clone()).map_err(
+            |source| AuthorityError::Corrupt(Damage::License { license_id: record.license_id, source }),
+        )
+    }
+
+    /// A recorded license that may be activated at `now`, with its terms:
+    /// known, not revoked, not expired.
+    pub(super) fn usable(
+        &self,
+        tx: &mut dyn LedgerTx,
+        id: &LicenseId,
+        now: Timestamp,
+    ) -> Result<(LicenseRecord, License), AuthorityError> {
+        let record = known(tx, id)?;
+        if let Some(at) = record.revoked_at {
+            return Err(AuthorityError::LicenseRevoked { license_id: *id, at });
+        }
+        let license = self.terms(&record)?;
+        if let Some(at) = license.expires_at.filter(|_| license.is_expired(now)) {
+            return Err(AuthorityError::LicenseExpired { license_id: *id, at });
+        }
+        Ok((record, license))
+    }
+
+    /// The license a request names, usable now, and the request fit for it:
+    /// for its current release, with a profile strong enough for its policy.
+    /// Every operation that certifies a machine starts here.
+    pub(super) fn usable_for(
+        &self,
+        tx: &mut dyn LedgerTx,
+        request: &ActivationRequest,
+        now: Timestamp,
+    ) -> Result<(LicenseRecord, License), AuthorityError> {
+        let id = request.license_id;
+        let (record, license) = self.usable(tx, &id, now)?;
+        if request.release_version != record.release_version {
+            return Err(AuthorityError::ReleaseMismatch {
+                license_id: id,
+                requested: request.release_version,
+                current: record.release_version,
+            });
+        }
+        license.policy.check_kinds(request.profile.kind_count())?;
+        Ok((record, license))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Machine identity: is this request from a machine the ledger knows?
+
+/// What the ledger already holds for the machine that made a request.
+#[derive(Debug)]
+pub(super) enum Recognised {
+    /// It holds this seat with this active permanent activation.
+    Seated(ActivationRecord, SeatRecord),
+    /// It holds this active temporary activation (possibly past its end).
+    Temporary(ActivationRecord),
+    /// Nothing active: a new machine (or an anonymised one).
+    New,
+}
+
+/// Recognises the machine behind `request` among a license's `active`
+/// activations: a seat holder first, then a temporary one. A permanent
+/// activation without a seat is a damaged ledger.
+pub(super) fn recognise(
+    tx: &mut dyn LedgerTx,
+    active: &[ActivationRecord],
+    request: &ActivationRequest,
+    policy: &Policy,
+) -> Result<Recognised, AuthorityError> {
+    let permanent = active.iter().filter(|a| a.kind == ActivationKind::Permanent);
+    if let Some(held) = same_machine(permanent, request, policy)? {
+        let seat = tx.seat_of(&request.license_id, &held.activation_id)?.ok_or_else(|| seatless(held))?;
+        return Ok(Recognised::Seated(held.clone(), seat));
+    }
+    let temporary = active.iter().filter(|a| a.kind != ActivationKind::Permanent);
+    Ok(match same_machine(temporary, request, policy)? {
+        Some(temp) => Recognised::Temporary(temp.clone()),
+        None => Recognised::New,
+    })
+}
+
+/// The record among `candidates` whose recorded profile is within the
+/// policy's tolerance of the request's (the lowest score; the earliest on a
+/// tie), by the same comparison the client applies. Anonymised records
+/// cannot be recognised.
+fn same_machine<'a>(
+    candidates: impl Iterator<Item = &'a ActivationRecord>,
+    request: &ActivationRequest,
+    policy: &Policy,
+) -> Result<Option<&'a ActivationRecord>, AuthorityError> {
+    let mut best: Option<(u32, &ActivationRecord)> = None;
+    for record in candidates {
+        let Some(bytes) = &record.profile else { continue };
+        let stored = Profile::from_bytes(bytes).map_err(|source| {
+            AuthorityError::Corrupt(Damage::Profile { activation_id: record.activation_id, source })
+        })?;
+        let moved = record.stamp != Some(request.stamp);
+        let comparison = compare(&stored, &request.profile, moved, policy);
+        if !comparison.reactivate && best.is_none_or(|(score, _)| comparison.score < score) {
+            best = Some((comparison.score, record));
+        }
+    }
+    Ok(best.map(|(_, r)| r))
+}
+
+/// Records what the new certificate certifies: the machine's profile,
+/// location, key and nonce (the recorded profile follows the machine).
+pub(super) fn certify(
+    record: &mut ActivationRecord,
+    request: &ActivationRequest,
+    label: Option<&str>,
+    now: Timestamp,
+) {
+    record.release_version = request.release_version;
+    record.profile = Some(request.profile.to_bytes());
+    record.fingerprint = Some(request.profile.fingerprint().code());
+    record.stamp = Some(request.stamp);
+    record.activation_key = request.activation_key;
+    record.nonce = request.nonce;
+    record.renewed_at = now;
+    if let Some(label) = label {
+        record.label = Some(label.to_owned());
+    }
+}
+
+/// A new active activation for the requesting machine, with a fresh id.
+pub(super) fn new_record(
+    request: &ActivationRequest,
+    label: Option<&str>,
+    kind: ActivationKind,
+    now: Timestamp,
+) -> Result<ActivationRecord, AuthorityError> {
+    let activation_id = ActivationId::generate().map_err(AuthorityError::Issue)?;
+    let mut record = ActivationRecord {
+        activation_id,
+        license_id: request.license_id,
+        state: ActivationState::Active,
+        kind,
+        temporary_until: None,
+        release_version: request.release_version,
+        profile: None,
+        fingerprint: None,
+        label: None,
+        stamp: None,
+        activation_key: request.activation_key,
+        nonce: request.nonce,
+        since: now,
+        renewed_at: now,
+        ended_at: None,
+    };
+    certify(&mut record, request, label, now);
+    Ok(record)
+}
+
+// ---------------------------------------------------------------------------
+// Temporary periods: one per machine and license.
+
+/// The earlier activation (active or ended) in which the machine behind
+/// `request` was granted its one temporary period, if it was.
+pub(super) fn earlier_temporary(
+    tx: &mut dyn LedgerTx,
+    request: &ActivationRequest,
+    policy: &Policy,
+) -> Result<Option<ActivationRecord>, AuthorityError> {
+    let all = tx.activations(&request.license_id, Which::All)?;
+    let had_one = all.iter().filter(|a| a.temporary_until.is_some());
+    Ok(same_machine(had_one, request, policy)?.cloned())
+}
+
+/// The end of a temporary period granted at `now` under `license`.
+pub(super) fn temporary_end(license: &License, now: Timestamp) -> Timestamp {
+    now.plus_days(u64::from(license.temporary_days))
+}
+
+// ---------------------------------------------------------------------------
+// Seats.
+
+/// The live holders of `license`'s seats and temporary activations, seats
+/// by number first: the seat list of status views and refusals.
+pub(super) fn holders(
+    tx: &mut dyn LedgerTx,
+    license: &LicenseId,
+    active: &[ActivationRecord],
+    now: Timestamp,
+) -> Result<Vec<SeatHolder>, AuthorityError> {
+    let seats: HashMap<ActivationId, u32> =
+        tx.seats(license)?.into_iter().filter_map(|s| Some((s.holder?, s.seat))).collect();
+    let mut list: Vec<SeatHolder> = active
+        .iter()
+        .filter(|a| a.is_live(now))
+        .map(|a| SeatHolder::of(a, seats.get(&a.activation_id).copied()))
+        .collect();
+    list.sort_by_key(|h| (h.seat.is_none(), h.seat, h.since));
+    Ok(list)
+}
+
+/// The error for a permanent activation without a seat (a damaged ledger).
+pub(super) fn seatless(record: &ActivationRecord) -> AuthorityError {
+    AuthorityError::Corrupt(Damage::Seatless { activation_id: record.activation_id })
+}
+
+// ---------------------------------------------------------------------------
+// Certificates: what activating or transferring hands out.
+
+/// How a grant came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum GrantKind {
+    /// A new machine took a free seat.
+    Seat,
+    /// A machine already holding a seat (or a running temporary period) was
+    /// certified again; nothing more is used.
+    Renewal,
+    /// Every seat was taken: a temporary activation.
+    Temporary,
+    /// A temporary activation took a seat that had become free.
+    Upgrade,
+    /// A seat moved to this machine by a transfer.
+    Transfer,
+}
+
+/// A granted activation: the certificate and its signed bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// How it came about.
+    pub kind: GrantKind,
+    /// The certificate.
+    pub certificate: ActivationCertificate,
+    /// The signed certificate, to send to the machine.
+    pub bytes: Vec<u8>,
+}
+
+impl Grant {
+    /// The offline response code (`NLC-…`) to give the customer.
+    pub fn code(&self) -> String {
+        ActivationCertificate::code_of(&self.bytes)
+    }
+}
+
+impl<L: Ledger> Authority<L> {
+    /// Signs the certificate answering `request` for `record`.
+    pub(super) fn grant(
+        &self,
+        kind: GrantKind,
+        request: &ActivationRequest,
+        record: &ActivationRecord,
+        seat: Option<u32>,
+        now: Timestamp,
+    ) -> Result<Grant, AuthorityError> {
+        let certificate =
+            ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now);
+        let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
+        Ok(Grant { kind, certificate, bytes })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// History: every change appends one entry.
+
+/// A history event about license `id`.
+pub(super) fn event(at: Timestamp, actor: &str, kind: EventKind, id: LicenseId, details: String) -> Event {
+    Event { at, actor: actor.to_owned(), kind, license_id: Some(id), activation_id: None, details }
+}
+
+/// Appends a history event about `activation` of `license`.
+pub(super) fn log_activation(
+    tx: &mut dyn LedgerTx,
+    at: Timestamp,
+    actor: &str,
+    kind: EventKind,
+    license: LicenseId,
+    activation: ActivationId,
+    details: String,
+) -> Result<(), AuthorityError> {
+    let mut e = event(at, actor, kind, license, details);
+    e.activation_id = Some(activation);
+    tx.append_history(&e).map(drop)
+}
