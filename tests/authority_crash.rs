@@ -1,6 +1,10 @@
 //! Crash safety of the SQLite ledger: a process granting and releasing
 //! activations as fast as it can, from several threads sharing the ledger
-//! (so commits are shared), is killed with SIGKILL at random moments.
+//! (so commits are shared), is killed with SIGKILL at moments drawn from the
+//! test's seed (`NODELOCK_TEST_SEED`, printed). Each thread prints `writing`
+//! from inside its write transaction (the write lock held, nothing
+//! committed) and its outcome once the operation returned, so the test sees
+//! that kills landed mid-write: a thread whose last word was `writing`.
 //! Afterwards the file opens and checks clean, every activation the process
 //! reported (it prints after its grant returned) is recorded, every release
 //! it reported is recorded, the in-use count is the number of held seat rows
@@ -18,7 +22,7 @@ use std::sync::Arc;
 
 use authority_support::*;
 use nodelock::activation::ActivationId;
-use nodelock::authority::{Authority, AuthorityError, SqliteLedger};
+use nodelock::authority::{Authority, AuthorityError, Ledger, LedgerTx, SqliteLedger};
 use rusqlite::Connection;
 
 const SEATS: u32 = 10;
@@ -27,19 +31,47 @@ const THREADS: u8 = 4;
 const DB_VAR: &str = "NODELOCK_CRASH_LEDGER";
 const FIRST_VAR: &str = "NODELOCK_CRASH_FIRST_MACHINE";
 
+/// The SQLite ledger, saying `writing <thread>` on stdout from inside every
+/// write transaction, before the operation writes anything: from then until
+/// the thread prints its outcome, a kill lands in the middle of a write.
+struct Marked(SqliteLedger);
+
+impl Ledger for Marked {
+    fn transaction<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        self.0.transaction(&mut |tx| {
+            println!("writing {}", std::thread::current().name().unwrap_or("main"));
+            f(tx)
+        })
+    }
+
+    fn read<R>(
+        &self,
+        f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
+    ) -> Result<R, AuthorityError> {
+        self.0.read(f)
+    }
+}
+
 /// The child: each thread activates new machines on its license until the
 /// seats run out, then releases the oldest, and so on, until it is killed.
-/// Prints each id once its operation has returned.
+/// Prints `granted <thread> <id>`, `refused <thread>` or `released <thread> <id>`
+/// once each operation has returned.
 #[test]
 #[ignore = "run by killed_mid_activation_the_ledger_stays_whole as a child process"]
 fn crash_granter_child() {
     let (Some(path), Some(first)) = (std::env::var_os(DB_VAR), std::env::var(FIRST_VAR).ok()) else { return };
     let first: u32 = first.parse().unwrap();
-    let a = Arc::new(Authority::new(vendor(), SqliteLedger::open_existing(path).unwrap()));
+    let a = Arc::new(Authority::new(vendor(), Marked(SqliteLedger::open_existing(path).unwrap())));
     let threads: Vec<_> = (1..=THREADS)
         .map(|n| {
             let a = Arc::clone(&a);
-            std::thread::spawn(move || grant_and_release(&a, n, first + u32::from(n) * 100_000))
+            std::thread::Builder::new()
+                .name(format!("t{n}"))
+                .spawn(move || grant_and_release(&a, n, first + u32::from(n) * 100_000))
+                .unwrap()
         })
         .collect();
     for t in threads {
@@ -47,7 +79,7 @@ fn crash_granter_child() {
     }
 }
 
-fn grant_and_release(a: &Authority<SqliteLedger>, n: u8, first: u32) {
+fn grant_and_release(a: &Authority<Marked>, n: u8, first: u32) {
     let id = license(n, SEATS).id;
     // What this thread holds, oldest first, starting with what earlier runs left.
     let mut held: VecDeque<ActivationId> =
@@ -55,32 +87,61 @@ fn grant_and_release(a: &Authority<SqliteLedger>, n: u8, first: u32) {
     for machine in first.. {
         match a.activate(&Machine::new(machine).request(id), None, "crash", t0()) {
             Ok(grant) => {
-                println!("granted {}", grant.certificate.activation_id);
+                println!("granted t{n} {}", grant.certificate.activation_id);
                 held.push_back(grant.certificate.activation_id);
             }
             Err(AuthorityError::NoFreeSeat { .. }) => {
+                println!("refused t{n}");
                 let oldest = held.pop_front().unwrap();
                 a.release(oldest, "crash", t0()).unwrap();
-                println!("released {oldest}");
+                println!("released t{n} {oldest}");
             }
             Err(other) => panic!("{other}"),
         }
     }
 }
 
-fn random_delays(n: usize) -> Vec<u64> {
-    let mut seed = [0u8; 8];
-    getrandom::fill(&mut seed).unwrap();
-    let mut x = u64::from_le_bytes(seed) | 1;
-    eprintln!("kill delays from seed {x}");
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % 50_000
-        })
-        .collect()
+/// `n` kill delays of up to 50 ms, from the test's seed.
+fn kill_delays(n: usize) -> Vec<u64> {
+    let mut rng = Rng::new(test_seed("killed_mid_activation_the_ledger_stays_whole"));
+    (0..n).map(|_| rng.next() % 50_000).collect()
+}
+
+/// What the child's output says: the ids it reported granted and released,
+/// and the threads whose last word was `writing` (killed mid-write).
+#[derive(Default)]
+struct Report {
+    granted: Vec<String>,
+    released: Vec<String>,
+    writing: std::collections::BTreeSet<String>,
+}
+
+impl Report {
+    /// Takes one line; returns whether it reported a finished operation.
+    fn take(&mut self, line: &str) -> bool {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words[..] {
+            ["writing", thread] => {
+                self.writing.insert(thread.to_owned());
+                false
+            }
+            ["granted", thread, id] => {
+                self.writing.remove(thread);
+                self.granted.push(id.to_owned());
+                true
+            }
+            ["released", thread, id] => {
+                self.writing.remove(thread);
+                self.released.push(id.to_owned());
+                true
+            }
+            ["refused", thread] => {
+                self.writing.remove(thread);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 fn count(conn: &Connection, sql: &str) -> i64 {
@@ -97,7 +158,8 @@ fn killed_mid_activation_the_ledger_stays_whole() {
     }
     drop(authority);
     let (mut granted, mut released) = (Vec::new(), Vec::new());
-    for (round, delay_us) in random_delays(20).into_iter().enumerate() {
+    let mut killed_mid_write = 0;
+    for (round, delay_us) in kill_delays(20).into_iter().enumerate() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["crash_granter_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
             .env(DB_VAR, &path)
@@ -107,34 +169,39 @@ fn killed_mid_activation_the_ledger_stays_whole() {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut record = |line: &str| {
-            if let Some(id) = line.split_once("granted ").map(|(_, id)| id.trim().to_owned()) {
-                granted.push(id);
-            } else if let Some(id) = line.split_once("released ").map(|(_, id)| id.trim().to_owned()) {
-                released.push(id);
-            }
-        };
-        // Wait for its first grant, let it run a random while, then kill it.
+        let mut report = Report::default();
+        // Wait for its first finished operation, let it run a while, then kill it.
         for line in lines.by_ref() {
-            let line = line.unwrap();
-            record(&line);
-            if line.contains("granted ") || line.contains("released ") {
+            if report.take(&line.unwrap()) {
                 break;
             }
         }
         std::thread::sleep(std::time::Duration::from_micros(delay_us));
         child.kill().unwrap();
         for line in lines {
-            record(&line.unwrap());
+            report.take(&line.unwrap());
         }
         child.wait().unwrap();
+        if !report.writing.is_empty() {
+            killed_mid_write += 1;
+        }
+        granted.append(&mut report.granted);
+        released.append(&mut report.released);
         check_whole(&path, &granted, &released, round, delay_us);
     }
-    eprintln!("{} grants and {} releases reported over the rounds", granted.len(), released.len());
+    eprintln!(
+        "{} grants and {} releases reported over the rounds; {killed_mid_write} of 20 kills landed mid-write",
+        granted.len(),
+        released.len()
+    );
     assert!(
         granted.len() > SEATS as usize,
         "the children granted and released seats ({} grants)",
         granted.len()
+    );
+    assert!(
+        killed_mid_write >= 1,
+        "no kill landed inside a write transaction, so the rounds did not test a crash mid-write"
     );
 }
 

@@ -6,29 +6,14 @@
 
 #[path = "authority_fuzz/harness.rs"]
 mod harness;
+#[path = "authority_support/seed.rs"]
+mod seed;
 
-/// xorshift64: reproducible from the printed seed.
-struct Rng(u64);
+use seed::{Rng, test_seed};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn rng() -> Rng {
-    let mut seed = [0u8; 8];
-    getrandom::fill(&mut seed).unwrap();
-    let seed = u64::from_le_bytes(seed) | 1;
-    eprintln!("inputs from seed {seed}");
-    Rng(seed)
+/// The inputs' generator, from `NODELOCK_TEST_SEED` or a printed fresh seed.
+fn rng(what: &str) -> Rng {
+    Rng::new(test_seed(what))
 }
 
 #[test]
@@ -48,7 +33,7 @@ fn text_with_a_character_across_the_code_prefix_is_not_a_code() {
 
 #[test]
 fn random_bytes_never_panic_or_change_the_ledger() {
-    let mut rng = rng();
+    let mut rng = rng("random_bytes_never_panic_or_change_the_ledger");
     for _ in 0..2_000 {
         let len = rng.below(300);
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
@@ -58,7 +43,7 @@ fn random_bytes_never_panic_or_change_the_ledger() {
 
 #[test]
 fn damaged_valid_inputs_never_panic_or_change_the_ledger() {
-    let mut rng = rng();
+    let mut rng = rng("damaged_valid_inputs_never_panic_or_change_the_ledger");
     for seed in harness::seeds() {
         // A damaged offline code costs the decoder's typo search (every
         // symbol × every correction), so codes get fewer variants than bytes.

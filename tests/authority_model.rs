@@ -14,6 +14,7 @@ use nodelock::Timestamp;
 use nodelock::activation::{ActivationId, ActivationKind};
 use nodelock::authority::{Authority, AuthorityError, Deactivation, Grant, GrantKind, Ledger};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// Simulated machines in a run.
 const MACHINES: usize = 6;
@@ -346,8 +347,22 @@ fn terms() -> impl Strategy<Value = Terms> {
     )
 }
 
+/// `cases` cases from the seed `NODELOCK_TEST_SEED` (else proptest's own
+/// `PROPTEST_RNG_SEED`, else a fresh one), printed so a failure can be
+/// rerun; proptest also replays the cases persisted in
+/// `authority_model.proptest-regressions` before new ones.
+fn config(cases: u32, test: &str) -> ProptestConfig {
+    let mut config = ProptestConfig::with_cases(cases);
+    let fallback = match config.rng_seed {
+        RngSeed::Fixed(seed) => Some(seed),
+        RngSeed::Random => None,
+    };
+    config.rng_seed = RngSeed::Fixed(test_seed_or(test, fallback));
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(config(128, "the_memory_ledger_follows_the_model"))]
 
     #[test]
     fn the_memory_ledger_follows_the_model(terms in terms(), ops in proptest::collection::vec(op(), 1..60)) {
@@ -357,7 +372,7 @@ proptest! {
 
 proptest! {
     // Every step is a durable SQLite commit: fewer cases, same model.
-    #![proptest_config(ProptestConfig::with_cases(16))]
+    #![proptest_config(config(16, "the_sqlite_ledger_follows_the_model"))]
 
     #[test]
     fn the_sqlite_ledger_follows_the_model(terms in terms(), ops in proptest::collection::vec(op(), 1..40)) {

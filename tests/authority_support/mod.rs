@@ -5,6 +5,10 @@
 
 use std::collections::HashMap;
 
+mod seed;
+#[allow(unused_imports)]
+pub use seed::{Rng, SEED_VAR, test_seed, test_seed_or};
+
 use nodelock::activation::{
     ActivationCertificate, ActivationId, ActivationRequest, DeactivationReceipt, LocationStamp, Nonce,
 };
