@@ -11,15 +11,18 @@
 //! storage under it, [`BadName`] which name was refused, and
 //! [`ActivationError`] why a certificate could not be issued.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
+use super::damage::Damage;
 use super::ledger::LedgerError;
 use super::names::BadName;
 use super::record::{ActivationState, SeatHolder};
 use crate::activation::{ActivationError, ActivationId};
+use crate::keys::{KeyError, KeyId};
 use crate::license::{LicenseError, LicenseId};
 use crate::policy::WeakProfile;
-use crate::profile::ProfileError;
 use crate::timestamp::Timestamp;
 
 /// Why the authority refused or could not carry out an operation. Nothing
@@ -216,6 +219,53 @@ pub enum AuthorityError {
     /// An actor name or machine label that cannot be recorded.
     #[error("{0}")]
     BadName(#[from] BadName),
+    /// The ledger file records no authority key.
+    #[error(
+        "{} has no authority key; run `nodelock authority init --db {} --key SECRET` first",
+        ledger.display(),
+        ledger.display()
+    )]
+    NoAuthorityKey {
+        /// The ledger file.
+        ledger: PathBuf,
+    },
+    /// The ledger belongs to another authority key.
+    #[error(
+        "the ledger {} belongs to key {recorded}, not {given}; give that key, or create a new ledger",
+        ledger.display()
+    )]
+    LedgerOfAnotherKey {
+        /// The ledger file.
+        ledger: PathBuf,
+        /// The key it belongs to.
+        recorded: KeyId,
+        /// The key given.
+        given: KeyId,
+    },
+    /// A secret key that is not the ledger's.
+    #[error(
+        "the key in {} ({given}) is not this ledger's key ({recorded}); use the key given to `authority init`",
+        key_file.display()
+    )]
+    NotTheLedgersKey {
+        /// The key file.
+        key_file: PathBuf,
+        /// Its key.
+        given: KeyId,
+        /// The ledger's key.
+        recorded: KeyId,
+    },
+    /// No secret key given, and no key file recorded in the ledger.
+    #[error("no secret key path is recorded in the ledger; give the key with --key")]
+    NoKeyPath,
+    /// A key that cannot be read: a secret key file, or the public key recorded in the ledger.
+    #[error("{}{source}", file.as_ref().map_or_else(String::new, |f| format!("{}: ", f.display())))]
+    Key {
+        /// The key file; `None` for the key recorded in the ledger.
+        file: Option<PathBuf>,
+        /// Why it cannot be read.
+        source: KeyError,
+    },
     /// This authority was built without a signing key.
     #[error("this operation issues a certificate and needs the authority's secret key; give it with --key")]
     NoSigningKey,
@@ -248,37 +298,6 @@ pub enum AuthorityError {
     /// Signing a certificate or drawing a random id failed.
     #[error("the authority could not issue the certificate: {0}; try again")]
     Issue(#[source] ActivationError),
-}
-
-/// What in the ledger's data cannot be trusted (inside [`AuthorityError::Corrupt`]).
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum Damage {
-    /// An activation's recorded profile does not decode.
-    #[error("the recorded profile of activation {activation_id} cannot be read ({source})")]
-    Profile {
-        /// The activation.
-        activation_id: ActivationId,
-        /// Why it does not decode.
-        source: ProfileError,
-    },
-    /// A recorded license no longer verifies with the trusted keys.
-    #[error("the recorded license {license_id} no longer verifies with this authority's keys ({source})")]
-    License {
-        /// The license.
-        license_id: LicenseId,
-        /// Why it does not verify.
-        source: LicenseError,
-    },
-    /// A permanent activation that holds no seat.
-    #[error("activation {activation_id} is permanent but holds no seat")]
-    Seatless {
-        /// The activation.
-        activation_id: ActivationId,
-    },
-    /// The storage holds a value or file it cannot read back.
-    #[error("{0}")]
-    Storage(#[source] LedgerError),
 }
 
 impl AuthorityError {

@@ -45,8 +45,8 @@
 //!   `status.rs` (status, history).
 //! - Storage only, no rules: `ledger.rs` (the [`Ledger`] trait and
 //!   [`LedgerError`]), `record.rs` (the records), `memory.rs`, `sqlite/`.
-//! - `error.rs` ([`AuthorityError`], [`Damage`]) and `names.rs` (actor and
-//!   label checks, [`BadName`]).
+//! - `error.rs` ([`AuthorityError`]), `damage.rs` ([`Damage`]) and
+//!   `names.rs` (actor and label checks, [`BadName`]).
 //!
 //! # Decisions where the specification is silent
 //!
@@ -126,6 +126,7 @@
 use crate::keys::{PublicKey, SecretKey, TrustedKeys};
 
 mod activate;
+mod damage;
 mod error;
 mod ledger;
 mod licenses;
@@ -137,7 +138,8 @@ mod seats;
 pub mod sqlite;
 mod status;
 
-pub use error::{AuthorityError, Damage};
+pub use damage::Damage;
+pub use error::AuthorityError;
 pub use ledger::{Ledger, LedgerError, LedgerTx, Which};
 pub use licenses::LicenseAdded;
 pub use memory::MemoryLedger;
@@ -147,7 +149,7 @@ pub use record::{
 };
 pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};
 pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};
-pub use sqlite::SqliteLedger;
+pub use sqlite::{KeyBinding, SqliteLedger};
 pub use status::{LicenseStatus, ProductStatus, Status};
 
 /// The vendor's authority: signing key, trusted keys and ledger.

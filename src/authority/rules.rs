@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::Authority;
-use super::error::{AuthorityError, Damage};
+use super::damage::Damage;
+use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::record::{
     ActivationRecord, ActivationState, Event, EventKind, LicenseRecord, SeatHolder, SeatRecord,

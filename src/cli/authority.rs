@@ -5,8 +5,10 @@
 //! `init` records the authority's public key and the *path* of its secret
 //! key file in the ledger — never the secret itself — so commands that sign
 //! (`grant`, `seats transfer`) find the key by default; `--key` overrides
-//! it and must be the same key. Exit statuses: 0 done, 1 refused under the
-//! license's rules (no free seat, transfers used up, revoked …), 2 bad input.
+//! it and must be the same key (the library's [`SqliteLedger::bind_key`] and
+//! [`SqliteLedger::secret_key`] decide). Exit statuses: 0 done, 1 refused
+//! under the license's rules (no free seat, transfers used up, revoked …),
+//! 2 bad input.
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +17,9 @@ use clap::Subcommand;
 use super::{Failure, Outcome, code_or_file, read_text};
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest};
 use crate::authority::{
-    Authority, AuthorityError, Deactivation, Grant, GrantKind, LicenseAdded, SqliteLedger,
+    Authority, AuthorityError, Deactivation, Grant, GrantKind, KeyBinding, LicenseAdded, SqliteLedger,
 };
-use crate::keys::{PublicKey, SecretKey};
+use crate::keys::SecretKey;
 use crate::license::{LicenseId, SignedLicense};
 use crate::timestamp::Timestamp;
 
@@ -27,9 +29,6 @@ pub(crate) use seats::{SeatsCommand, run_seats};
 
 /// The largest request, receipt or license file read.
 const MAX_FILE: u64 = 64 * 1024;
-/// Ledger settings written by `init`.
-const PUBLIC_KEY: &str = "public_key";
-const SECRET_KEY_PATH: &str = "secret_key_path";
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuthorityCommand {
@@ -167,76 +166,32 @@ fn init(db: &Path, key_path: &Path) -> Outcome {
         .to_str()
         .ok_or_else(|| Failure::input(format!("{} is not a UTF-8 path; move the key", key_path.display())))?;
     let ledger = SqliteLedger::open(db).map_err(Failure::input)?;
-    match ledger.setting(PUBLIC_KEY).map_err(Failure::input)? {
-        Some(text) => {
-            let recorded = PublicKey::from_armoured(&text).map_err(Failure::input)?;
-            if recorded != *key.public_key() {
-                return Err(Failure::input(format!(
-                    "the ledger {} belongs to key {}, not {}; give that key, or create a new ledger",
-                    db.display(),
-                    recorded.id(),
-                    key.key_id()
-                )));
-            }
-            ledger.set_setting(SECRET_KEY_PATH, path_text).map_err(Failure::input)?;
-            println!(
-                "ledger {} already belongs to key {}; the key's path is now {path_text}",
-                db.display(),
-                key.key_id()
-            );
-        }
-        None => {
-            ledger.set_setting(PUBLIC_KEY, &key.public_key().to_armoured()).map_err(Failure::input)?;
-            ledger.set_setting(SECRET_KEY_PATH, path_text).map_err(Failure::input)?;
-            println!(
-                "ledger {} created for key {}; the secret key stays in {path_text} (only its path is recorded)",
-                db.display(),
-                key.key_id()
-            );
-        }
+    match ledger.bind_key(key.public_key(), path_text).map_err(Failure::input)? {
+        KeyBinding::Rebound => println!(
+            "ledger {} already belongs to key {}; the key's path is now {path_text}",
+            db.display(),
+            key.key_id()
+        ),
+        KeyBinding::Created => println!(
+            "ledger {} created for key {}; the secret key stays in {path_text} (only its path is recorded)",
+            db.display(),
+            key.key_id()
+        ),
     }
     Ok(())
 }
 
-/// The ledger at `db` and the public key recorded at `init`.
-fn ledger(db: &Path) -> Result<(SqliteLedger, PublicKey), Failure> {
-    let ledger = SqliteLedger::open_existing(db).map_err(Failure::input)?;
-    let text = ledger.setting(PUBLIC_KEY).map_err(Failure::input)?.ok_or_else(|| {
-        Failure::input(format!(
-            "{} has no authority key; run `nodelock authority init --db {} --key SECRET` first",
-            db.display(),
-            db.display()
-        ))
-    })?;
-    let public = PublicKey::from_armoured(&text).map_err(Failure::input)?;
-    Ok((ledger, public))
-}
-
 /// An authority for administration: no secret key needed.
 pub(super) fn admin(db: &Path) -> Result<Authority<SqliteLedger>, Failure> {
-    let (ledger, public) = ledger(db)?;
+    let ledger = SqliteLedger::open_existing(db).map_err(Failure::input)?;
+    let public = ledger.authority_key().map_err(Failure::input)?;
     Ok(Authority::without_signing_key(public, ledger))
 }
 
 /// An authority that can sign: `key`, or the key file recorded at `init`.
 pub(super) fn signing(db: &Path, key: Option<&Path>) -> Result<Authority<SqliteLedger>, Failure> {
-    let (ledger, public) = ledger(db)?;
-    let path = match key {
-        Some(path) => path.to_owned(),
-        None => PathBuf::from(ledger.setting(SECRET_KEY_PATH).map_err(Failure::input)?.ok_or_else(|| {
-            Failure::input("no secret key path is recorded in the ledger; give the key with --key")
-        })?),
-    };
-    let secret =
-        SecretKey::read_file(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    if *secret.public_key() != public {
-        return Err(Failure::input(format!(
-            "the key in {} ({}) is not this ledger's key ({}); use the key given to `authority init`",
-            path.display(),
-            secret.key_id(),
-            public.id()
-        )));
-    }
+    let ledger = SqliteLedger::open_existing(db).map_err(Failure::input)?;
+    let secret = ledger.secret_key(key).map_err(Failure::input)?;
     Ok(Authority::new(secret, ledger))
 }
 

@@ -18,11 +18,15 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::error::{AuthorityError, Damage};
+use super::damage::Damage;
+use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerError, LedgerTx};
 
+mod binding;
 mod commit;
 pub mod schema;
+
+pub use binding::{KeyBinding, PUBLIC_KEY_SETTING, SECRET_KEY_PATH_SETTING};
 mod tx;
 
 /// How long a writer waits for another one before giving up with
