@@ -9,7 +9,8 @@ mod authority_support;
 use authority_support::*;
 use nodelock::activation::{ActivationKind, DeactivationReceipt};
 use nodelock::authority::{
-    Authority, AuthorityError, Deactivation, EventKind, GrantKind, Ledger, LicenseStatus,
+    Authority, AuthorityError, Deactivation, EventKind, GrantKind, Ledger, LedgerError, LicenseStatus,
+    SeatRecord,
 };
 use nodelock::license::LicenseId;
 use nodelock::{SecretKey, Timestamp};
@@ -25,7 +26,37 @@ on_every_ledger!(
     administrator_release_frees_the_seat_at_once,
     temporary_when_full_then_upgraded_when_a_seat_frees,
     one_temporary_period_per_machine,
+    an_inconsistent_write_is_refused_by_the_same_named_rule,
 );
+
+/// Both backends refuse an over-allocating write with the same `&'static str`
+/// rule (the memory ledger's check, the SQLite schema's trigger), as a
+/// failure rather than a refusal, and keep nothing of it.
+fn an_inconsistent_write_is_refused_by_the_same_named_rule<L: Ledger>(b: Backend<L>) {
+    let id = license(1, 1).id;
+    let (a, _dir) = authority(b, &[license(1, 1)]);
+    let before = a.history(None).unwrap();
+    let err = a
+        .ledger()
+        .transaction(&mut |tx| {
+            tx.append_history(&before[0].event)?;
+            tx.insert_seat(&SeatRecord { license_id: id, seat: 2, pack: 1, transfers_used: 0, holder: None })
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthorityError::LedgerRefused(LedgerError::Rule(
+                "over-allocation: the license has no seat left to add"
+            ))
+        ),
+        "{err:?}"
+    );
+    assert!(!err.is_refusal());
+    assert!(err.to_string().contains("please report it"), "{err}");
+    assert_eq!(a.history(None).unwrap(), before);
+    assert_eq!(counts(&seats_of(&a, id, t0())), (1, 0, 0, 1));
+}
 
 fn seats_of<L: Ledger>(a: &Authority<L>, id: LicenseId, now: Timestamp) -> LicenseStatus {
     a.status(Some(id), now).unwrap().licenses.remove(0)

@@ -6,7 +6,10 @@
 mod authority_support;
 
 use authority_support::*;
-use nodelock::authority::{Authority, AuthorityError, SqliteLedger, sqlite::SCHEMA_VERSION};
+use nodelock::activation::ActivationId;
+use nodelock::authority::{
+    Authority, AuthorityError, Damage, LedgerError, SqliteLedger, sqlite::SCHEMA_VERSION,
+};
 use rusqlite::Connection;
 
 /// A ledger file with license 1 (2 seats): machine 1 holds seat 1, machine
@@ -151,6 +154,44 @@ fn a_damaged_row_is_reported_not_trusted() {
     raw(&path).execute("UPDATE activations SET profile = X'FFFF' WHERE activation_id = ?1", [&held]).unwrap();
     let a = Authority::new(vendor(), SqliteLedger::open_existing(&path).unwrap());
     let err = a.activate(&Machine::new(3).request(license(1, 2).id), None, "desk", t0()).unwrap_err();
-    assert!(matches!(err, AuthorityError::Corrupt(_)), "{err}");
+    let held = ActivationId(held.try_into().unwrap());
+    assert!(
+        matches!(err, AuthorityError::Corrupt(Damage::Profile { activation_id, .. }) if activation_id == held),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("damaged"), "{err}");
+}
+
+#[test]
+fn a_value_that_does_not_fit_its_type_is_named_by_what_it_should_be() {
+    let (_dir, path, [held, _]) = populated();
+    // Hand-edited past the schema's CHECK: a negative release cannot be read
+    // back as a release number.
+    let conn = raw(&path);
+    conn.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    conn.execute("UPDATE activations SET release_version = -1 WHERE activation_id = ?1", [&held]).unwrap();
+    drop(conn);
+    let a = Authority::new(vendor(), SqliteLedger::open_existing(&path).unwrap());
+    let err = a.status(None, t0()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthorityError::Corrupt(Damage::Storage(LedgerError::BadValue { what: "release version" }))
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("invalid release version"), "{err}");
+}
+
+#[test]
+fn a_missing_ledger_is_a_typed_storage_error_naming_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.db");
+    let err = SqliteLedger::open_existing(&path).unwrap_err();
+    assert!(
+        matches!(&err, AuthorityError::Storage(LedgerError::NoLedger { path: p }) if *p == path),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("authority init"), "{err}");
+    assert!(!path.exists());
 }
