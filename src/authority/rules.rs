@@ -321,3 +321,28 @@ pub(super) fn log_activation(
     e.activation_id = Some(activation);
     tx.append_history(&e).map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The operation files are leaves: each may use this module, none another
+    /// operation file, so an operation never needs a second one to be read.
+    #[test]
+    fn operation_files_import_rules_never_each_other() {
+        let operations = [
+            ("activate", include_str!("activate.rs")),
+            ("seats", include_str!("seats.rs")),
+            ("licenses", include_str!("licenses.rs")),
+            ("status", include_str!("status.rs")),
+        ];
+        for (name, text) in operations {
+            for (other, _) in operations.iter().filter(|(o, _)| *o != name) {
+                for path in [format!("super::{other}"), format!("authority::{other}")] {
+                    assert!(
+                        !text.contains(&path),
+                        "{name}.rs uses {path}; share it through rules.rs instead"
+                    );
+                }
+            }
+        }
+    }
+}
