@@ -14,17 +14,20 @@
 //! of the authority; the authority consumes these very types.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::codec::CodecError;
-use crate::license::LicenseError;
+use crate::license::{LicenseError, LicenseId};
 use crate::policy::WeakProfile;
 use crate::profile::{hex, unhex};
 use crate::timestamp::Timestamp;
 
 pub mod certificate;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod code;
 pub mod receipt;
 pub mod request;
@@ -34,18 +37,22 @@ pub mod stamp;
 pub mod store;
 #[cfg(feature = "client")]
 pub mod validator;
+#[cfg(feature = "client")]
+pub mod verdict;
 
 pub use certificate::ActivationCertificate;
 pub use code::{CodeError, CodeKind};
 pub use receipt::DeactivationReceipt;
 pub use request::ActivationRequest;
 #[cfg(feature = "client")]
-pub use store::Store;
+pub use store::{Damage, Store, StoreCorrupt, StoreUnreadable};
 #[cfg(feature = "client")]
-pub use validator::{Licensed, Reason, Validator, Verdict};
+pub use validator::Validator;
+#[cfg(feature = "client")]
+pub use verdict::{Document, Licensed, Mismatch, Reason, StoreProblem, Verdict};
 
 macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident, $len:literal) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $len:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub [u8; $len]);
@@ -54,7 +61,7 @@ macro_rules! id_type {
             /// A fresh random value.
             pub fn generate() -> Result<Self, ActivationError> {
                 let mut bytes = [0u8; $len];
-                getrandom::fill(&mut bytes).map_err(|e| ActivationError::Random(e.to_string()))?;
+                getrandom::fill(&mut bytes).map_err(ActivationError::Random)?;
                 Ok($name(bytes))
             }
         }
@@ -75,7 +82,9 @@ macro_rules! id_type {
             type Err = ActivationError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                unhex::<$len>(s.trim()).map($name).ok_or_else(|| ActivationError::BadId(s.to_owned()))
+                unhex::<$len>(s.trim())
+                    .map($name)
+                    .ok_or_else(|| ActivationError::BadId { what: $what, input: s.to_owned() })
             }
         }
 
@@ -101,17 +110,20 @@ macro_rules! id_type {
 id_type!(
     /// A fresh random value that ties a certificate to the request it answers.
     Nonce,
+    "nonce",
     16
 );
 id_type!(
     /// The authority's id of one activation (one machine holding one seat).
     ActivationId,
+    "activation id",
     16
 );
 id_type!(
     /// Where a license store physically lives (see [`stamp`]): a digest of the
     /// identity of a file created once and never rewritten.
     LocationStamp,
+    "location stamp",
     16
 );
 
@@ -134,6 +146,21 @@ impl fmt::Display for ActivationKind {
             ActivationKind::Permanent => f.write_str("permanent"),
             ActivationKind::Temporary { until } => write!(f, "temporary until {}", until.date_string()),
         }
+    }
+}
+
+/// One release of one license: what a request is made for and a response answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LicenseRelease {
+    /// The license.
+    pub id: LicenseId,
+    /// Its release version.
+    pub release: u32,
+}
+
+impl fmt::Display for LicenseRelease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} release {}", self.id, self.release)
     }
 }
 
@@ -165,39 +192,39 @@ pub enum ActivationError {
     )]
     WrongLicense {
         /// What the request was for.
-        expected: String,
+        expected: LicenseRelease,
         /// What the response is for.
-        found: String,
+        found: LicenseRelease,
     },
     /// Nothing to deactivate.
     #[error("this machine holds no activation to deactivate")]
     NotActivated,
     /// A store file is damaged.
-    #[error(
-        "the activation store file {path} is damaged ({detail}); nothing was changed — ask the vendor's support for help before deleting it"
-    )]
-    StoreCorrupt {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        detail: String,
-    },
+    #[cfg(feature = "client")]
+    #[error("{0}")]
+    StoreCorrupt(store::StoreCorrupt),
     /// A store file could not be read or written.
     #[error(
-        "cannot access the activation store at {path}: {source}; check that the directory exists and is writable"
+        "cannot access the activation store at {}: {source}; check that the directory exists and is writable",
+        path.display()
     )]
     Io {
         /// The file or directory.
-        path: String,
+        path: PathBuf,
         /// The error.
         source: std::io::Error,
     },
     /// The random number generator failed.
     #[error("the system random number generator failed ({0}); try again")]
-    Random(String),
+    Random(getrandom::Error),
     /// An id that does not parse.
-    #[error("`{0}` is not a valid id (32 hexadecimal digits)")]
-    BadId(String),
+    #[error("`{input}` is not a valid {what} (32 hexadecimal digits)")]
+    BadId {
+        /// Which kind of id was expected.
+        what: &'static str,
+        /// The text given (quoted back to the user).
+        input: String,
+    },
     /// No per-user directory for the default store.
     #[error("no per-user data directory is known on this system; choose a store directory explicitly")]
     NoDefaultStore,

@@ -55,6 +55,10 @@ pub const SECRET_KEY: Tag =
 /// The activation state file of a license store (local, unsigned).
 pub const STORE_STATE: Tag =
     Tag { tag: "nodelock/store-state/v1", name: "activation store", armour: "NODELOCK ACTIVATION STORE" };
+/// The activation state file, version 2: the activation public key is kept
+/// beside its secret (`docs/FORMAT.md` §11.1). Version 1 is still read.
+pub const STORE_STATE_V2: Tag =
+    Tag { tag: "nodelock/store-state/v2", name: "activation store", armour: "NODELOCK ACTIVATION STORE" };
 /// The clock high-water mark of a license store (local, MAC-protected).
 pub const CLOCK: Tag = Tag { tag: "nodelock/clock/v1", name: "clock record", armour: "NODELOCK CLOCK" };
 

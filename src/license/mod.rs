@@ -227,12 +227,26 @@ impl License {
     /// Checks the license against the running application and the time:
     /// product, expiry, maximum product version and "updates until".
     pub fn check_for(&self, app: &AppInfo, now: Timestamp) -> Result<(), LicenseError> {
-        if self.product != app.product {
+        self.check_product(&app.product)?;
+        self.check_terms(app, now)
+    }
+
+    /// Checks that the license is for `product`.
+    pub fn check_product(&self, product: &str) -> Result<(), LicenseError> {
+        if self.product != product {
             return Err(LicenseError::WrongProduct {
-                expected: app.product.clone(),
+                expected: product.to_owned(),
                 found: self.product.clone(),
             });
         }
+        Ok(())
+    }
+
+    /// Checks the license's terms against the running application and the
+    /// time — expiry, maximum product version and "updates until" — but not
+    /// the product (see [`check_product`](Self::check_product); the
+    /// [`source`] resolver checks it once).
+    pub fn check_terms(&self, app: &AppInfo, now: Timestamp) -> Result<(), LicenseError> {
         if let Some(at) = self.expires_at.filter(|_| self.is_expired(now)) {
             return Err(LicenseError::Expired { at });
         }

@@ -10,6 +10,10 @@
 //! - Otherwise the disk copy is used (an installer that copies the same
 //!   build over an activated installation keeps the activation).
 //!
+//! This is the one embedded-vs-disk resolver: the
+//! [`Validator`](crate::activation::Validator) resolves through a
+//! [`LicenseSource`].
+//!
 //! Both licenses must verify against the trusted keys and name the expected
 //! product; a disk license that fails verification is an error, never
 //! silently replaced, so tampering is reported rather than hidden.
@@ -51,23 +55,29 @@ pub struct Resolved {
     pub superseded: Option<Supersession>,
 }
 
+/// Verifies `text` against `trusted` and checks that it is a license for `product`.
+pub fn verify_for(text: &str, trusted: &TrustedKeys, product: &str) -> Result<SignedLicense, LicenseError> {
+    let signed = SignedLicense::from_armoured(text, trusted)?;
+    signed.license().check_product(product)?;
+    Ok(signed)
+}
+
 /// Applies the release-version rule to an embedded and a disk license text.
+/// Each distinct text is verified once: a disk copy byte-identical to the
+/// embedded license is the same license, verified once (and the disk copy is
+/// in force, as for any same release).
 pub fn resolve(
     embedded: Option<&str>,
     disk: Option<&str>,
     trusted: &TrustedKeys,
     product: &str,
 ) -> Result<Resolved, LicenseError> {
-    let verify = |text: &str| -> Result<SignedLicense, LicenseError> {
-        let signed = SignedLicense::from_armoured(text, trusted)?;
-        if signed.license().product != product {
-            return Err(LicenseError::WrongProduct {
-                expected: product.to_owned(),
-                found: signed.license().product.clone(),
-            });
-        }
-        Ok(signed)
-    };
+    let verify = |text: &str| verify_for(text, trusted, product);
+    if let (Some(e), Some(d)) = (embedded, disk)
+        && e.as_bytes() == d.as_bytes()
+    {
+        return Ok(Resolved { license: verify(d)?, origin: Origin::Disk, superseded: None });
+    }
     let embedded = embedded.map(verify).transpose()?;
     let disk = disk.map(verify).transpose()?;
     match (embedded, disk) {

@@ -1,0 +1,416 @@
+//! The answer of a start-up check: [`Verdict`], what a licensed verdict
+//! carries ([`Licensed`]), and why activation is required ([`Reason`]), each
+//! reason's user-facing message written here once.
+//!
+//! `Verdict` and `Reason` serialise to the JSON of `nodelock status --json`
+//! (a CLI contract): typed details serialise as their message text.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use super::store::{StoreCorrupt, StoreUnreadable};
+use super::{ActivationId, ActivationKind};
+use crate::codec::{CodecError, tag};
+use crate::compare::Comparison;
+use crate::keys::KeyId;
+use crate::license::{License, LicenseError, Origin, Version};
+use crate::timestamp::Timestamp;
+
+/// The answer to "may this copy run on this machine?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Yes.
+    Licensed(Box<Licensed>),
+    /// Not until the user acts; `reason` says why and what to do.
+    ActivationRequired {
+        /// Why.
+        reason: Reason,
+    },
+}
+
+impl Verdict {
+    /// Whether the application may run.
+    pub fn is_licensed(&self) -> bool {
+        matches!(self, Verdict::Licensed(_))
+    }
+
+    /// The licensed details, if licensed.
+    pub fn licensed(&self) -> Option<&Licensed> {
+        match self {
+            Verdict::Licensed(l) => Some(l),
+            Verdict::ActivationRequired { .. } => None,
+        }
+    }
+
+    /// The reason activation is required, if it is.
+    pub fn reason(&self) -> Option<&Reason> {
+        match self {
+            Verdict::Licensed(_) => None,
+            Verdict::ActivationRequired { reason } => Some(reason),
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Licensed(l) => write!(f, "{l}"),
+            Verdict::ActivationRequired { reason } => write!(f, "Activation required: {reason}"),
+        }
+    }
+}
+
+/// What a licensed verdict carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Licensed {
+    /// The license in force (its `features` are the entitlements).
+    pub license: License,
+    /// Where the license came from.
+    pub origin: Origin,
+    /// The activation.
+    pub activation_id: ActivationId,
+    /// Permanent, or temporary until a date.
+    pub kind: ActivationKind,
+    /// Whether the store was moved (and the moved weights applied).
+    pub moved: bool,
+    /// The comparison, when the hardware drifted but stayed within tolerance.
+    pub comparison: Option<Comparison>,
+}
+
+impl Licensed {
+    /// The entitlement `key`, if granted.
+    pub fn feature(&self, key: &str) -> Option<&str> {
+        self.license.feature(key)
+    }
+}
+
+impl fmt::Display for Licensed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Licensed to {} ({}, {} activation)",
+            self.license.licensee, self.license.product, self.kind
+        )?;
+        if let Some(c) = &self.comparison {
+            write!(f, "; hardware changed within tolerance (score {} of {})", c.score, c.tolerance)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why activation is required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// No license anywhere.
+    NoLicense,
+    /// A license, but no activation on this machine.
+    NotActivated,
+    /// The hardware changed more than the license tolerates.
+    HardwareChanged {
+        /// The comparison with the certified profile.
+        comparison: Comparison,
+    },
+    /// The store was moved, copied or restored, and the license invalidates on move.
+    StoreMoved,
+    /// The activation belongs to an older release of the license.
+    ReleaseSuperseded {
+        /// The release the activation was made for.
+        activated_release: u32,
+        /// The release now in force.
+        current_release: u32,
+    },
+    /// The license has expired.
+    LicenseExpired {
+        /// When.
+        at: Timestamp,
+    },
+    /// The temporary activation has ended.
+    TemporaryEnded {
+        /// When.
+        at: Timestamp,
+    },
+    /// The clock is behind the last validated time by more than the tolerance.
+    ClockSetBack {
+        /// The clock now.
+        now: Timestamp,
+        /// The last validated time.
+        last_seen: Timestamp,
+    },
+    /// The license is for another product.
+    WrongProduct {
+        /// The application's product.
+        expected: String,
+        /// The license's product.
+        found: String,
+    },
+    /// The license or the certificate was altered or damaged.
+    InvalidSignature {
+        /// The license or the activation certificate.
+        what: Document,
+        /// What exactly is wrong.
+        #[serde(serialize_with = "as_text")]
+        detail: CodecError,
+    },
+    /// Signed by a key the application does not trust.
+    UnknownKey {
+        /// The license or the activation certificate.
+        what: Document,
+        /// The signing key's id.
+        key_id: KeyId,
+    },
+    /// The running version is newer than the license covers.
+    VersionNotCovered {
+        /// The newest covered version.
+        max: Version,
+        /// The running version.
+        running: Version,
+    },
+    /// This build is newer than the license's update period.
+    UpdatesEnded {
+        /// End of the update period.
+        until: Timestamp,
+        /// This build's date.
+        build_date: Timestamp,
+    },
+    /// The stored activation belongs to another machine, license or store.
+    ActivationMismatch {
+        /// What does not match.
+        detail: Mismatch,
+    },
+    /// The store cannot be read.
+    StoreDamaged {
+        /// What is wrong.
+        detail: StoreProblem,
+    },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NoLicense => {
+                f.write_str("no license is installed. Install the license file you received from the vendor.")
+            }
+            Reason::NotActivated => f.write_str(
+                "this copy is not activated on this machine yet. Activate it online, or create an offline \
+                 request code and send it to the vendor.",
+            ),
+            Reason::HardwareChanged { comparison } => write!(
+                f,
+                "this machine's hardware changed more than the license allows (score {} > tolerance {}). \
+                 Activate again: the vendor reuses your seat when it recognises the machine; otherwise \
+                 deactivate the old machine or ask the vendor to release its seat.",
+                comparison.score, comparison.tolerance
+            ),
+            Reason::StoreMoved => f.write_str(
+                "the license was moved, copied or restored from a backup, and this license does not allow \
+                 that. Activate again on this machine.",
+            ),
+            Reason::ReleaseSuperseded { activated_release, current_release } => write!(
+                f,
+                "this version of the application comes with release {current_release} of your license; the \
+                 activation was made for release {activated_release} and does not carry over. Activate again."
+            ),
+            Reason::LicenseExpired { at } => write!(f, "{}.", LicenseError::Expired { at: *at }),
+            Reason::TemporaryEnded { at } => write!(
+                f,
+                "the temporary activation ended on {}. Activate again: a permanent seat is granted when one \
+                 is free, or ask your administrator to release a seat.",
+                at.date_string()
+            ),
+            Reason::ClockSetBack { now, last_seen } => write!(
+                f,
+                "the system clock ({now}) is behind the last time this license was checked ({last_seen}). \
+                 Set the correct date and time, then start the application again."
+            ),
+            Reason::WrongProduct { expected, found } => write!(
+                f,
+                "{}.",
+                LicenseError::WrongProduct { expected: expected.clone(), found: found.clone() }
+            ),
+            Reason::InvalidSignature { what, detail } => write!(
+                f,
+                "the {what} was altered or damaged and cannot be trusted ({detail}). Reinstall the license \
+                 file from the vendor and activate again."
+            ),
+            Reason::UnknownKey { what, key_id } => write!(
+                f,
+                "{}. Install the license you received for this application, or update the application.",
+                CodecError::UnknownKey { what: what.name(), key_id: *key_id }
+            ),
+            Reason::VersionNotCovered { max, running } => write!(
+                f,
+                "the license covers versions up to {max}, and this is version {running}. Ask the vendor for \
+                 an upgrade, or run a covered version."
+            ),
+            Reason::UpdatesEnded { until, build_date } => write!(
+                f,
+                "the license includes updates released until {}, and this build is from {}. Renew \
+                 maintenance with the vendor, or run an earlier build.",
+                until.date_string(),
+                build_date.date_string()
+            ),
+            Reason::ActivationMismatch { detail } => write!(
+                f,
+                "the activation stored here does not belong to this license on this machine ({detail}). \
+                 Activate again on this machine."
+            ),
+            Reason::StoreDamaged { detail } => write!(
+                f,
+                "the activation store cannot be read ({detail}). Activate again; if that fails, contact the \
+                 vendor's support."
+            ),
+        }
+    }
+}
+
+impl Reason {
+    /// The JSON `reason` code of this reason (`nodelock status --json`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::NoLicense => "no_license",
+            Reason::NotActivated => "not_activated",
+            Reason::HardwareChanged { .. } => "hardware_changed",
+            Reason::StoreMoved => "store_moved",
+            Reason::ReleaseSuperseded { .. } => "release_superseded",
+            Reason::LicenseExpired { .. } => "license_expired",
+            Reason::TemporaryEnded { .. } => "temporary_ended",
+            Reason::ClockSetBack { .. } => "clock_set_back",
+            Reason::WrongProduct { .. } => "wrong_product",
+            Reason::InvalidSignature { .. } => "invalid_signature",
+            Reason::UnknownKey { .. } => "unknown_key",
+            Reason::VersionNotCovered { .. } => "version_not_covered",
+            Reason::UpdatesEnded { .. } => "updates_ended",
+            Reason::ActivationMismatch { .. } => "activation_mismatch",
+            Reason::StoreDamaged { .. } => "store_damaged",
+        }
+    }
+
+    /// The reason a signed `what` failed to open.
+    pub(crate) fn from_signed(what: Document, error: CodecError) -> Reason {
+        match error {
+            CodecError::UnknownKey { key_id, .. } => Reason::UnknownKey { what, key_id },
+            detail => Reason::InvalidSignature { what, detail },
+        }
+    }
+}
+
+impl From<LicenseError> for Reason {
+    fn from(error: LicenseError) -> Reason {
+        match error {
+            LicenseError::NoLicense => Reason::NoLicense,
+            LicenseError::WrongProduct { expected, found } => Reason::WrongProduct { expected, found },
+            LicenseError::Expired { at } => Reason::LicenseExpired { at },
+            LicenseError::VersionNotCovered { max, running } => Reason::VersionNotCovered { max, running },
+            LicenseError::UpdatesEnded { until, build_date } => Reason::UpdatesEnded { until, build_date },
+            LicenseError::Format(e) => Reason::from_signed(Document::License, e),
+            LicenseError::Io { path, source } => Reason::StoreDamaged {
+                detail: StoreProblem::LicenseUnreadable(StoreUnreadable::new(path, &source)),
+            },
+            // Issuing errors (invalid terms, ids, randomness) do not arise when
+            // a license is read; should one, it is reported as a license that
+            // cannot be trusted, with the license error's own words.
+            other => Reason::InvalidSignature {
+                what: Document::License,
+                detail: CodecError::Invalid { what: tag::LICENSE.name, detail: other.to_string() },
+            },
+        }
+    }
+}
+
+/// Which signed document a reason is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Document {
+    /// The license.
+    License,
+    /// The activation certificate.
+    Certificate,
+}
+
+impl Document {
+    /// What people call it ("license", "activation certificate").
+    pub fn name(self) -> &'static str {
+        match self {
+            Document::License => tag::LICENSE.name,
+            Document::Certificate => tag::CERTIFICATE.name,
+        }
+    }
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Document {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// What about a stored activation does not belong here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// The certificate is for another license.
+    OtherLicense,
+    /// The certificate was made for another activation key than the stored secret's.
+    OtherInstallation,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mismatch::OtherLicense => "the activation is for another license",
+            Mismatch::OtherInstallation => "the certificate was made for another installation",
+        })
+    }
+}
+
+impl Serialize for Mismatch {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Why the store cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreProblem {
+    /// The activation file is damaged.
+    Corrupt(StoreCorrupt),
+    /// A store file cannot be read.
+    Unreadable(StoreUnreadable),
+    /// The license file cannot be read.
+    LicenseUnreadable(StoreUnreadable),
+}
+
+impl fmt::Display for StoreProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreProblem::Corrupt(e) => write!(f, "{e}"),
+            StoreProblem::Unreadable(e) => write!(f, "{e}"),
+            StoreProblem::LicenseUnreadable(e) => write!(
+                f,
+                "cannot read the license file {}: {}",
+                e.path.display(),
+                super::store::IoCause(e.kind, e.os_code)
+            ),
+        }
+    }
+}
+
+impl Serialize for StoreProblem {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+fn as_text<T: fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
