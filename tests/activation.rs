@@ -4,15 +4,19 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
+use nodelock::activation::store::decode_state_bytes;
 use nodelock::activation::{
     ActivationCertificate, ActivationError, ActivationKind, ActivationRequest, DeactivationReceipt, Reason,
     Validator, Verdict,
 };
-use nodelock::hardware::ComponentKind;
-use nodelock::license::License;
+use nodelock::hardware::{Collector, Component, ComponentKind, Environment, Inventory};
+use nodelock::license::{License, LicenseId, Origin, Version};
 use nodelock::{SecretKey, Timestamp, TrustedKeys};
 
 fn validator(dir: &Path, license: &License) -> Validator {
@@ -292,21 +296,120 @@ fn responses_that_answer_no_request_here_are_refused() {
     assert!(vb.check_at(now).is_licensed());
 }
 
+/// Another workstation: every component differs from `machine()`.
+fn other_machine() -> Inventory {
+    let mut inv = Inventory::new(Environment::BareMetal);
+    for (kind, value) in [
+        (ComponentKind::Mac, "a0:36:9f:10:20:30"),
+        (ComponentKind::Mac, "a0:36:9f:10:20:31"),
+        (ComponentKind::Cpu, "AuthenticAMD 00a20f10"),
+        (ComponentKind::SystemDrive, "WD-WCC4N0000001"),
+        (ComponentKind::Memory, "64 GiB"),
+        (ComponentKind::CdRom, "ASUS DRW-24D5MT"),
+        (ComponentKind::Video, "1002:73bf"),
+        (ComponentKind::Ide, "1022:7901"),
+    ] {
+        inv.push(Component::new(kind, value));
+    }
+    inv.finish()
+}
+
 #[test]
 fn another_machines_certificate_does_not_validate_here() {
     let now = ts("2026-07-01T10:00:00Z");
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     activate(&validator(a.path(), &license()), now);
-    let vb = validator(b.path(), &license());
-    activate(&vb, now);
-    // Copy A's activation file over B's: B's anchor stays, A's secret and certificate come along.
+    // Machine B (other hardware) has its own store with the license; A's
+    // activation file is copied over: A's secret and certificate come along.
+    let vb = Validator::new(app(), trusted(), b.path()).with_collector(collector(other_machine()));
+    vb.install_license(&license().sign(&vendor()).unwrap().to_armoured()).unwrap();
     std::fs::copy(a.path().join("activation"), b.path().join("activation")).unwrap();
-    let verdict = vb.check_at(now);
-    assert!(verdict.licensed().unwrap().moved, "A's certificate names A's location");
+    match reason(vb.check_at(now)) {
+        Reason::HardwareChanged { comparison } => {
+            assert!(comparison.reactivate);
+            assert!(comparison.score > comparison.tolerance, "{comparison}");
+        }
+        other => panic!("A's certificate validated on B's hardware: {other:?}"),
+    }
+    // Under invalidate_on_move the location alone refuses it, before any hardware is compared.
     let mut strict = license();
     strict.policy.invalidate_on_move = true;
     vb.install_license(&strict.sign(&vendor()).unwrap().to_armoured()).unwrap();
-    assert!(matches!(reason(vb.check_at(now)), Reason::StoreMoved | Reason::ActivationMismatch { .. }));
+    assert_eq!(reason(vb.check_at(now)), Reason::StoreMoved);
+}
+
+#[test]
+fn an_activation_file_copied_to_another_store_on_the_same_hardware_counts_as_moved() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    activate(&validator(a.path(), &license()), now);
+    let vb = validator(b.path(), &license());
+    activate(&vb, now);
+    // Copy A's activation file over B's: B's anchor stays, so A's certificate
+    // names another location; identical hardware passes with the moved weights.
+    std::fs::copy(a.path().join("activation"), b.path().join("activation")).unwrap();
+    let verdict = vb.check_at(now);
+    let licensed = verdict.licensed().expect("same hardware: within tolerance even with moved weights");
+    assert!(licensed.moved, "A's certificate names A's location");
+}
+
+/// A collector that counts how often it is asked.
+struct Counting(Inventory, Arc<AtomicUsize>);
+
+impl Collector for Counting {
+    fn collect(&self) -> Inventory {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.clone()
+    }
+}
+
+#[test]
+fn a_request_after_a_failed_check_collects_the_hardware_once() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let dir = tempfile::tempdir().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = |inv: Inventory| {
+        let v = Validator::new(app(), trusted(), dir.path()).with_collector(Counting(inv, calls.clone()));
+        calls.store(0, Ordering::SeqCst);
+        v
+    };
+    // Not activated: the check stops before the hardware, the request collects once.
+    let v = counted(machine());
+    v.install_license(&license().sign(&vendor()).unwrap().to_armoured()).unwrap();
+    assert_eq!(reason(v.check_at(now)), Reason::NotActivated);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let request = v.request_activation_at(None, now).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    v.install(&grant(&request, now)).unwrap();
+    // Hardware changed: the check collected, so the request reuses that profile.
+    let v = counted(other_machine());
+    assert!(matches!(reason(v.check_at(now)), Reason::HardwareChanged { .. }));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let request = v.request_activation_at(Some("new machine"), now).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "the request collected the hardware again");
+    let fresh = Validator::new(app(), trusted(), dir.path()).with_collector(collector(other_machine()));
+    assert_eq!(request.profile, fresh.current_profile(&license()), "the reused profile is this machine's");
+    // An install forgets what the check established: the next request collects again.
+    v.install(&grant(&request, now)).unwrap();
+    assert!(v.check_at(now).is_licensed());
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "every check collects afresh");
+    v.install_license(&license().sign(&vendor()).unwrap().to_armoured()).unwrap();
+    v.request_activation_at(None, now).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn an_embedded_license_identical_to_the_disk_copy_is_the_disk_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = ts("2026-07-01T10:00:00Z");
+    let text = license().sign(&vendor()).unwrap().to_armoured();
+    let v = Validator::new(app(), trusted(), dir.path())
+        .with_collector(collector(machine()))
+        .with_embedded_license(text.clone());
+    activate(&v, now);
+    assert_eq!(std::fs::read_to_string(v.store().license_path()).unwrap(), text);
+    let verdict = v.check_at(now);
+    assert_eq!(verdict.licensed().unwrap().origin, Origin::Disk);
 }
 
 #[test]
@@ -390,14 +493,179 @@ fn too_weak_a_profile_cannot_request() {
     assert!(err.to_string().contains("only 2 kinds"), "{err}");
 }
 
+/// A version-1 store state (`docs/FORMAT.md` §11.1) holding `certificate` with `secret`.
+fn v1_state(certificate: &[u8], secret: [u8; 32]) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Active<'a> {
+        certificate: &'a [u8],
+        secret: [u8; 32],
+    }
+    #[derive(serde::Serialize)]
+    struct State<'a> {
+        pending: Vec<u8>,
+        active: Option<Active<'a>>,
+        last_receipt: Option<Vec<u8>>,
+    }
+    let state = State { pending: vec![], active: Some(Active { certificate, secret }), last_receipt: None };
+    nodelock::codec::frame::encode(nodelock::codec::tag::STORE_STATE, &postcard::to_allocvec(&state).unwrap())
+}
+
+/// Every reason, each produced through the public API.
+fn every_reason() -> Vec<Reason> {
+    let now = ts("2026-07-01T10:00:00Z");
+    let mut out = Vec::new();
+    let fresh = || tempfile::tempdir().unwrap();
+    let activated = |dir: &Path, license: &License| {
+        let v = validator(dir, license);
+        activate(&v, now);
+        v
+    };
+
+    let d = fresh();
+    let v = Validator::new(app(), trusted(), d.path()).with_collector(collector(machine()));
+    out.push(reason(v.check_at(now))); // NoLicense
+    out.push(reason(validator(d.path(), &license()).check_at(now))); // NotActivated
+
+    let d = fresh();
+    activated(d.path(), &license());
+    let other = Validator::new(app(), trusted(), d.path()).with_collector(collector(other_machine()));
+    out.push(reason(other.check_at(now))); // HardwareChanged
+
+    let root = fresh();
+    let mut strict = license();
+    strict.policy.invalidate_on_move = true;
+    activated(&root.path().join("store"), &strict);
+    copy_dir(&root.path().join("store"), &root.path().join("copy"));
+    let copy =
+        Validator::new(app(), trusted(), root.path().join("copy")).with_collector(collector(machine()));
+    out.push(reason(copy.check_at(now))); // StoreMoved
+
+    let d = fresh();
+    activated(d.path(), &license());
+    let v2 = license().reissue(now).unwrap().sign(&vendor()).unwrap().to_armoured();
+    let newer = Validator::new(app(), trusted(), d.path())
+        .with_collector(collector(machine()))
+        .with_embedded_license(v2);
+    out.push(reason(newer.check_at(now))); // ReleaseSuperseded
+
+    let d = fresh();
+    let mut expiring = license();
+    expiring.expires_at = Some(ts("2026-12-31"));
+    out.push(reason(activated(d.path(), &expiring).check_at(ts("2027-01-02")))); // LicenseExpired
+
+    let d = fresh();
+    let v = validator(d.path(), &license());
+    let request = v.request_activation_at(None, now).unwrap();
+    let until = now.plus_days(90);
+    v.install(&grant_kind(&request, ActivationKind::Temporary { until }, None, now)).unwrap();
+    out.push(reason(v.check_at(until))); // TemporaryEnded
+
+    let d = fresh();
+    out.push(reason(activated(d.path(), &license()).check_at(now.minus_secs(3 * 86_400)))); // ClockSetBack
+
+    let d = fresh();
+    let v = activated(d.path(), &license());
+    let good = std::fs::read_to_string(v.store().license_path()).unwrap();
+    let mut other_product = license();
+    other_product.product = "com.example.other".into();
+    std::fs::write(v.store().license_path(), other_product.sign(&vendor()).unwrap().to_armoured()).unwrap();
+    out.push(reason(v.check_at(now))); // WrongProduct
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    let flipped = if lines[1].starts_with('A') { "B" } else { "A" };
+    lines[1].replace_range(0..1, flipped);
+    std::fs::write(v.store().license_path(), lines.join("\n")).unwrap();
+    out.push(reason(v.check_at(now))); // InvalidSignature
+    let stranger = SecretKey::from_seed(&[0x99; 32]);
+    std::fs::write(v.store().license_path(), license().sign(&stranger).unwrap().to_armoured()).unwrap();
+    out.push(reason(v.check_at(now))); // UnknownKey
+
+    let d = fresh();
+    let mut old_versions = license();
+    old_versions.max_product_version = Some(Version::parse_limit("1").unwrap());
+    out.push(reason(validator(d.path(), &old_versions).check_at(now))); // VersionNotCovered
+    let mut no_updates = license();
+    no_updates.updates_until = Some(ts("2026-03-01"));
+    out.push(reason(validator(d.path(), &no_updates).check_at(now))); // UpdatesEnded
+
+    let d = fresh();
+    let v = activated(d.path(), &license());
+    let mut another = license();
+    another.id = LicenseId([0x6b; 16]);
+    v.install_license(&another.sign(&vendor()).unwrap().to_armoured()).unwrap();
+    out.push(reason(v.check_at(now))); // ActivationMismatch (another license)
+
+    let d = fresh();
+    let v = activated(d.path(), &license());
+    let state = std::fs::read(d.path().join("activation")).unwrap();
+    let certificate = decode_state_bytes(&state).unwrap().active.unwrap().certificate;
+    std::fs::write(d.path().join("activation"), v1_state(&certificate, [0x42; 32])).unwrap();
+    out.push(reason(v.check_at(now))); // ActivationMismatch (another installation's secret)
+
+    std::fs::write(d.path().join("activation"), b"garbage").unwrap();
+    out.push(reason(v.check_at(now))); // StoreDamaged
+    out
+}
+
 #[test]
 fn every_reason_tells_the_user_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let v = Validator::new(app(), trusted(), dir.path()).with_collector(collector(machine()));
-    let r = reason(v.check_at(ts("2026-07-01")));
-    assert_eq!(r, Reason::NoLicense);
-    assert!(r.to_string().contains("Install the license file"));
-    let json = serde_json::to_value(v.check_at(ts("2026-07-01"))).unwrap();
-    assert_eq!(json["verdict"], "activation_required");
-    assert_eq!(json["reason"]["reason"], "no_license");
+    let reasons = every_reason();
+    // `Reason::VARIANTS` is generated from the enum's definition: a new
+    // variant fails this test until a scenario above produces it.
+    let produced: BTreeSet<&str> = reasons.iter().map(Reason::variant_name).collect();
+    let all: BTreeSet<&str> = Reason::VARIANTS.iter().copied().collect();
+    assert_eq!(produced, all, "every Reason variant is produced through the public API");
+    let actions = [
+        "install the",
+        "use the license file",
+        "activate again",
+        "activate it",
+        "ask the vendor",
+        "ask your administrator",
+        "set the correct date",
+        "reinstall",
+        "renew",
+        "run a covered version",
+        "run an earlier build",
+        "contact the vendor",
+        "update the application",
+    ];
+    for r in &reasons {
+        let message = r.to_string();
+        let lower = message.to_lowercase();
+        assert!(actions.iter().any(|a| lower.contains(a)), "{}: no action in {message:?}", r.variant_name());
+        assert!(message.ends_with('.'), "{}: {message:?}", r.variant_name());
+        // The JSON code is the snake_case variant name, as `nodelock status --json` prints it.
+        let verdict = Verdict::ActivationRequired { reason: r.clone() };
+        let json = serde_json::to_value(&verdict).unwrap();
+        assert_eq!(json["verdict"], "activation_required");
+        assert_eq!(json["reason"]["reason"], r.code(), "{}", r.variant_name());
+        let snake: String = r
+            .variant_name()
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                sep.into_iter().chain(std::iter::once(c.to_ascii_lowercase()))
+            })
+            .collect();
+        assert_eq!(r.code(), snake);
+    }
+    // Typed details serialise as their message text, as before.
+    let mismatches: Vec<_> =
+        reasons.iter().filter(|r| matches!(r, Reason::ActivationMismatch { .. })).collect();
+    let details: Vec<_> = mismatches
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap()["detail"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        details,
+        ["the activation is for another license", "the certificate was made for another installation"]
+    );
+    let damaged = reasons.last().unwrap();
+    let json = serde_json::to_value(damaged).unwrap();
+    assert!(json["detail"].as_str().unwrap().contains("is damaged"), "{json}");
+    let bad = reasons.iter().find(|r| matches!(r, Reason::InvalidSignature { .. })).unwrap();
+    let json = serde_json::to_value(bad).unwrap();
+    assert_eq!(json["what"], "license");
+    assert!(json["detail"].as_str().unwrap().len() > 10, "{json}");
 }

@@ -1,11 +1,12 @@
-//! The store's activation file (`store::decode_state_bytes`): never panics
-//! on a damaged file; a state that decodes encodes back to a state file that
-//! decodes to the same state, and its certificate can be looked at.
+//! The store's activation file (`store::decode_state_bytes`, versions 1 and
+//! 2): never panics on a damaged file, keeps its caps, and a state that
+//! decodes has a certificate that can be looked at. (The state cannot be
+//! re-encoded from outside the crate — it holds the activation secret — so
+//! the encode/decode round trip is a unit test in `store.rs`.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use nodelock::activation::store::{MAX_PENDING, decode_state_bytes};
-use nodelock::codec::{frame, tag};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(state) = decode_state_bytes(data) else { return };
@@ -14,8 +15,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = active.certificate_unverified();
         let _ = active.public_key();
     }
-    let payload = postcard::to_allocvec(&state).expect("a state encodes");
-    let file = frame::encode(tag::STORE_STATE, &payload);
-    assert!(file.len() <= data.len(), "re-encoding grew the state");
-    assert_eq!(decode_state_bytes(&file).as_ref(), Ok(&state), "state round trip");
+    assert_eq!(decode_state_bytes(data).as_ref(), Ok(&state), "decoding is deterministic");
 });

@@ -100,6 +100,36 @@ impl fmt::Display for Licensed {
     }
 }
 
+/// Defines [`Reason`] and, from the same list, its variant names, so the
+/// list can never miss a variant.
+macro_rules! reasons {
+    (
+        $(#[$attr:meta])*
+        pub enum $enum:ident {
+            $($(#[$vattr:meta])* $variant:ident $({ $($fields:tt)* })?,)*
+        }
+    ) => {
+        $(#[$attr])*
+        pub enum $enum {
+            $($(#[$vattr])* $variant $({ $($fields)* })?,)*
+        }
+
+        impl $enum {
+            /// The name of every variant, in declaration order (generated from
+            /// the definition, so it is always complete).
+            pub const VARIANTS: &'static [&'static str] = &[$(stringify!($variant)),*];
+
+            /// The name of this reason's variant (one of [`VARIANTS`](Self::VARIANTS)).
+            pub fn variant_name(&self) -> &'static str {
+                match self {
+                    $($enum::$variant { .. } => stringify!($variant),)*
+                }
+            }
+        }
+    };
+}
+
+reasons! {
 /// Why activation is required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -186,6 +216,7 @@ pub enum Reason {
         /// What is wrong.
         detail: StoreProblem,
     },
+}
 }
 
 impl fmt::Display for Reason {
