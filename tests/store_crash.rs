@@ -1,6 +1,9 @@
 //! Crash atomicity of the license store: a writer process is killed with
 //! SIGKILL at random moments, over and over; every load afterwards must see a
-//! complete old or new state, never a torn file.
+//! complete old or new state, never a torn file. The child marks the start
+//! and end of every write on its stdout, so the test shows that kills did
+//! land in the middle of writes. The kill delays come from a seed, taken from
+//! `NODELOCK_TEST_SEED` when set and printed either way.
 #![cfg(all(unix, feature = "client"))]
 
 mod common;
@@ -32,14 +35,34 @@ fn crash_writer_child() {
     let profile = Profile::build(&machine(), &ProductKey::for_product(PRODUCT), &license().policy);
     for i in 0u64.. {
         let text = &texts[(i % 2) as usize];
+        println!("start license {i}");
         store.install_license(text).unwrap();
+        println!("done license {i}");
+        println!("start state {i}");
         store
             .request(text, &license(), profile.clone(), Some(format!("machine {i}")), ts("2026-07-01"))
             .unwrap();
+        println!("done state {i}");
         if i == 0 {
             println!("wrote");
         }
     }
+}
+
+/// The seed of the kill delays: `NODELOCK_TEST_SEED`, or a fresh random one.
+fn seed() -> u64 {
+    let seed = match std::env::var("NODELOCK_TEST_SEED") {
+        Ok(text) => {
+            text.trim().parse().unwrap_or_else(|_| panic!("NODELOCK_TEST_SEED={text:?} is not a decimal u64"))
+        }
+        Err(_) => {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).unwrap();
+            u64::from_le_bytes(bytes)
+        }
+    };
+    eprintln!("seed {seed} (rerun with NODELOCK_TEST_SEED={seed})");
+    seed
 }
 
 /// A small deterministic generator for the kill delays.
@@ -58,11 +81,10 @@ fn crash_at_random_moments_never_tears_the_store() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("store");
     let texts = texts();
-    let mut seed = [0u8; 8];
-    getrandom::fill(&mut seed).unwrap();
-    let seed = u64::from_le_bytes(seed) | 1;
-    eprintln!("kill delays from seed {seed}");
-    for delay_us in delays(seed).take(40) {
+    // xorshift needs a non-zero state.
+    let seed = seed();
+    let mut mid_write = 0;
+    for delay_us in delays(seed | 1).take(40) {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["crash_writer_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
             .env(DIR_VAR, &dir)
@@ -83,6 +105,13 @@ fn crash_at_random_moments_never_tears_the_store() {
         std::thread::sleep(std::time::Duration::from_micros(delay_us));
         child.kill().unwrap();
         child.wait().unwrap();
+        // What the child said last before it died: a "start" without its
+        // "done" means the kill landed in the middle of that write.
+        let last =
+            lines.map_while(Result::ok).filter(|l| l.starts_with("start") || l.starts_with("done")).last();
+        if last.as_deref().is_some_and(|l| l.starts_with("start")) {
+            mid_write += 1;
+        }
 
         let store = Store::new(&dir);
         let state = store.load().unwrap_or_else(|e| panic!("after a kill at {delay_us} µs: {e}"));
@@ -101,4 +130,6 @@ fn crash_at_random_moments_never_tears_the_store() {
         });
         assert_eq!(leftovers.count(), 0, "only the store's own files (and temporary dot-files) exist");
     }
+    assert!(mid_write > 0, "no kill landed in the middle of a write (seed {seed}); the test proved nothing");
+    eprintln!("{mid_write} of 40 kills landed in the middle of a write");
 }
