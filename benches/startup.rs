@@ -2,7 +2,10 @@
 //! activated store (load + verify the license, load + verify the activation
 //! certificate, check the clock mark and location stamp, collect this host's
 //! hardware with the platform collector, compare with the certified
-//! profile), against the naive `sysinfo::System::new_all()` fingerprint, in
+//! profile) — in the README's configuration (the license embedded in the
+//! application *and* its byte-identical copy on disk in the store:
+//! `readme_embedded_and_disk_check`) and with the disk copy only
+//! (`validator_check`) — against the naive `sysinfo::System::new_all()` fingerprint, in
 //! one group so the ratio is measured in one run.
 //!
 //! The store is activated in setup with a test issuer, as the integration
@@ -54,8 +57,9 @@ fn startup(c: &mut criterion::Criterion) {
     license.features.insert("max_users".into(), "50".into());
 
     let store = tempfile::tempdir().unwrap();
-    let validator = Validator::new(app.clone(), trusted, store.path());
-    validator.install_license(&license.sign(&vendor).unwrap().to_armoured()).unwrap();
+    let license_text = license.sign(&vendor).unwrap().to_armoured();
+    let validator = Validator::new(app.clone(), trusted.clone(), store.path());
+    validator.install_license(&license_text).unwrap();
     let request = validator.request_activation_at(Some("bench host"), now).unwrap();
     let certificate = ActivationCertificate::answering(
         &request,
@@ -71,9 +75,15 @@ fn startup(c: &mut criterion::Criterion) {
     // the hour writes nothing.
     let verdict = validator.check();
     assert!(verdict.is_licensed(), "the bench store is activated: {verdict}");
+    // The README's configuration: the same license embedded (`include_str!`)
+    // and on disk, where activation installed it.
+    let readme =
+        Validator::new(app.clone(), trusted, store.path()).with_embedded_license(license_text.clone());
+    assert!(readme.check().is_licensed(), "the README configuration is licensed");
     let before = snapshot(store.path());
 
     let mut group = c.benchmark_group("startup");
+    group.bench_function("readme_embedded_and_disk_check", |b| b.iter(|| black_box(readme.check())));
     group.bench_function("validator_check", |b| b.iter(|| black_box(validator.check())));
     group.bench_function("keys_validator_check", |b| {
         b.iter(|| {
@@ -86,6 +96,7 @@ fn startup(c: &mut criterion::Criterion) {
     group.finish();
 
     assert!(validator.check().is_licensed(), "still licensed after the measurements");
+    assert!(readme.check().is_licensed(), "still licensed after the measurements");
     assert_eq!(snapshot(store.path()), before, "the steady-state check wrote to the store");
 }
 
