@@ -3,7 +3,8 @@
 //! authority's answer to it, and deactivate (sign the receipt, forget the
 //! secret).
 
-use super::store::{Active, MAX_LICENSE_TEXT, Pending, SecretSeed, Store};
+use super::state::{Active, MAX_LICENSE_TEXT, Pending, SecretSeed};
+use super::store::Store;
 use super::{
     ActivationCertificate, ActivationError, ActivationRequest, DeactivationReceipt, LicenseRelease, Nonce,
 };

@@ -10,6 +10,12 @@
 //! returns a [`DeactivationReceipt`] signed with the activation secret, which
 //! only the machine that held the activation can produce.
 //!
+//! One file per concept: [`request`], [`certificate`] and [`receipt`] are the
+//! messages; [`stamp`] the location stamp; [`store`] the store's files and
+//! [`state`] what the activation file holds; [`client`] the machine's side of
+//! the protocol (request, install, deactivate); [`verdict`] (with
+//! [`detail`]) the answer and its reasons; [`validator`] the start-up check.
+//!
 //! This layer uses the profile, policy and license layers and knows nothing
 //! of the authority; the authority consumes these very types.
 
@@ -29,10 +35,14 @@ pub mod certificate;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod code;
+#[cfg(feature = "client")]
+pub mod detail;
 pub mod receipt;
 pub mod request;
 #[cfg(feature = "client")]
 pub mod stamp;
+#[cfg(feature = "client")]
+pub mod state;
 #[cfg(feature = "client")]
 pub mod store;
 #[cfg(feature = "client")]

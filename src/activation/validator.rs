@@ -27,7 +27,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use super::store::{Store, StoreCorrupt, StoreUnreadable};
-use super::verdict::{Document, Licensed, Mismatch, Reason, StoreProblem, Verdict};
+use super::verdict::{Document, Mismatch, StoreProblem};
+// Where these lived before the verdict had its own file.
+pub use super::verdict::{Licensed, Reason, Verdict};
 use super::{ActivationCertificate, ActivationError, ActivationKind, ActivationRequest};
 use crate::compare::compare;
 use crate::hardware::{Collector, platform_collector};

@@ -1,0 +1,293 @@
+//! The activation file's contents — pending requests, the active
+//! activation with its secret and public key, the last receipt — and its
+//! encoding: written as `nodelock/store-state/v2`, version 1 still read
+//! (`docs/FORMAT.md` §11.1).
+//!
+//! The activation secret never leaves the crate: [`SecretSeed`] and the state
+//! types do not implement `Serialize`; the file is written through private
+//! wire structs.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::certificate::MAX_CERTIFICATE_LEN;
+use super::receipt::MAX_RECEIPT_LEN;
+use super::{ActivationCertificate, ActivationError, Nonce};
+use crate::codec::envelope::decode_unverified;
+use crate::codec::{CodecError, bounded, frame, tag};
+use crate::keys::{SecretKey, TrustedKeys};
+use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
+
+/// How many outstanding requests are remembered (the newest ones).
+pub const MAX_PENDING: usize = 4;
+/// The longest license text a pending request keeps.
+pub(crate) const MAX_LICENSE_TEXT: usize = 48 * 1024;
+/// The largest activation file read.
+pub(crate) const MAX_STATE_LEN: usize = 256 * 1024;
+
+/// An activation secret key's seed, wiped from memory when dropped. It cannot
+/// be serialised or read from outside the crate.
+#[derive(Clone, PartialEq, Eq, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct SecretSeed([u8; 32]);
+
+impl SecretSeed {
+    /// A fresh random seed.
+    pub(crate) fn generate() -> Result<Self, ActivationError> {
+        let mut seed = SecretSeed([0u8; 32]);
+        getrandom::fill(&mut seed.0).map_err(ActivationError::Random)?;
+        Ok(seed)
+    }
+
+    /// The seed's bytes (the clock mark's MAC key).
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    pub(crate) fn key(&self) -> SecretKey {
+        SecretKey::from_seed(&self.0)
+    }
+
+    /// The Ed25519 public key of this seed (a scalar multiplication: done
+    /// when an activation is written, never on the start-up path).
+    pub(crate) fn derive_public_key(&self) -> [u8; 32] {
+        self.key().public_key().to_bytes()
+    }
+}
+
+impl fmt::Debug for SecretSeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretSeed(..)")
+    }
+}
+
+/// A request made on this machine and not yet answered.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Pending {
+    /// The request's nonce.
+    pub nonce: Nonce,
+    /// The secret of the activation key pair the request announced.
+    pub secret: SecretSeed,
+    /// The license (armoured) the request was made for; installed with the answer.
+    #[serde(deserialize_with = "bounded::string::<_, MAX_LICENSE_TEXT>")]
+    pub license_text: String,
+    /// Its id.
+    pub license_id: LicenseId,
+    /// Its release version.
+    pub release_version: u32,
+    /// When the request was made.
+    pub created_at: Timestamp,
+}
+
+/// The activation this machine holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Active {
+    /// The certificate's envelope bytes, as the authority signed them.
+    #[serde(deserialize_with = "bounded::vec::<_, u8, MAX_CERTIFICATE_LEN>")]
+    pub certificate: Vec<u8>,
+    /// The activation secret (signs the deactivation receipt).
+    pub secret: SecretSeed,
+    /// The public key of `secret`, derived once when the activation was written.
+    public_key: [u8; 32],
+}
+
+impl Active {
+    /// The activation holding `certificate` with `secret`.
+    pub(crate) fn new(certificate: Vec<u8>, secret: SecretSeed) -> Self {
+        let public_key = secret.derive_public_key();
+        Active { certificate, secret, public_key }
+    }
+
+    /// The certificate's fields, without verifying the signature again (it
+    /// was verified when installed; the validator verifies it at every check).
+    pub fn certificate_unverified(&self) -> Result<ActivationCertificate, ActivationError> {
+        Ok(decode_unverified::<ActivationCertificate>(&self.certificate)?.message)
+    }
+
+    /// Verifies the certificate against `trusted`.
+    pub fn certificate(&self, trusted: &TrustedKeys) -> Result<ActivationCertificate, ActivationError> {
+        Ok(ActivationCertificate::open(&self.certificate, trusted)?.message)
+    }
+
+    /// The activation public key of the stored secret (kept beside it, so no
+    /// key is derived to read it).
+    pub fn public_key(&self) -> [u8; 32] {
+        self.public_key
+    }
+}
+
+/// Everything in the activation file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct State {
+    /// Outstanding requests, oldest first.
+    #[serde(deserialize_with = "bounded::vec::<_, Pending, MAX_PENDING>")]
+    pub pending: Vec<Pending>,
+    /// The active activation.
+    pub active: Option<Active>,
+    /// The receipt of the last deactivation, kept so it can be shown again.
+    #[serde(deserialize_with = "bounded::opt_bytes::<_, MAX_RECEIPT_LEN>")]
+    pub last_receipt: Option<Vec<u8>>,
+}
+
+#[derive(Serialize)]
+struct PendingWire<'a> {
+    nonce: &'a Nonce,
+    secret: &'a [u8; 32],
+    license_text: &'a str,
+    license_id: &'a LicenseId,
+    release_version: u32,
+    created_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct ActiveWire<'a> {
+    certificate: &'a [u8],
+    secret: &'a [u8; 32],
+    public_key: &'a [u8; 32],
+}
+
+#[derive(Serialize)]
+struct StateWire<'a> {
+    pending: Vec<PendingWire<'a>>,
+    active: Option<ActiveWire<'a>>,
+    last_receipt: Option<&'a [u8]>,
+}
+
+/// Version 1 of an active activation: no public key beside the secret.
+#[derive(Deserialize)]
+struct ActiveV1 {
+    #[serde(deserialize_with = "bounded::vec::<_, u8, MAX_CERTIFICATE_LEN>")]
+    certificate: Vec<u8>,
+    secret: SecretSeed,
+}
+
+#[derive(Deserialize)]
+struct StateV1 {
+    #[serde(deserialize_with = "bounded::vec::<_, Pending, MAX_PENDING>")]
+    pending: Vec<Pending>,
+    active: Option<ActiveV1>,
+    #[serde(deserialize_with = "bounded::opt_bytes::<_, MAX_RECEIPT_LEN>")]
+    last_receipt: Option<Vec<u8>>,
+}
+
+/// Decodes exactly one `T` from a frame's payload: no bytes may follow it.
+pub(crate) fn exact<'a, T: Deserialize<'a>>(payload: &'a [u8], what: tag::Tag) -> Result<T, CodecError> {
+    let (value, rest) = postcard::take_from_bytes::<T>(payload)
+        .map_err(|e| CodecError::Malformed { what: what.name, detail: e.to_string() })?;
+    if !rest.is_empty() {
+        return Err(CodecError::TrailingBytes { what: what.name, count: rest.len() });
+    }
+    Ok(value)
+}
+
+pub(crate) fn encode_state(state: &State) -> Vec<u8> {
+    let wire = StateWire {
+        pending: state
+            .pending
+            .iter()
+            .map(|p| PendingWire {
+                nonce: &p.nonce,
+                secret: &p.secret.0,
+                license_text: &p.license_text,
+                license_id: &p.license_id,
+                release_version: p.release_version,
+                created_at: p.created_at,
+            })
+            .collect(),
+        active: state.active.as_ref().map(|a| ActiveWire {
+            certificate: &a.certificate,
+            secret: &a.secret.0,
+            public_key: &a.public_key,
+        }),
+        last_receipt: state.last_receipt.as_deref(),
+    };
+    let payload = postcard::to_allocvec(&wire).unwrap_or_else(|_| unreachable!("states always encode"));
+    frame::encode(tag::STORE_STATE_V2, &payload)
+}
+
+pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, CodecError> {
+    match frame::decode(bytes, tag::STORE_STATE_V2, MAX_STATE_LEN) {
+        Ok(payload) => exact(payload, tag::STORE_STATE_V2),
+        Err(CodecError::UnsupportedVersion { found, .. }) if found == tag::STORE_STATE.tag => {
+            let v1: StateV1 =
+                exact(frame::decode(bytes, tag::STORE_STATE, MAX_STATE_LEN)?, tag::STORE_STATE)?;
+            Ok(State {
+                pending: v1.pending,
+                active: v1.active.map(|a| Active::new(a.certificate, a.secret)),
+                last_receipt: v1.last_receipt,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Decodes an activation state file's bytes, version 1 or 2 (for the fuzz
+/// target and support tools). The result exposes no secret.
+pub fn decode_state_bytes(bytes: &[u8]) -> Result<State, CodecError> {
+    decode_state(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> State {
+        let secret = SecretSeed([0x33; 32]);
+        State {
+            pending: vec![Pending {
+                nonce: Nonce([0x4f; 16]),
+                secret: SecretSeed([0x34; 32]),
+                license_text: "text".to_owned(),
+                license_id: LicenseId([1; 16]),
+                release_version: 2,
+                created_at: Timestamp(1_000),
+            }],
+            active: Some(Active::new(vec![1, 2, 3], secret)),
+            last_receipt: Some(vec![9; 4]),
+        }
+    }
+
+    #[test]
+    fn state_round_trips_in_v2_and_keeps_the_public_key() {
+        let state = sample();
+        let bytes = encode_state(&state);
+        assert!(bytes[1..].starts_with(b"nodelock/store-state/v2"));
+        assert_eq!(decode_state(&bytes), Ok(state.clone()));
+        let active = state.active.unwrap();
+        assert_eq!(active.public_key(), SecretSeed([0x33; 32]).derive_public_key());
+    }
+
+    #[test]
+    fn v1_state_is_still_read_with_the_key_derived() {
+        #[derive(Serialize)]
+        struct A<'a> {
+            certificate: &'a [u8],
+            secret: [u8; 32],
+        }
+        #[derive(Serialize)]
+        struct S<'a> {
+            pending: Vec<u8>,
+            active: Option<A<'a>>,
+            last_receipt: Option<&'a [u8]>,
+        }
+        let v1 = S {
+            pending: vec![],
+            active: Some(A { certificate: &[1, 2, 3], secret: [0x33; 32] }),
+            last_receipt: None,
+        };
+        let bytes = frame::encode(tag::STORE_STATE, &postcard::to_allocvec(&v1).unwrap());
+        let state = decode_state(&bytes).unwrap();
+        let active = state.active.unwrap();
+        assert_eq!(active.certificate, vec![1, 2, 3]);
+        assert_eq!(active.public_key(), SecretSeed([0x33; 32]).derive_public_key());
+        let mut long = postcard::to_allocvec(&v1).unwrap();
+        long.push(0);
+        let bytes = frame::encode(tag::STORE_STATE, &long);
+        assert_eq!(
+            decode_state(&bytes),
+            Err(CodecError::TrailingBytes { what: "activation store", count: 1 })
+        );
+    }
+}
