@@ -64,7 +64,9 @@ mod host {
 
 /// Builds components and inventories literally.
 mod expect {
-    use nodelock::hardware::{Component, ComponentFlags, ComponentKind, Environment, Inventory, Unreadable};
+    use nodelock::hardware::{
+        Component, ComponentFlags, ComponentKind, Environment, Inventory, Unreadable, Why,
+    };
 
     pub const NONE: ComponentFlags =
         ComponentFlags { removable: false, usb: false, virtual_device: false, locally_administered: false };
@@ -74,8 +76,10 @@ mod expect {
         Component { kind, value: value.to_owned(), flags }
     }
 
+    /// `kind` unreadable for the reason that reads `reason`, word for word
+    /// (a [`Why`] equals another when their texts are equal).
     pub fn u(kind: ComponentKind, reason: &str) -> Unreadable {
-        Unreadable { kind, reason: reason.to_owned() }
+        Unreadable { kind, reason: Why::Recorded(reason.to_owned()) }
     }
 
     pub fn inventory(

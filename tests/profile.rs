@@ -2,7 +2,7 @@
 //! caps, fingerprints, and diagnostic captures.
 
 use nodelock::Timestamp;
-use nodelock::hardware::{Component, ComponentFlags, ComponentKind, Environment, Inventory};
+use nodelock::hardware::{Component, ComponentFlags, ComponentKind, Environment, Inventory, Why};
 use nodelock::policy::Policy;
 use nodelock::profile::{Capture, CaptureError, Digest, ProductKey, Profile, ProfileError};
 
@@ -13,7 +13,7 @@ fn inventory() -> Inventory {
     inv.push(Component::new(ComponentKind::Mac, "00:e0:4c:68:01:02").with_flags(usb));
     inv.push(Component::new(ComponentKind::Cpu, "GenuineIntel 000906ea"));
     inv.push(Component::new(ComponentKind::Memory, "16 GiB"));
-    inv.unreadable(ComponentKind::SystemDrive, "no serial number");
+    inv.unreadable(ComponentKind::SystemDrive, Why::DriveReportsNoSerial { drive: "system drive" });
     inv.finish()
 }
 

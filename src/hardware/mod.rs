@@ -43,6 +43,9 @@ pub mod windows;
 mod flags;
 pub use flags::{ComponentFlags, Exclusion};
 
+mod unreadable;
+pub use unreadable::{AddressProblem, CallTarget, Content, FileAction, ForeignError, OsError, Why};
+
 /// Parsing and normalisation shared by every collector (pure functions,
 /// tested on recorded data from each platform).
 pub mod normalise;
@@ -215,9 +218,9 @@ impl fmt::Display for Environment {
 pub struct Unreadable {
     /// The kind.
     pub kind: ComponentKind,
-    /// Why it could not be read, for people ("no block device under the root
-    /// filesystem (overlay)").
-    pub reason: String,
+    /// Why it could not be read; its text is for people ("no block device
+    /// under the root filesystem (overlay)") and is what captures record.
+    pub reason: Why,
 }
 
 /// Everything a collector found on one machine.
@@ -244,13 +247,13 @@ impl Inventory {
     }
 
     /// Records that `kind` could not be read.
-    pub fn unreadable(&mut self, kind: ComponentKind, reason: impl Into<String>) {
-        self.unreadable.push(Unreadable { kind, reason: reason.into() });
+    pub fn unreadable(&mut self, kind: ComponentKind, reason: Why) {
+        self.unreadable.push(Unreadable { kind, reason });
     }
 
     /// Records the outcome of reading one kind: its components, or why it
     /// could not be read.
-    pub fn record(&mut self, kind: ComponentKind, outcome: Result<Vec<Component>, String>) {
+    pub fn record(&mut self, kind: ComponentKind, outcome: Result<Vec<Component>, Why>) {
         match outcome {
             Ok(components) => self.components.extend(components),
             Err(reason) => self.unreadable(kind, reason),
@@ -266,7 +269,8 @@ impl Inventory {
             (a.kind, &a.value, a.flags.removable).cmp(&(b.kind, &b.value, b.flags.removable))
         });
         self.components.dedup_by(|later, first| later.kind == first.kind && later.value == first.value);
-        self.unreadable.sort_by(|a, b| (a.kind, &a.reason).cmp(&(b.kind, &b.reason)));
+        // Within a kind, by wording: the order the reasons had as text.
+        self.unreadable.sort_by_cached_key(|u| (u.kind, u.reason.to_string()));
         self.unreadable.dedup_by(|later, first| later.kind == first.kind);
         self
     }
@@ -277,8 +281,8 @@ impl Inventory {
     }
 
     /// The reason `kind` could not be read, if it could not.
-    pub fn unreadable_reason(&self, kind: ComponentKind) -> Option<&str> {
-        self.unreadable.iter().find(|u| u.kind == kind).map(|u| u.reason.as_str())
+    pub fn unreadable_reason(&self, kind: ComponentKind) -> Option<&Why> {
+        self.unreadable.iter().find(|u| u.kind == kind).map(|u| &u.reason)
     }
 }
 

@@ -15,10 +15,10 @@ use std::path::Path;
 use super::storage::VIRTUAL_T10_VENDORS;
 use super::sysfs::{Sysfs, is_usb_path};
 use crate::hardware::normalise::cdrom_value;
-use crate::hardware::{Component, ComponentFlags, ComponentKind};
+use crate::hardware::{Component, ComponentFlags, ComponentKind, Content, Why};
 
 /// Collects the `CdRom` components.
-pub(super) fn collect(sysfs: &Sysfs) -> Result<Vec<Component>, String> {
+pub(super) fn collect(sysfs: &Sysfs) -> Result<Vec<Component>, Why> {
     let mut dir = sysfs.path("sys/class/block");
     let names = match sysfs.list(&dir) {
         Ok(names) => names,
@@ -26,11 +26,11 @@ pub(super) fn collect(sysfs: &Sysfs) -> Result<Vec<Component>, String> {
             dir = sysfs.path("sys/block");
             match sysfs.list(&dir) {
                 Ok(names) => names,
-                Err(error) if error.is_missing() => return Err("no block devices are visible".to_owned()),
-                Err(error) => return Err(error.into()),
+                Err(error) if error.is_missing() => return Err(Why::NoBlockDevices),
+                Err(error) => return Err(error),
             }
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     let mut found = Vec::new();
     let mut problem = None;
@@ -54,12 +54,12 @@ fn is_optical(name: &str) -> bool {
 }
 
 /// Reads one drive.
-fn drive(sysfs: &Sysfs, link: &Path) -> Result<Component, String> {
+fn drive(sysfs: &Sysfs, link: &Path) -> Result<Component, Why> {
     let real = sysfs.resolve(link)?;
     let vendor = sysfs.read_text(&real.join("device/vendor"))?;
     let model = sysfs.read_text(&real.join("device/model"))?;
     let value = cdrom_value(&vendor, &model)
-        .ok_or_else(|| format!("{} has an empty vendor and model", sysfs.show(&real.join("device"))))?;
+        .ok_or_else(|| sysfs.invalid(&real.join("device"), Content::EmptyVendorAndModel))?;
     let usb = is_usb_path(&real);
     let flags = ComponentFlags {
         removable: usb,
@@ -73,6 +73,11 @@ fn drive(sysfs: &Sysfs, link: &Path) -> Result<Component, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::collect`] with the reason as the text people read.
+    fn collect(sysfs: &Sysfs) -> Result<Vec<Component>, String> {
+        super::collect(sysfs).map_err(|why| why.to_string())
+    }
 
     #[test]
     fn only_sr_devices_are_optical() {

@@ -18,7 +18,7 @@
 use super::sysfs::Sysfs;
 use crate::hardware::cpuid;
 use crate::hardware::normalise::{arm_cpu_value, parse_hex, x86_cpu_value, x86_signature};
-use crate::hardware::{Component, ComponentKind};
+use crate::hardware::{Component, ComponentKind, Content, Why};
 
 /// Upper bound for `/proc/cpuinfo` (a few KiB per logical processor).
 pub(super) const CPUINFO_LIMIT: usize = 16 << 20;
@@ -28,8 +28,8 @@ pub(super) const CPUINFO_LIMIT: usize = 16 << 20;
 pub(super) fn collect(
     sysfs: &Sysfs,
     live: bool,
-    cpuinfo: Option<&Result<String, String>>,
-) -> Result<Vec<Component>, String> {
+    cpuinfo: Option<&Result<String, Why>>,
+) -> Result<Vec<Component>, Why> {
     if live && let Some(value) = cpuid::cpu_value() {
         return Ok(vec![Component::new(ComponentKind::Cpu, value)]);
     }
@@ -43,18 +43,18 @@ pub(super) fn collect(
     let text = match cpuinfo {
         Some(text) => text,
         None => {
-            read = sysfs.read_table(&path, CPUINFO_LIMIT).map_err(String::from);
+            read = sysfs.read_table(&path, CPUINFO_LIMIT);
             &read
         }
     };
-    let values = parse(text.as_ref().map_err(Clone::clone)?)
-        .map_err(|problem| format!("{} {problem}", sysfs.show(&path)))?;
+    let values =
+        parse(text.as_ref().map_err(Clone::clone)?).map_err(|problem| sysfs.invalid(&path, problem))?;
     Ok(values.into_iter().map(|value| Component::new(ComponentKind::Cpu, value)).collect())
 }
 
 /// The normalised values found in a `/proc/cpuinfo` text, or what is wrong
 /// with it (worded to follow the file's name).
-pub(super) fn parse(text: &str) -> Result<Vec<String>, String> {
+pub(super) fn parse(text: &str) -> Result<Vec<String>, Content> {
     let blocks: Vec<Block<'_>> =
         text.split("\n\n").map(Block).filter(|b| b.field("processor").is_some()).collect();
     if blocks.iter().any(|b| b.field("vendor_id").is_some()) {
@@ -62,13 +62,13 @@ pub(super) fn parse(text: &str) -> Result<Vec<String>, String> {
     }
     match blocks.iter().find(|b| b.field("CPU implementer").is_some()) {
         Some(block) => block.midr().map(|midr| vec![arm_cpu_value(midr)]),
-        None => Err("names no processor this collector knows (no vendor_id or CPU implementer)".to_owned()),
+        None => Err(Content::UnknownProcessor),
     }
 }
 
 /// The x86 values of every processor block, de-duplicated; a malformed block
 /// is skipped unless no block is usable.
-fn parse_x86(blocks: &[Block<'_>]) -> Result<Vec<String>, String> {
+fn parse_x86(blocks: &[Block<'_>]) -> Result<Vec<String>, Content> {
     let mut values: Vec<String> = Vec::new();
     let mut problem = None;
     for block in blocks {
@@ -97,21 +97,24 @@ impl<'a> Block<'a> {
         })
     }
 
-    fn number(&self, key: &str, hex: bool) -> Result<u32, String> {
+    fn number(&self, key: &'static str, hex: bool) -> Result<u32, Content> {
         let processor = self.field("processor").unwrap_or("?");
-        let text = self.field(key).ok_or_else(|| format!("has no {key} for processor {processor}"))?;
+        let text = self
+            .field(key)
+            .ok_or_else(|| Content::MissingCpuField { field: key, processor: processor.to_owned() })?;
         let value = if hex { parse_hex(text) } else { text.parse().ok() };
-        value
-            .and_then(|v| u32::try_from(v).ok())
-            .ok_or_else(|| format!("has an invalid {key} for processor {processor}: {text:?}"))
+        value.and_then(|v| u32::try_from(v).ok()).ok_or_else(|| Content::InvalidCpuField {
+            field: key,
+            processor: processor.to_owned(),
+            text: text.to_owned(),
+        })
     }
 
-    fn x86_value(&self) -> Result<String, String> {
+    fn x86_value(&self) -> Result<String, Content> {
         let processor = self.field("processor").unwrap_or("?");
-        let vendor = self
-            .field("vendor_id")
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("has no vendor_id for processor {processor}"))?;
+        let vendor = self.field("vendor_id").filter(|v| !v.is_empty()).ok_or_else(|| {
+            Content::MissingCpuField { field: "vendor_id", processor: processor.to_owned() }
+        })?;
         let signature = x86_signature(
             self.number("cpu family", false)?,
             self.number("model", false)?,
@@ -120,7 +123,7 @@ impl<'a> Block<'a> {
         Ok(x86_cpu_value(vendor, signature))
     }
 
-    fn midr(&self) -> Result<u64, String> {
+    fn midr(&self) -> Result<u64, Content> {
         let implementer = self.number("CPU implementer", true)? & 0xff;
         let variant = self.number("CPU variant", true)? & 0xf;
         let part = self.number("CPU part", true)? & 0xfff;
@@ -132,6 +135,20 @@ impl<'a> Block<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::parse`] with the problem as the text people read.
+    fn parse(text: &str) -> Result<Vec<String>, String> {
+        super::parse(text).map_err(|problem| problem.to_string())
+    }
+
+    /// [`super::collect`] with the reason as the text people read.
+    fn collect(
+        sysfs: &Sysfs,
+        live: bool,
+        cpuinfo: Option<&Result<String, Why>>,
+    ) -> Result<Vec<Component>, String> {
+        super::collect(sysfs, live, cpuinfo).map_err(|why| why.to_string())
+    }
 
     const TWO_X86: &str = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 140\n\
         model name\t: 11th Gen Intel(R) Core(TM) i7-1165G7 @ 2.80GHz\nstepping\t: 1\nflags\t\t: fpu vme\n\n\

@@ -14,10 +14,10 @@
 
 use super::sysfs::Sysfs;
 use crate::hardware::normalise::memory_value;
-use crate::hardware::{Component, ComponentKind};
+use crate::hardware::{Component, ComponentKind, Content, Why};
 
 /// Collects the `Memory` component (from the kernel directly when `live`).
-pub(super) fn collect(sysfs: &Sysfs, live: bool) -> Result<Vec<Component>, String> {
+pub(super) fn collect(sysfs: &Sysfs, live: bool) -> Result<Vec<Component>, Why> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if live && let Some(bytes) = total_from_sysinfo() {
         return Ok(vec![Component::new(ComponentKind::Memory, memory_value(bytes))]);
@@ -27,7 +27,7 @@ pub(super) fn collect(sysfs: &Sysfs, live: bool) -> Result<Vec<Component>, Strin
     let path = sysfs.path("proc/meminfo");
     // `meminfo` is rendered in one piece (about 1.5 KiB), like an attribute.
     let text = sysfs.read_text(&path)?;
-    let bytes = parse_total(&text).map_err(|problem| format!("{} {problem}", sysfs.show(&path)))?;
+    let bytes = parse_total(&text).map_err(|problem| sysfs.invalid(&path, problem))?;
     Ok(vec![Component::new(ComponentKind::Memory, memory_value(bytes))])
 }
 
@@ -51,26 +51,28 @@ fn total_from_sysinfo() -> Option<u64> {
 }
 
 /// `MemTotal` in bytes, or what is wrong with the text.
-fn parse_total(text: &str) -> Result<u64, String> {
-    let line = text
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))
-        .ok_or_else(|| "has no MemTotal line".to_owned())?;
+fn parse_total(text: &str) -> Result<u64, Content> {
+    let line = text.lines().find_map(|line| line.strip_prefix("MemTotal:")).ok_or(Content::NoMemTotal)?;
     let mut words = line.split_ascii_whitespace();
     let kib = words
         .next()
         .and_then(|n| n.parse::<u64>().ok())
         .filter(|n| *n > 0)
-        .ok_or_else(|| format!("has an invalid MemTotal line: {:?}", line.trim()))?;
+        .ok_or_else(|| Content::InvalidMemTotal(line.trim().to_owned()))?;
     if words.next() != Some("kB") || words.next().is_some() {
-        return Err(format!("has a MemTotal line without its kB unit: {:?}", line.trim()));
+        return Err(Content::MemTotalUnit(line.trim().to_owned()));
     }
-    kib.checked_mul(1024).ok_or_else(|| format!("has an impossibly large MemTotal: {kib} kB"))
+    kib.checked_mul(1024).ok_or(Content::MemTotalOverflow(kib))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::parse_total`] with the problem as the text people read.
+    fn parse_total(text: &str) -> Result<u64, String> {
+        super::parse_total(text).map_err(|problem| problem.to_string())
+    }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]

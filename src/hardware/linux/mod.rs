@@ -8,7 +8,7 @@
 //! the fixture trees under `tests/fixtures/` — from files alone, so tests
 //! model real machines. Both never need privileges, never start processes and
 //! never panic: each kind is collected on its own, and a missing, malformed or
-//! unreadable file makes that kind unreadable (with a reason for people) or
+//! unreadable file makes that kind unreadable (with a typed reason) or
 //! skips the one bad device, never the other kinds.
 //!
 //! Where each kind comes from, and its flags, is documented in the module
@@ -136,8 +136,7 @@ impl Collector for LinuxCollector {
         let root_mount = mounts::root(&sysfs, self.live);
         // The live system asks CPUID instead; only a fixture needs cpuinfo
         // (for the CPU value and the hypervisor flag).
-        let cpuinfo = (!self.live)
-            .then(|| sysfs.read_table(&sysfs.path("proc/cpuinfo"), cpu::CPUINFO_LIMIT).map_err(String::from));
+        let cpuinfo = (!self.live).then(|| sysfs.read_table(&sysfs.path("proc/cpuinfo"), cpu::CPUINFO_LIMIT));
         let cpuinfo_text = cpuinfo.as_ref().and_then(|c| c.as_deref().ok());
         let environment = env::detect(&sysfs, root_mount.as_ref().ok(), cpuinfo_text, self.live);
 

@@ -5,6 +5,7 @@
 //! container detection looks at its filesystem type and options.
 
 use super::sysfs::Sysfs;
+use crate::hardware::{Content, Why};
 
 /// Upper bound for `mountinfo` (hosts running many containers have thousands
 /// of mounts of a few hundred bytes each).
@@ -35,7 +36,7 @@ pub(super) struct RootMount {
 /// when the root has no block device (major 0), to learn its type and source.
 /// The type, source and options are then empty: a root on a block device is
 /// never an overlay. A fixture root always reads `proc/self/mountinfo`.
-pub(super) fn root(sysfs: &Sysfs, live: bool) -> Result<RootMount, String> {
+pub(super) fn root(sysfs: &Sysfs, live: bool) -> Result<RootMount, Why> {
     #[cfg(unix)]
     if live
         && let Ok((major, minor)) = sysfs.root_device()
@@ -50,10 +51,10 @@ pub(super) fn root(sysfs: &Sysfs, live: bool) -> Result<RootMount, String> {
 }
 
 /// Reads the root mount from `proc/self/mountinfo` below `sysfs`.
-fn read_root(sysfs: &Sysfs) -> Result<RootMount, String> {
+fn read_root(sysfs: &Sysfs) -> Result<RootMount, Why> {
     let path = sysfs.path("proc/self/mountinfo");
     let text = sysfs.read_table(&path, MOUNTINFO_LIMIT)?;
-    parse_root(&text).ok_or_else(|| format!("{} has no entry for the root filesystem", sysfs.show(&path)))
+    parse_root(&text).ok_or_else(|| sysfs.invalid(&path, Content::NoRootMount))
 }
 
 /// The last well-formed line whose mount point is `/` (a later mount on `/`

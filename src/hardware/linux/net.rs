@@ -20,7 +20,7 @@ use std::path::Path;
 use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path};
 use crate::hardware::normalise::{mac_from_octets, mac_is_locally_administered, mac_value};
 use crate::hardware::vm_ids::pci_vendor_is_virtual;
-use crate::hardware::{Component, ComponentFlags, ComponentKind, Environment};
+use crate::hardware::{AddressProblem, Component, ComponentFlags, ComponentKind, Content, Environment, Why};
 
 /// `ARPHRD_ETHER` from `include/uapi/linux/if_arp.h`.
 const ARPHRD_ETHER: u64 = 1;
@@ -48,7 +48,7 @@ enum Adapter {
     /// Loopback, virtual, bridge, tun, bond or not Ethernet: not a candidate.
     Skipped,
     /// A physical adapter without a permanent address (the reason says why).
-    NoPermanentAddress(String),
+    NoPermanentAddress(AddressProblem),
     /// A physical adapter and its permanent address.
     Found(Component),
 }
@@ -62,7 +62,7 @@ pub(super) fn collect(
     sysfs: &Sysfs,
     kernel: &dyn PermanentAddress,
     environment: Environment,
-) -> Result<Vec<Component>, String> {
+) -> Result<Vec<Component>, Why> {
     let dir = sysfs.path("sys/class/net");
     let names = sysfs.list(&dir)?;
     let mut found = Vec::new();
@@ -71,7 +71,7 @@ pub(super) fn collect(
     for name in &names {
         match adapter(sysfs, &dir.join(name), name, kernel) {
             Ok(Adapter::Skipped) => {}
-            Ok(Adapter::NoPermanentAddress(reason)) => no_permanent.push(reason),
+            Ok(Adapter::NoPermanentAddress(problem)) => no_permanent.push((name.clone(), problem)),
             Ok(Adapter::Found(component)) => found.push(component),
             Err(problem) => problems.push(problem),
         }
@@ -83,12 +83,9 @@ pub(super) fn collect(
         return Err(problem);
     }
     if !no_permanent.is_empty() {
-        return Err(format!("no network adapter has a permanent address: {}", no_permanent.join("; ")));
+        return Err(Why::NoPermanentAddress { adapters: no_permanent });
     }
-    Err(match environment {
-        Environment::Container => "no physical network adapter is visible (container)".to_owned(),
-        _ => "no physical network adapter is visible".to_owned(),
-    })
+    Err(Why::NoPhysicalAdapter { container: environment == Environment::Container })
 }
 
 /// Classifies one entry of `/sys/class/net`.
@@ -97,12 +94,7 @@ pub(super) fn collect(
 /// interface (under `/sys/devices/virtual`, where `device` links never are),
 /// the `device` link is resolved once and then serves the USB and virtual
 /// checks too.
-fn adapter(
-    sysfs: &Sysfs,
-    entry: &Path,
-    name: &str,
-    kernel: &dyn PermanentAddress,
-) -> Result<Adapter, String> {
+fn adapter(sysfs: &Sysfs, entry: &Path, name: &str, kernel: &dyn PermanentAddress) -> Result<Adapter, Why> {
     if name == "lo" {
         return Ok(Adapter::Skipped);
     }
@@ -120,9 +112,9 @@ fn adapter(
                 return Ok(Adapter::Skipped); // no `device` link: not a physical adapter
             }
             // The class entry itself dangles: report it in its own words.
-            return Err(sysfs.resolve(entry).err().unwrap_or(error).into());
+            return Err(sysfs.resolve(entry).err().unwrap_or(error));
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     for marker in ["bridge", "tun_flags", "bonding"] {
         if sysfs.probe(&dir.join(marker))? {
@@ -136,9 +128,9 @@ fn adapter(
     }
     let value = match kernel.permanent(name).and_then(mac_from_octets) {
         Some(value) => value,
-        None => match sysfs_address(sysfs, entry, name)? {
+        None => match sysfs_address(sysfs, entry)? {
             Ok(value) => value,
-            Err(reason) => return Ok(Adapter::NoPermanentAddress(reason)),
+            Err(problem) => return Ok(Adapter::NoPermanentAddress(problem)),
         },
     };
     let usb = is_usb_path(&device);
@@ -154,17 +146,17 @@ fn adapter(
 /// The sysfs rule: the current address when `addr_assign_type` says it is
 /// permanent or stolen. The outer error is a read problem, the inner one
 /// why the adapter has no usable address.
-fn sysfs_address(sysfs: &Sysfs, dir: &Path, name: &str) -> Result<Result<String, String>, String> {
+fn sysfs_address(sysfs: &Sysfs, dir: &Path) -> Result<Result<String, AddressProblem>, Why> {
     let assign_path = dir.join("addr_assign_type");
     match sysfs.read_decimal(&assign_path)? {
         0 | 2 => {}
-        1 => return Ok(Err(format!("{name} has a randomly generated address"))),
-        3 => return Ok(Err(format!("{name} has an address set by software"))),
-        other => return Err(format!("{}: unknown address type {other}", sysfs.show(&assign_path))),
+        1 => return Ok(Err(AddressProblem::Random)),
+        3 => return Ok(Err(AddressProblem::SetBySoftware)),
+        other => return Err(sysfs.invalid(&assign_path, Content::UnknownAddressType(other))),
     }
     let address_path = dir.join("address");
     let text = sysfs.read_text(&address_path)?;
-    Ok(mac_value(&text).ok_or_else(|| format!("{name} has no valid address ({:?})", text.trim())))
+    Ok(mac_value(&text).ok_or_else(|| AddressProblem::Invalid(text.trim().to_owned())))
 }
 
 /// Whether the adapter's `device` (the resolved `device` link) is a
@@ -182,6 +174,16 @@ fn is_virtual_nic(sysfs: &Sysfs, device: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::collect`] with the reason as the text people read, which
+    /// these tests pin word for word.
+    fn collect(
+        sysfs: &Sysfs,
+        kernel: &dyn PermanentAddress,
+        environment: Environment,
+    ) -> Result<Vec<Component>, String> {
+        super::collect(sysfs, kernel, environment).map_err(|why| why.to_string())
+    }
 
     /// Pretends the kernel knows `mac` as every interface's permanent address.
     struct Kernel([u8; 6]);

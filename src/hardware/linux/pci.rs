@@ -16,24 +16,23 @@ use std::path::Path;
 use super::sysfs::Sysfs;
 use crate::hardware::normalise::{parse_hex, pci_kind, pci_value};
 use crate::hardware::vm_ids::pci_vendor_is_virtual;
-use crate::hardware::{Component, ComponentFlags, ComponentKind};
+use crate::hardware::{Component, ComponentFlags, ComponentKind, Content, Why};
 
 /// The kinds this module fills, in profile order.
 pub(super) const KINDS: [ComponentKind; 3] = [ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi];
 
 /// Collects the three PCI kinds: one outcome per entry of [`KINDS`].
-pub(super) fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, String>; 3] {
+pub(super) fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, Why>; 3] {
     let dir = sysfs.path("sys/bus/pci/devices");
     let names = match sysfs.list(&dir) {
         Ok(names) => names,
         Err(error) => {
-            let reason =
-                if error.is_missing() { "no PCI bus is visible".to_owned() } else { error.to_string() };
+            let reason = if error.is_missing() { Why::NoPciBus } else { error };
             return [Err(reason.clone()), Err(reason.clone()), Err(reason)];
         }
     };
     let mut found: [Vec<Component>; 3] = Default::default();
-    let mut problems: [Option<String>; 3] = Default::default();
+    let mut problems: [Option<Why>; 3] = Default::default();
     for name in &names {
         let device = dir.join(name);
         let Some(kind) = class_kind(sysfs, &device) else { continue };
@@ -64,11 +63,11 @@ fn class_kind(sysfs: &Sysfs, dir: &Path) -> Option<ComponentKind> {
 }
 
 /// Reads the vendor and device ids of the controller in `dir`.
-fn component(sysfs: &Sysfs, dir: &Path, kind: ComponentKind) -> Result<Component, String> {
-    let id = |file: &str| -> Result<u16, String> {
+fn component(sysfs: &Sysfs, dir: &Path, kind: ComponentKind) -> Result<Component, Why> {
+    let id = |file: &str| -> Result<u16, Why> {
         let path = dir.join(file);
         let value = sysfs.read_hex(&path)?;
-        u16::try_from(value).map_err(|_| format!("{}: {value:#x} is not a 16-bit PCI id", sysfs.show(&path)))
+        u16::try_from(value).map_err(|_| sysfs.invalid(&path, Content::PciIdTooWide(value)))
     };
     let vendor = id("vendor")?;
     let device = id("device")?;
@@ -79,6 +78,11 @@ fn component(sysfs: &Sysfs, dir: &Path, kind: ComponentKind) -> Result<Component
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::collect`] with the reasons as the text people read.
+    fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, String>; 3] {
+        super::collect(sysfs).map(|outcome| outcome.map_err(|why| why.to_string()))
+    }
 
     fn device(root: &Path, name: &str, class: &str, vendor: &str, id: &str) {
         let dir = root.join("sys/bus/pci/devices").join(name);

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use super::mounts::RootMount;
 use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path};
 use crate::hardware::normalise::serial_value;
-use crate::hardware::{Component, ComponentFlags, ComponentKind};
+use crate::hardware::{Component, ComponentFlags, ComponentKind, Content, Why};
 
 /// How many device-mapper/md layers the walk follows (a loop guard).
 const MAX_DEPTH: usize = 8;
@@ -43,7 +43,7 @@ const UDEV_LIMIT: usize = 64 << 10;
 pub(super) const VIRTUAL_T10_VENDORS: [&str; 5] = ["QEMU", "VBOX", "VMware", "Msft", "Google"];
 
 /// Collects the `SystemDrive` component from the root mount.
-pub(super) fn collect(sysfs: &Sysfs, root: &Result<RootMount, String>) -> Result<Vec<Component>, String> {
+pub(super) fn collect(sysfs: &Sysfs, root: &Result<RootMount, Why>) -> Result<Vec<Component>, Why> {
     let mount = root.as_ref().map_err(Clone::clone)?;
     let device = block_device(sysfs, mount)?;
     let disks = physical_disks(sysfs, &device, 0)?;
@@ -53,8 +53,7 @@ pub(super) fn collect(sysfs: &Sysfs, root: &Result<RootMount, String>) -> Result
             return Ok(vec![component.with_flags(flags(sysfs, disk))]);
         }
     }
-    let names: Vec<String> = disks.iter().map(|d| name_of(d)).collect();
-    Err(format!("the system drive {} has no serial number", names.join(" and ")))
+    Err(Why::NoSerialNumber { drives: disks.iter().map(|d| name_of(d)).collect() })
 }
 
 fn name_of(path: &Path) -> String {
@@ -62,17 +61,14 @@ fn name_of(path: &Path) -> String {
 }
 
 /// The resolved sysfs directory of the block device holding `/`.
-fn block_device(sysfs: &Sysfs, mount: &RootMount) -> Result<PathBuf, String> {
+fn block_device(sysfs: &Sysfs, mount: &RootMount) -> Result<PathBuf, Why> {
     if mount.major != 0 {
         let link = sysfs.path(&format!("sys/dev/block/{}:{}", mount.major, mount.minor));
-        return Ok(sysfs.resolve(&link)?);
+        return sysfs.resolve(&link);
     }
-    let no_device = || {
-        if mount.source == mount.fstype || mount.source == "none" {
-            format!("no block device under the root filesystem ({})", mount.fstype)
-        } else {
-            format!("no block device under the root filesystem ({} {})", mount.fstype, mount.source)
-        }
+    let no_device = || Why::NoBlockDevice {
+        fstype: mount.fstype.clone(),
+        source: (mount.source != mount.fstype && mount.source != "none").then(|| mount.source.clone()),
     };
     let Some(name) = mount.source.strip_prefix("/dev/") else {
         return Err(no_device());
@@ -87,11 +83,11 @@ fn block_device(sysfs: &Sysfs, mount: &RootMount) -> Result<PathBuf, String> {
     } else {
         name.to_owned()
     };
-    Ok(sysfs.resolve(&sysfs.path(&format!("sys/class/block/{name}")))?)
+    sysfs.resolve(&sysfs.path(&format!("sys/class/block/{name}")))
 }
 
 /// The `dm-N` device whose `dm/name` is `mapped` (`/dev/mapper/vg0-root`).
-fn device_mapper(sysfs: &Sysfs, mapped: &str) -> Result<Option<PathBuf>, String> {
+fn device_mapper(sysfs: &Sysfs, mapped: &str) -> Result<Option<PathBuf>, Why> {
     let dir = sysfs.path("sys/class/block");
     for name in sysfs.list(&dir)?.iter().filter(|n| n.starts_with("dm-")) {
         let link = dir.join(name);
@@ -103,9 +99,9 @@ fn device_mapper(sysfs: &Sysfs, mapped: &str) -> Result<Option<PathBuf>, String>
 }
 
 /// The physical disks below the block device in `dir`, sorted by name.
-fn physical_disks(sysfs: &Sysfs, dir: &Path, depth: usize) -> Result<Vec<PathBuf>, String> {
+fn physical_disks(sysfs: &Sysfs, dir: &Path, depth: usize) -> Result<Vec<PathBuf>, Why> {
     if depth > MAX_DEPTH {
-        return Err(format!("the devices under {} are stacked more than {MAX_DEPTH} deep", sysfs.show(dir)));
+        return Err(Why::StackedTooDeep { path: sysfs.show(dir), limit: MAX_DEPTH });
     }
     let disk = if sysfs.probe(&dir.join("partition"))? {
         dir.parent().map_or_else(|| dir.to_path_buf(), Path::to_path_buf)
@@ -122,7 +118,7 @@ fn physical_disks(sysfs: &Sysfs, dir: &Path, depth: usize) -> Result<Vec<PathBuf
     let slaves = match sysfs.list(&slaves_dir) {
         Ok(slaves) => slaves,
         Err(error) if error.is_missing() => Vec::new(),
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     if slaves.is_empty() {
         return Ok(vec![disk]);
@@ -138,16 +134,16 @@ fn physical_disks(sysfs: &Sysfs, dir: &Path, depth: usize) -> Result<Vec<PathBuf
 }
 
 /// Reads an optional text source: `Ok(None)` when it does not exist.
-fn optional_text(sysfs: &Sysfs, path: &Path) -> Result<Option<String>, String> {
+fn optional_text(sysfs: &Sysfs, path: &Path) -> Result<Option<String>, Why> {
     match sysfs.read_text(path) {
         Ok(text) => Ok(Some(text)),
         Err(error) if error.is_missing() => Ok(None),
-        Err(error) => Err(error.into()),
+        Err(error) => Err(error),
     }
 }
 
 /// The disk's serial number from the first source that has one.
-fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, String> {
+fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, Why> {
     for file in ["device/serial", "serial"] {
         if let Some(serial) = optional_text(sysfs, &disk.join(file))?.as_deref().and_then(serial_value) {
             return Ok(Some(serial));
@@ -156,14 +152,13 @@ fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, String> {
     let vpd_path = disk.join("device/vpd_pg80");
     match sysfs.read_bytes(&vpd_path, VPD_LIMIT) {
         Ok(page) => {
-            let serial =
-                vpd_serial(&page).map_err(|problem| format!("{}: {problem}", sysfs.show(&vpd_path)))?;
+            let serial = vpd_serial(&page).map_err(|problem| sysfs.invalid(&vpd_path, problem))?;
             if serial.is_some() {
                 return Ok(serial);
             }
         }
         Err(error) if error.is_missing() => {}
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     }
     if let Some(dev) = optional_text(sysfs, &disk.join("dev"))? {
         let udev_path = sysfs.path(&format!("run/udev/data/b{}", dev.trim()));
@@ -175,7 +170,7 @@ fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, String> {
                 }
             }
             Err(error) if error.is_missing() => {}
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
         }
     }
     Ok(optional_text(sysfs, &disk.join("device/wwid"))?.as_deref().and_then(serial_value))
@@ -184,21 +179,16 @@ fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, String> {
 /// The serial number in a SCSI Unit Serial Number VPD page (0x80): byte 1 is
 /// the page code, bytes 2–3 the big-endian length of the ASCII serial that
 /// follows.
-fn vpd_serial(page: &[u8]) -> Result<Option<String>, String> {
+fn vpd_serial(page: &[u8]) -> Result<Option<String>, Content> {
     let [_, code, high, low, rest @ ..] = page else {
-        return Err(format!("is {} bytes long, too short for a VPD page", page.len()));
+        return Err(Content::VpdTooShort(page.len()));
     };
     if *code != 0x80 {
-        return Err(format!("is VPD page {code:#04x}, not the unit serial number page 0x80"));
+        return Err(Content::VpdWrongPage(*code));
     }
     let length = usize::from(u16::from_be_bytes([*high, *low]));
-    let body = rest.get(..length).ok_or_else(|| {
-        format!("is truncated: the page announces {length} bytes of serial number but holds {}", rest.len())
-    })?;
-    let text = std::str::from_utf8(body)
-        .ok()
-        .filter(|t| t.is_ascii())
-        .ok_or_else(|| "holds a serial number that is not ASCII".to_owned())?;
+    let body = rest.get(..length).ok_or(Content::VpdTruncated { announced: length, held: rest.len() })?;
+    let text = std::str::from_utf8(body).ok().filter(|t| t.is_ascii()).ok_or(Content::VpdNotAscii)?;
     Ok(serial_value(text))
 }
 
@@ -233,16 +223,18 @@ mod tests {
 
     #[test]
     fn malformed_vpd_pages_are_errors() {
-        assert_eq!(vpd_serial(&[0, 0x80, 0]), Err("is 3 bytes long, too short for a VPD page".into()));
+        let text = |page: &[u8]| vpd_serial(page).map_err(|e| e.to_string());
+        assert_eq!(vpd_serial(&[0, 0x80, 0]), Err(Content::VpdTooShort(3)));
+        assert_eq!(text(&[0, 0x80, 0]), Err("is 3 bytes long, too short for a VPD page".into()));
         assert_eq!(
-            vpd_serial(&[0, 0x83, 0, 0]),
+            text(&[0, 0x83, 0, 0]),
             Err("is VPD page 0x83, not the unit serial number page 0x80".into())
         );
         assert_eq!(
-            vpd_serial(&[0, 0x80, 0, 20, b'A', b'B']),
+            text(&[0, 0x80, 0, 20, b'A', b'B']),
             Err("is truncated: the page announces 20 bytes of serial number but holds 2".into())
         );
-        assert_eq!(vpd_serial(&page(b"S62\xff")), Err("holds a serial number that is not ASCII".into()));
+        assert_eq!(text(&page(b"S62\xff")), Err("holds a serial number that is not ASCII".into()));
     }
 
     #[test]
@@ -267,8 +259,17 @@ mod tests {
             ),
             ("btrfs", "/dev/nvme0n1p2", "cannot resolve /sys/class/block/nvme0n1p2: it does not exist"),
         ] {
-            assert_eq!(collect(&sysfs, &Ok(mount(fstype, source))), Err(reason.to_owned()), "{fstype}");
+            let got = collect(&sysfs, &Ok(mount(fstype, source)));
+            assert_eq!(got.map_err(|e| e.to_string()), Err(reason.to_owned()), "{fstype}");
         }
-        assert_eq!(collect(&sysfs, &Err("no mountinfo".into())), Err("no mountinfo".into()));
+        assert_eq!(
+            collect(&sysfs, &Ok(mount("overlay", "overlay"))),
+            Err(Why::NoBlockDevice { fstype: "overlay".into(), source: None })
+        );
+        assert_eq!(
+            collect(&sysfs, &Err(Why::NoBlockDevices)),
+            Err(Why::NoBlockDevices),
+            "the mount's reason"
+        );
     }
 }

@@ -2,73 +2,23 @@
 //!
 //! This module owns every file-system access of the Linux collector: small
 //! bounded reads, directory listings in a stable order, symlink resolution
-//! that refuses to leave the root, and the wording of file errors. Paths in
-//! error messages are shown as the machine sees them (`/sys/class/net/eth0`),
-//! never with the fixture directory in front, so reasons read the same for a
-//! fixture tree and for the live system.
+//! that refuses to leave the root, and turning file errors into
+//! [`Why`] reasons. Paths in reasons are shown as the machine sees them
+//! (`/sys/class/net/eth0`), never with the fixture directory in front, so
+//! reasons read the same for a fixture tree and for the live system.
 
-use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use crate::hardware::normalise::parse_hex;
+use crate::hardware::{Content, FileAction, OsError, Why};
 
 /// How many symlinks in a chain [`Sysfs::resolve`] follows (a loop guard).
 const MAX_LINKS: usize = 8;
 /// Buffer for one sysfs attribute: the kernel hands out at most one page
 /// (4 KiB); anything that fills this buffer is not an attribute.
 const ATTRIBUTE_LIMIT: usize = 8 << 10;
-
-/// A file-system problem, worded for people.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct FsError {
-    /// What was being done and where ("cannot read /proc/meminfo").
-    context: String,
-    /// What went wrong ("it does not exist").
-    problem: String,
-    /// Whether the file or directory does not exist.
-    missing: bool,
-}
-
-impl FsError {
-    /// Whether the path does not exist (as opposed to existing but being unreadable).
-    pub(super) fn is_missing(&self) -> bool {
-        self.missing
-    }
-}
-
-impl fmt::Display for FsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.context, self.problem)
-    }
-}
-
-impl From<FsError> for String {
-    fn from(error: FsError) -> String {
-        error.to_string()
-    }
-}
-
-/// Words an I/O error without the "(os error N)" suffix.
-fn describe(error: &io::Error) -> String {
-    match error.kind() {
-        io::ErrorKind::NotFound => "it does not exist".to_owned(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => {
-            let text = error.to_string();
-            let text = match text.find(" (os error") {
-                Some(end) => text[..end].to_owned(),
-                None => text,
-            };
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(first) => first.to_lowercase().chain(chars).collect(),
-                None => "unknown error".to_owned(),
-            }
-        }
-    }
-}
 
 /// The root of a (live or fixture) Linux file system.
 #[derive(Debug, Clone)]
@@ -94,32 +44,31 @@ impl Sysfs {
     }
 
     /// `path` as the machine sees it: relative to the root, with a leading `/`.
-    pub(super) fn show(&self, path: &Path) -> String {
+    pub(super) fn show(&self, path: &Path) -> PathBuf {
         match path.strip_prefix(&self.base) {
-            Ok(rest) => format!("/{}", rest.display()),
-            Err(_) => path.display().to_string(),
+            Ok(rest) => Path::new("/").join(rest),
+            Err(_) => path.to_path_buf(),
         }
     }
 
-    fn error(&self, verb: &str, path: &Path, error: &io::Error) -> FsError {
-        FsError {
-            context: format!("cannot {verb} {}", self.show(path)),
-            problem: describe(error),
-            missing: error.kind() == io::ErrorKind::NotFound,
-        }
+    fn error(&self, action: FileAction, path: &Path, error: &io::Error) -> Why {
+        Why::File { action, path: self.show(path), error: OsError::from(error) }
     }
 
-    fn invalid(&self, path: &Path, problem: &str) -> FsError {
-        FsError { context: self.show(path), problem: problem.to_owned(), missing: false }
+    /// `path` (shown as the machine sees it) holds something unexpected.
+    pub(super) fn invalid(&self, path: &Path, problem: Content) -> Why {
+        Why::Content { path: self.show(path), problem }
     }
 
     /// Reads at most `limit` bytes of `path`; a longer file is an error.
-    pub(super) fn read_bytes(&self, path: &Path, limit: usize) -> Result<Vec<u8>, FsError> {
-        let file = File::open(path).map_err(|e| self.error("read", path, &e))?;
+    pub(super) fn read_bytes(&self, path: &Path, limit: usize) -> Result<Vec<u8>, Why> {
+        let file = File::open(path).map_err(|e| self.error(FileAction::Read, path, &e))?;
         let mut bytes = Vec::with_capacity(limit.min(4096));
-        file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| self.error("read", path, &e))?;
+        file.take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.error(FileAction::Read, path, &e))?;
         if bytes.len() > limit {
-            return Err(self.invalid(path, &format!("is larger than {limit} bytes")));
+            return Err(self.invalid(path, Content::LargerThan(limit)));
         }
         Ok(bytes)
     }
@@ -131,16 +80,13 @@ impl Sysfs {
     /// leaves room in the buffer is the end of it; this saves the `read`
     /// that would only return 0 (a regular file in a fixture tree behaves
     /// the same). Multi-record procfs tables need [`read_table`](Self::read_table).
-    pub(super) fn read_text(&self, path: &Path) -> Result<String, FsError> {
-        let mut file = File::open(path).map_err(|e| self.error("read", path, &e))?;
+    pub(super) fn read_text(&self, path: &Path) -> Result<String, Why> {
+        let mut file = File::open(path).map_err(|e| self.error(FileAction::Read, path, &e))?;
         let mut buffer = [0u8; ATTRIBUTE_LIMIT];
         let mut length = 0;
         loop {
             let Some(spare) = buffer.get_mut(length..).filter(|s| !s.is_empty()) else {
-                return Err(self.invalid(
-                    path,
-                    &format!("is {ATTRIBUTE_LIMIT} bytes or more, more than a kernel attribute holds"),
-                ));
+                return Err(self.invalid(path, Content::NotAnAttribute(ATTRIBUTE_LIMIT)));
             };
             let room = spare.len();
             match file.read(spare) {
@@ -152,18 +98,18 @@ impl Sysfs {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.error("read", path, &e)),
+                Err(e) => return Err(self.error(FileAction::Read, path, &e)),
             }
         }
         let text =
-            std::str::from_utf8(&buffer[..length]).map_err(|_| self.invalid(path, "is not UTF-8 text"))?;
+            std::str::from_utf8(&buffer[..length]).map_err(|_| self.invalid(path, Content::NotUtf8))?;
         Ok(text.to_owned())
     }
 
     /// Reads a procfs table (`mountinfo`, `cpuinfo`, `meminfo`); bytes that
     /// are not UTF-8 (a mount point in another encoding) become U+FFFD
     /// instead of failing the whole table.
-    pub(super) fn read_table(&self, path: &Path, limit: usize) -> Result<String, FsError> {
+    pub(super) fn read_table(&self, path: &Path, limit: usize) -> Result<String, Why> {
         let bytes = self.read_bytes(path, limit)?;
         Ok(match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -172,19 +118,15 @@ impl Sysfs {
     }
 
     /// Reads an attribute holding a hexadecimal number (`0x10de`).
-    pub(super) fn read_hex(&self, path: &Path) -> Result<u64, FsError> {
+    pub(super) fn read_hex(&self, path: &Path) -> Result<u64, Why> {
         let text = self.read_text(path)?;
-        parse_hex(&text).ok_or_else(|| {
-            self.invalid(path, &format!("does not hold a hexadecimal number ({:?})", text.trim()))
-        })
+        parse_hex(&text).ok_or_else(|| self.invalid(path, Content::NotHex(text.trim().to_owned())))
     }
 
     /// Reads an attribute holding a decimal number (`1`).
-    pub(super) fn read_decimal(&self, path: &Path) -> Result<u64, FsError> {
+    pub(super) fn read_decimal(&self, path: &Path) -> Result<u64, Why> {
         let text = self.read_text(path)?;
-        text.trim()
-            .parse()
-            .map_err(|_| self.invalid(path, &format!("does not hold a decimal number ({:?})", text.trim())))
+        text.trim().parse().map_err(|_| self.invalid(path, Content::NotDecimal(text.trim().to_owned())))
     }
 
     /// Whether `path` exists, without following a final symlink.
@@ -194,21 +136,21 @@ impl Sysfs {
 
     /// Whether `path` exists as a symlink or anything else; `Err` when the
     /// answer is unknown (a symlink loop on the way, permission denied).
-    pub(super) fn probe(&self, path: &Path) -> Result<bool, FsError> {
+    pub(super) fn probe(&self, path: &Path) -> Result<bool, Why> {
         match fs::symlink_metadata(path) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(self.error("look at", path, &e)),
+            Err(e) => Err(self.error(FileAction::LookAt, path, &e)),
         }
     }
 
     /// The names in directory `dir`, sorted; names that are not UTF-8 (the
     /// kernel never makes them) are skipped.
-    pub(super) fn list(&self, dir: &Path) -> Result<Vec<String>, FsError> {
-        let entries = fs::read_dir(dir).map_err(|e| self.error("list", dir, &e))?;
+    pub(super) fn list(&self, dir: &Path) -> Result<Vec<String>, Why> {
+        let entries = fs::read_dir(dir).map_err(|e| self.error(FileAction::List, dir, &e))?;
         let mut names = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| self.error("list", dir, &e))?;
+            let entry = entry.map_err(|e| self.error(FileAction::List, dir, &e))?;
             if let Ok(name) = entry.file_name().into_string() {
                 names.push(name);
             }
@@ -226,13 +168,9 @@ impl Sysfs {
     /// kernel's links are relative (`../../devices/…`) and are joined to it
     /// lexically. That costs one `readlink` per link instead of one per path
     /// component, which matters on the live path.
-    pub(super) fn resolve(&self, path: &Path) -> Result<PathBuf, FsError> {
+    pub(super) fn resolve(&self, path: &Path) -> Result<PathBuf, Why> {
         let inside = |end: PathBuf| {
-            if end.starts_with(&self.base) {
-                Ok(end)
-            } else {
-                Err(self.invalid(path, "points outside the root directory"))
-            }
+            if end.starts_with(&self.base) { Ok(end) } else { Err(self.invalid(path, Content::OutsideRoot)) }
         };
         let mut current = path.to_path_buf();
         for _ in 0..MAX_LINKS {
@@ -250,14 +188,10 @@ impl Sysfs {
                 {
                     return inside(current);
                 }
-                Err(e) => return Err(self.error("resolve", path, &e)),
+                Err(e) => return Err(self.error(FileAction::Resolve, path, &e)),
             }
         }
-        Err(FsError {
-            context: format!("cannot resolve {}", self.show(path)),
-            problem: "too many levels of symbolic links".to_owned(),
-            missing: false,
-        })
+        Err(Why::LinkLoop { path: self.show(path), limit: MAX_LINKS })
     }
 
     /// Whether `path` lies below the root.
@@ -278,9 +212,9 @@ impl Sysfs {
 
     /// The device numbers (`MAJ:MIN`) of the filesystem holding the root.
     #[cfg(unix)]
-    pub(super) fn root_device(&self) -> Result<(u32, u32), FsError> {
+    pub(super) fn root_device(&self) -> Result<(u32, u32), Why> {
         use std::os::unix::fs::MetadataExt;
-        let dev = fs::metadata(&self.base).map_err(|e| self.error("look at", &self.base, &e))?.dev();
+        let dev = fs::metadata(&self.base).map_err(|e| self.error(FileAction::LookAt, &self.base, &e))?.dev();
         Ok(split_dev(dev))
     }
 
