@@ -103,6 +103,13 @@ pub enum Why {
         /// The status code.
         status: i32,
     },
+    /// A name handed to the OS holds a NUL byte.
+    BadName {
+        /// What the name is ("class name", "BSD name").
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
     /// A `sysctl` value the collector needs does not exist.
     NoSysctl(&'static str),
     /// The processor has no CPUID instruction.
@@ -113,10 +120,12 @@ pub enum Why {
     UnexpectedVolumeName(String),
     /// The system volume spans no physical disk.
     NoPhysicalDisk,
-    /// The storage device descriptor Windows returned is shorter than its header.
-    TruncatedDescriptor {
-        /// How many bytes it has.
-        length: usize,
+    /// An answer Windows returned is shorter than its layout.
+    Truncated {
+        /// The answer ("storage device descriptor").
+        what: &'static str,
+        /// How many bytes it has, when that helps.
+        length: Option<usize>,
     },
     /// The system drive (Windows) or boot disk (macOS) reports no serial number.
     DriveReportsNoSerial {
@@ -139,7 +148,7 @@ pub enum Why {
     Library {
         /// The library (`sysinfo`, `mac_address`).
         library: &'static str,
-        /// What it was asked.
+        /// What failed, worded for people ("cannot list network interfaces").
         task: &'static str,
         /// Its error.
         error: ForeignError,
@@ -488,6 +497,7 @@ impl fmt::Display for Why {
                 }
             }
             Why::Status { call, argument, status } => write!(f, "{call}({argument}) failed with {status:#x}"),
+            Why::BadName { what, name } => write!(f, "bad {what} {name}"),
             Why::NoSysctl(name) => write!(f, "sysctl {name} is not available"),
             Why::NoCpuid => f.write_str("CPUID is not available on this processor"),
             Why::NoMidrInRegistry => f.write_str(
@@ -495,8 +505,9 @@ impl fmt::Display for Why {
             ),
             Why::UnexpectedVolumeName(name) => write!(f, "unexpected volume name {name}"),
             Why::NoPhysicalDisk => f.write_str("the system volume lies on no physical disk"),
-            Why::TruncatedDescriptor { length } => {
-                write!(f, "the storage device descriptor is truncated ({length} bytes)")
+            Why::Truncated { what, length: None } => write!(f, "the {what} is truncated"),
+            Why::Truncated { what, length: Some(length) } => {
+                write!(f, "the {what} is truncated ({length} bytes)")
             }
             Why::DriveReportsNoSerial { drive } => write!(f, "the {drive} reports no serial number"),
             Why::NoDeviceCharacteristics => {
@@ -504,7 +515,7 @@ impl fmt::Display for Why {
             }
             Why::NoRegistryEntry { bsd_name } => write!(f, "no I/O Registry entry for /dev/{bsd_name}"),
             Why::RootNotADisk { source } => write!(f, "/ is mounted from {source}, not a disk"),
-            Why::Library { library, task, error } => write!(f, "{library} {task}: {error}"),
+            Why::Library { task, error, .. } => write!(f, "{task}: {error}"),
             Why::NothingReported(what) => write!(f, "sysinfo reports no {what}"),
             Why::Unsupported => f.write_str("not supported on this platform"),
             Why::All(reasons) => {

@@ -70,11 +70,9 @@ mod collector {
     use super::{cpu_text_value, interface_is_candidate, interface_is_usb};
     use crate::hardware::normalise::{mac_from_octets, mac_is_locally_administered};
     use crate::hardware::{
-        Collector, Component, ComponentFlags, ComponentKind, Environment, Inventory, cpuid, memory_value,
+        Collector, Component, ComponentFlags, ComponentKind, Environment, ForeignError, Inventory, Why,
+        cpuid, memory_value,
     };
-
-    /// Why the kinds this collector cannot read are missing.
-    const UNSUPPORTED: &str = "not supported on this platform";
 
     /// Reads what `sysinfo` and `mac_address` can tell on any platform (see
     /// the [module docs](super)).
@@ -108,7 +106,9 @@ mod collector {
                     inventory.record(ComponentKind::Memory, memory(&system));
                 }
                 Err(e) => {
-                    let reason = format!("sysinfo cannot read this system: {e}");
+                    let error = ForeignError::new(e);
+                    let reason =
+                        Why::Library { library: "sysinfo", task: "sysinfo cannot read this system", error };
                     match x86_cpu {
                         Some(v) => inventory.push(Component::new(ComponentKind::Cpu, v)),
                         None => inventory.unreadable(ComponentKind::Cpu, reason.clone()),
@@ -123,7 +123,7 @@ mod collector {
                 ComponentKind::Ide,
                 ComponentKind::Scsi,
             ] {
-                inventory.unreadable(kind, UNSUPPORTED);
+                inventory.unreadable(kind, Why::Unsupported);
             }
             inventory.finish()
         }
@@ -165,9 +165,12 @@ mod collector {
         false
     }
 
-    fn macs() -> Result<Vec<Component>, String> {
-        let addresses = mac_address::MacAddressIterator::new()
-            .map_err(|e| format!("cannot list network interfaces: {e}"))?;
+    fn macs() -> Result<Vec<Component>, Why> {
+        let addresses = mac_address::MacAddressIterator::new().map_err(|e| Why::Library {
+            library: "mac_address",
+            task: "cannot list network interfaces",
+            error: ForeignError::new(e),
+        })?;
         Ok(addresses
             .filter_map(|address| {
                 let name = mac_address::name_by_mac_address(&address).ok().flatten()?;
@@ -189,7 +192,7 @@ mod collector {
             .collect())
     }
 
-    fn cpus(x86: Option<String>, system: &System) -> Result<Vec<Component>, String> {
+    fn cpus(x86: Option<String>, system: &System) -> Result<Vec<Component>, Why> {
         if let Some(value) = x86 {
             return Ok(vec![Component::new(ComponentKind::Cpu, value)]);
         }
@@ -199,12 +202,12 @@ mod collector {
             .filter_map(|c| cpu_text_value(c.vendor_id(), c.brand()))
             .map(|v| Component::new(ComponentKind::Cpu, v))
             .collect();
-        if values.is_empty() { Err("sysinfo reports no CPU vendor or brand".to_owned()) } else { Ok(values) }
+        if values.is_empty() { Err(Why::NothingReported("CPU vendor or brand")) } else { Ok(values) }
     }
 
-    fn memory(system: &System) -> Result<Vec<Component>, String> {
+    fn memory(system: &System) -> Result<Vec<Component>, Why> {
         match system.total_memory() {
-            0 => Err("sysinfo reports no physical memory".to_owned()),
+            0 => Err(Why::NothingReported("physical memory")),
             bytes => Ok(vec![Component::new(ComponentKind::Memory, memory_value(bytes))]),
         }
     }

@@ -33,7 +33,7 @@ pub(crate) fn optical_component(
 
 /// The `CdRom` components of every optical drive service.
 #[cfg(target_os = "macos")]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     let mut components = Vec::new();
     let mut errors = Vec::new();
     for class in ["IODVDServices", "IOCompactDiscServices", "IOBDServices"] {
@@ -46,7 +46,7 @@ pub(super) fn collect() -> Result<Vec<Component>, String> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.len() == 3 { Err(errors.join("; ")) } else { Ok(components) }
+    if errors.len() == 3 { Err(crate::hardware::Why::All(errors)) } else { Ok(components) }
 }
 
 #[cfg(test)]

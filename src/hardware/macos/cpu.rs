@@ -14,20 +14,18 @@ pub(crate) fn apple_cpu_value(family: u32, subfamily: u32) -> String {
 
 /// The `Cpu` component of the running Mac.
 #[cfg(target_os = "macos")]
-pub(super) fn collect() -> Result<crate::hardware::Component, String> {
+pub(super) fn collect() -> Result<crate::hardware::Component, crate::hardware::Why> {
     use super::sys::sysctl_u64;
-    use crate::hardware::{Component, ComponentKind, cpuid};
+    use crate::hardware::{Component, ComponentKind, Why, cpuid};
 
     let translated = sysctl_u64("sysctl.proc_translated") == Some(1);
     if cfg!(target_arch = "aarch64") || translated {
-        let family = sysctl_u64("hw.cpufamily").ok_or("sysctl hw.cpufamily is not available")?;
+        let family = sysctl_u64("hw.cpufamily").ok_or(Why::NoSysctl("hw.cpufamily"))?;
         let subfamily = sysctl_u64("hw.cpusubfamily").unwrap_or(0);
         let value = apple_cpu_value(family as u32, subfamily as u32);
         return Ok(Component::new(ComponentKind::Cpu, value));
     }
-    cpuid::cpu_value()
-        .map(|v| Component::new(ComponentKind::Cpu, v))
-        .ok_or_else(|| "CPUID is not available on this processor".to_owned())
+    cpuid::cpu_value().map(|v| Component::new(ComponentKind::Cpu, v)).ok_or(Why::NoCpuid)
 }
 
 #[cfg(test)]

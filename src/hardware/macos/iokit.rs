@@ -21,6 +21,7 @@
 use std::ffi::{CStr, CString, c_char, c_void};
 
 use super::prop::{Prop, Props};
+use crate::hardware::{CallTarget, Why};
 
 type mach_port_t = u32;
 type io_object_t = mach_port_t;
@@ -288,20 +289,21 @@ impl IoObject {
 }
 
 /// Every registered service of IOKit class `class` (`IOPCIDevice`, …).
-pub(crate) fn services_of_class(class: &str) -> Result<Vec<IoObject>, String> {
-    let c = CString::new(class).map_err(|_| format!("bad class name {class}"))?;
+pub(crate) fn services_of_class(class: &str) -> Result<Vec<IoObject>, Why> {
+    let c = CString::new(class).map_err(|_| Why::BadName { what: "class name", name: class.to_owned() })?;
     // SAFETY: `c` is NUL-terminated; the returned dictionary (+1) is consumed
     // by IOServiceGetMatchingServices below, whatever its outcome.
     let matching = unsafe { IOServiceMatching(c.as_ptr()) };
     if matching.is_null() {
-        return Err(format!("IOServiceMatching({class}) failed"));
+        let on = Some(CallTarget::Argument(class.to_owned()));
+        return Err(Why::Call { call: "IOServiceMatching", on, error: None });
     }
     let mut iterator: io_object_t = 0;
     // SAFETY: `matching` is a valid dictionary whose reference this call
     // consumes; `iterator` is a valid out pointer receiving one reference.
     let status = unsafe { IOServiceGetMatchingServices(DEFAULT_MAIN_PORT, matching, &mut iterator) };
     if status != KERN_SUCCESS || iterator == 0 {
-        return Err(format!("IOServiceGetMatchingServices({class}) failed with {status:#x}"));
+        return Err(Why::Status { call: "IOServiceGetMatchingServices", argument: class.to_owned(), status });
     }
     let iterator = IoObject(iterator);
     let mut services = Vec::new();
@@ -319,19 +321,21 @@ pub(crate) fn services_of_class(class: &str) -> Result<Vec<IoObject>, String> {
 
 /// The service registered under a BSD name: the `IOMedia` of a disk
 /// (`disk3s1s1`) or the `IONetworkInterface` of an interface (`en0`).
-pub(crate) fn service_of_bsd_name(bsd_name: &str) -> Result<IoObject, String> {
-    let c = CString::new(bsd_name).map_err(|_| format!("bad BSD name {bsd_name}"))?;
+pub(crate) fn service_of_bsd_name(bsd_name: &str) -> Result<IoObject, Why> {
+    let c =
+        CString::new(bsd_name).map_err(|_| Why::BadName { what: "BSD name", name: bsd_name.to_owned() })?;
     // SAFETY: `c` is NUL-terminated; the returned dictionary (+1) is consumed
     // by IOServiceGetMatchingService below.
     let matching = unsafe { IOBSDNameMatching(DEFAULT_MAIN_PORT, 0, c.as_ptr()) };
     if matching.is_null() {
-        return Err(format!("IOBSDNameMatching({bsd_name}) failed"));
+        let on = Some(CallTarget::Argument(bsd_name.to_owned()));
+        return Err(Why::Call { call: "IOBSDNameMatching", on, error: None });
     }
     // SAFETY: `matching` is a valid dictionary whose reference this call
     // consumes; the returned service (if any) carries one reference we own.
     let service = unsafe { IOServiceGetMatchingService(DEFAULT_MAIN_PORT, matching) };
     if service == 0 {
-        return Err(format!("no I/O Registry entry for /dev/{bsd_name}"));
+        return Err(Why::NoRegistryEntry { bsd_name: bsd_name.to_owned() });
     }
     Ok(IoObject(service))
 }

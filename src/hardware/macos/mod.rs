@@ -38,7 +38,7 @@ pub use collector::MacosCollector;
 #[cfg(target_os = "macos")]
 mod collector {
     use super::{cdrom, cpu, env, net, pci, storage, sys};
-    use crate::hardware::{Collector, Component, ComponentKind, Inventory, memory_value};
+    use crate::hardware::{Collector, Component, ComponentKind, Inventory, Why, memory_value};
 
     /// Reads this Mac's hardware through IOKit and sysctl (see the
     /// [module docs](super) for the API of each kind).
@@ -74,8 +74,8 @@ mod collector {
         }
     }
 
-    fn memory() -> Result<Component, String> {
-        let bytes = sys::sysctl_u64("hw.memsize").ok_or("sysctl hw.memsize is not available")?;
+    fn memory() -> Result<Component, Why> {
+        let bytes = sys::sysctl_u64("hw.memsize").ok_or(Why::NoSysctl("hw.memsize"))?;
         Ok(Component::new(ComponentKind::Memory, memory_value(bytes)))
     }
 

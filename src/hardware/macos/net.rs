@@ -73,7 +73,7 @@ pub(crate) fn link_layer_address(sockaddr: &[u8]) -> Option<[u8; 6]> {
 
 /// The `Mac` components of every candidate interface.
 #[cfg(target_os = "macos")]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     let links = super::sys::link_addresses()?;
     let mut seen = std::collections::BTreeMap::new();
     for (name, sockaddr) in links {

@@ -24,7 +24,7 @@ pub(crate) fn pci_component(props: &Props) -> Option<Component> {
 
 /// The `Video`, `Ide` and `Scsi` components of every `IOPCIDevice`.
 #[cfg(target_os = "macos")]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     let devices = super::iokit::services_of_class("IOPCIDevice")?;
     Ok(devices
         .iter()

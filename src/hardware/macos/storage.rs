@@ -10,7 +10,7 @@
 use super::prop::Prop;
 use crate::hardware::normalise::serial_value;
 use crate::hardware::vm_ids::name_is_virtual;
-use crate::hardware::{Component, ComponentFlags, ComponentKind};
+use crate::hardware::{Component, ComponentFlags, ComponentKind, Why};
 
 /// Where a storage device is attached, from its `Protocol Characteristics`
 /// dictionary (`Physical Interconnect`, `Physical Interconnect Location`).
@@ -49,15 +49,13 @@ pub(crate) fn attachment(protocol: Option<&Prop>) -> Attachment {
 pub(crate) fn system_drive_component(
     characteristics: Option<&Prop>,
     protocol: Option<&Prop>,
-) -> Result<Component, String> {
-    let dict = characteristics
-        .and_then(Prop::as_dict)
-        .ok_or("the boot disk has no Device Characteristics in the I/O Registry")?;
+) -> Result<Component, Why> {
+    let dict = characteristics.and_then(Prop::as_dict).ok_or(Why::NoDeviceCharacteristics)?;
     let serial = dict
         .get("Serial Number")
         .and_then(Prop::as_str)
         .and_then(serial_value)
-        .ok_or("the boot disk reports no serial number")?;
+        .ok_or(Why::DriveReportsNoSerial { drive: "boot disk" })?;
     let model = format!(
         "{} {}",
         dict.get("Vendor Name").and_then(Prop::as_str).unwrap_or_default(),
@@ -84,10 +82,11 @@ pub(crate) fn bsd_name_of_mount(mnt_from_name: &str) -> Option<&str> {
 
 /// The `SystemDrive` component of the disk `/` is mounted from.
 #[cfg(target_os = "macos")]
-pub(super) fn collect() -> Result<Component, String> {
+pub(super) fn collect() -> Result<Component, Why> {
     let source = super::sys::root_mount_source()?;
-    let bsd_name =
-        bsd_name_of_mount(&source).ok_or_else(|| format!("/ is mounted from {source}, not a disk"))?;
+    let Some(bsd_name) = bsd_name_of_mount(&source) else {
+        return Err(Why::RootNotADisk { source });
+    };
     let media = super::iokit::service_of_bsd_name(bsd_name)?;
     let characteristics = media.search_parents("Device Characteristics");
     let protocol = media.search_parents("Protocol Characteristics");

@@ -8,6 +8,8 @@
 
 use std::ffi::{CStr, CString};
 
+use crate::hardware::{CallTarget, OsError, Why};
+
 /// The raw value of a sysctl (at most 8 bytes: every one read here is an
 /// integer), or `None` when it does not exist on this macOS.
 pub(crate) fn sysctl_bytes(name: &str) -> Option<Vec<u8>> {
@@ -28,13 +30,14 @@ pub(crate) fn sysctl_u64(name: &str) -> Option<u64> {
 }
 
 /// `f_mntfromname` of the file system mounted at `/` (`/dev/disk3s1s1`).
-pub(crate) fn root_mount_source() -> Result<String, String> {
+pub(crate) fn root_mount_source() -> Result<String, Why> {
     // SAFETY: `statfs` is plain old data; all-zero is a valid value.
     let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
     // SAFETY: the path is a NUL-terminated constant and `fs` a valid out pointer.
     let rc = unsafe { libc::statfs(c"/".as_ptr(), &mut fs) };
     if rc != 0 {
-        return Err(format!("statfs(/) failed: {}", std::io::Error::last_os_error()));
+        let on = Some(CallTarget::Argument("/".to_owned()));
+        return Err(Why::Call { call: "statfs", on, error: Some(OsError::last()) });
     }
     let bytes: Vec<u8> = fs.f_mntfromname.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -52,11 +55,11 @@ impl Drop for IfAddrs {
 }
 
 /// `(interface name, raw sockaddr_dl bytes)` of every `AF_LINK` address.
-pub(crate) fn link_addresses() -> Result<Vec<(String, Vec<u8>)>, String> {
+pub(crate) fn link_addresses() -> Result<Vec<(String, Vec<u8>)>, Why> {
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: `head` is a valid out pointer; on success it owns a list.
     if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return Err(format!("getifaddrs failed: {}", std::io::Error::last_os_error()));
+        return Err(Why::Call { call: "getifaddrs", on: None, error: Some(OsError::last()) });
     }
     let list = IfAddrs(head);
     let mut out = Vec::new();

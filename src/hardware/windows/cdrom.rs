@@ -75,7 +75,7 @@ pub(crate) fn cdrom_component<S: AsRef<str>>(
 
 /// The `CdRom` components of the present devices of the CD-ROM setup class.
 #[cfg(windows)]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     use windows_sys::Win32::Devices::DeviceAndDriverInstallation::GUID_DEVCLASS_CDROM;
 
     let nodes = super::sys::devices(Some(&GUID_DEVCLASS_CDROM), None)?;

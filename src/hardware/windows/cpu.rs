@@ -20,23 +20,20 @@ pub(crate) fn midr_from_registry(bytes: &[u8]) -> Option<u64> {
 /// The `Cpu` components: CPUID on x86/x64, MIDR_EL1 from the registry on
 /// ARM64 (also for x86/x64 code emulated there, where CPUID is emulated too).
 #[cfg(windows)]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     use crate::hardware::cpuid;
     use crate::hardware::normalise::arm_cpu_value;
 
     if cfg!(target_arch = "aarch64") || super::sys::native_arm64() {
         let midrs = super::sys::arm64_midrs();
         if midrs.is_empty() {
-            return Err(
-                "no CP 4000 (MIDR_EL1) value under HKLM\\HARDWARE\\DESCRIPTION\\System\\CentralProcessor"
-                    .to_owned(),
-            );
+            return Err(crate::hardware::Why::NoMidrInRegistry);
         }
         return Ok(midrs.into_iter().map(|m| Component::new(ComponentKind::Cpu, arm_cpu_value(m))).collect());
     }
     cpuid::cpu_value()
         .map(|v| vec![Component::new(ComponentKind::Cpu, v)])
-        .ok_or_else(|| "CPUID is not available on this processor".to_owned())
+        .ok_or(crate::hardware::Why::NoCpuid)
 }
 
 #[cfg(test)]

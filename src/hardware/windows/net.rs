@@ -117,7 +117,7 @@ pub(crate) fn adapter_component(record: &AdapterRecord) -> Option<Component> {
 /// The `Mac` components of every physical adapter of `GetIfTable2`, with
 /// USB adapters flagged from the `Net` setup class.
 #[cfg(windows)]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     use windows_sys::Win32::Devices::DeviceAndDriverInstallation::GUID_DEVCLASS_NET;
 
     let mut rows = super::sys::adapters()?;

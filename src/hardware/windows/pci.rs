@@ -72,7 +72,7 @@ pub(crate) fn pci_component<S: AsRef<str>>(hardware_ids: &[S], compatible_ids: &
 /// The `Video`, `Ide` and `Scsi` components of every present device of the
 /// `PCI` enumerator.
 #[cfg(windows)]
-pub(super) fn collect() -> Result<Vec<Component>, String> {
+pub(super) fn collect() -> Result<Vec<Component>, crate::hardware::Why> {
     let nodes = super::sys::devices(None, Some("PCI"))?;
     Ok(nodes.iter().filter_map(|d| pci_component(&d.hardware_ids, &d.compatible_ids)).collect())
 }

@@ -9,7 +9,7 @@
 use super::buffer::{c_string_at, put_u32, read_u32};
 use crate::hardware::normalise::serial_value;
 use crate::hardware::vm_ids::name_is_virtual;
-use crate::hardware::{Component, ComponentFlags, ComponentKind};
+use crate::hardware::{Component, ComponentFlags, ComponentKind, Why};
 
 /// `STORAGE_PROPERTY_ID::StorageDeviceProperty`.
 pub(crate) const STORAGE_DEVICE_PROPERTY: u32 = 0;
@@ -71,23 +71,24 @@ pub(crate) fn nvme_identify_query() -> Vec<u8> {
 
 /// The serial number (`SN`, bytes 4..24) from the answer to
 /// [`nvme_identify_query`]: a `STORAGE_PROTOCOL_DATA_DESCRIPTOR` whose
-/// `ProtocolDataOffset` is relative to its `ProtocolSpecificData`.
-pub(crate) fn nvme_identify_serial(buf: &[u8], returned: usize) -> Result<String, String> {
+/// `ProtocolDataOffset` is relative to its `ProtocolSpecificData`. `None`
+/// when the answer is malformed or the serial blank (the caller then falls
+/// back to the descriptor's serial, so the problem is never reported).
+pub(crate) fn nvme_identify_serial(buf: &[u8], returned: usize) -> Option<String> {
     let buf = buf.get(..returned.min(buf.len())).unwrap_or_default();
-    let version = read_u32(buf, 0).ok_or("the NVMe identify answer is truncated")?;
-    let size = read_u32(buf, 4).ok_or("the NVMe identify answer is truncated")?;
+    let version = read_u32(buf, 0)?;
+    let size = read_u32(buf, 4)?;
     if version as usize != PROTOCOL_DATA_DESCRIPTOR_SIZE || size as usize != PROTOCOL_DATA_DESCRIPTOR_SIZE {
-        return Err(format!("unexpected NVMe identify descriptor version {version} / size {size}"));
+        return None;
     }
-    let data_offset = read_u32(buf, 8 + 16).ok_or("the NVMe identify answer is truncated")? as usize;
-    let data_length = read_u32(buf, 8 + 20).ok_or("the NVMe identify answer is truncated")? as usize;
+    let data_offset = read_u32(buf, 8 + 16)? as usize;
+    let data_length = read_u32(buf, 8 + 20)? as usize;
     if data_offset < PROTOCOL_SPECIFIC_DATA_SIZE || data_length < 64 {
-        return Err("the NVMe identify answer has no controller data".to_owned());
+        return None; // no controller data
     }
-    let start = 8usize.checked_add(data_offset).ok_or("bad NVMe data offset")?;
-    let sn = buf.get(start + 4..start + 24).ok_or("the NVMe identify data is truncated")?;
-    let text = String::from_utf8_lossy(sn);
-    serial_value(&text).ok_or_else(|| "the NVMe drive reports no serial number".to_owned())
+    let start = 8usize.checked_add(data_offset)?;
+    let sn = buf.get(start + 4..start + 24)?;
+    serial_value(&String::from_utf8_lossy(sn))
 }
 
 /// The fields of a `STORAGE_DEVICE_DESCRIPTOR` this collector uses.
@@ -112,10 +113,10 @@ const DESCRIPTOR_HEADER: usize = 36;
 /// Parses a `STORAGE_DEVICE_DESCRIPTOR` of which the OS wrote `returned`
 /// bytes into `buf`. String offsets of 0 (absent), inside the fixed header
 /// or outside the returned data are treated as absent.
-pub(crate) fn parse_device_descriptor(buf: &[u8], returned: usize) -> Result<DeviceDescriptor, String> {
+pub(crate) fn parse_device_descriptor(buf: &[u8], returned: usize) -> Result<DeviceDescriptor, Why> {
     let buf = buf.get(..returned.min(buf.len())).unwrap_or_default();
     if buf.len() < DESCRIPTOR_HEADER {
-        return Err(format!("the storage device descriptor is truncated ({} bytes)", buf.len()));
+        return Err(Why::Truncated { what: "storage device descriptor", length: Some(buf.len()) });
     }
     let declared = read_u32(buf, 4).unwrap_or(0) as usize;
     let valid = buf.get(..declared.clamp(DESCRIPTOR_HEADER, buf.len())).unwrap_or(buf);
@@ -175,10 +176,10 @@ pub(crate) fn drive_serial(raw: &str) -> Option<String> {
 pub(crate) fn system_drive_component(
     descriptor: &DeviceDescriptor,
     nvme_serial: Option<String>,
-) -> Result<Component, String> {
+) -> Result<Component, Why> {
     let serial = nvme_serial
         .or_else(|| descriptor.serial.as_deref().and_then(drive_serial))
-        .ok_or_else(|| "the system drive reports no serial number".to_owned())?;
+        .ok_or(Why::DriveReportsNoSerial { drive: "system drive" })?;
     let usb = descriptor.bus_type == bus::USB;
     let model = format!(
         "{} {}",
@@ -198,13 +199,14 @@ pub(crate) fn system_drive_component(
 }
 
 /// The disk numbers of a `VOLUME_DISK_EXTENTS` answer, in extent order.
-pub(crate) fn parse_disk_extents(buf: &[u8], returned: usize) -> Result<Vec<u32>, String> {
+pub(crate) fn parse_disk_extents(buf: &[u8], returned: usize) -> Result<Vec<u32>, Why> {
     const EXTENT_SIZE: usize = 24; // DiskNumber, padding, StartingOffset, ExtentLength
     let buf = buf.get(..returned.min(buf.len())).unwrap_or_default();
-    let count = read_u32(buf, 0).ok_or("the volume disk extents answer is truncated")? as usize;
+    let truncated = Why::Truncated { what: "volume disk extents answer", length: None };
+    let count = read_u32(buf, 0).ok_or(truncated)? as usize;
     let disks: Vec<u32> = (0..count).map_while(|i| read_u32(buf, 8 + i * EXTENT_SIZE)).collect();
     if disks.is_empty() {
-        return Err("the system volume lies on no physical disk".to_owned());
+        return Err(Why::NoPhysicalDisk);
     }
     Ok(disks)
 }
@@ -315,16 +317,16 @@ mod tests {
     #[test]
     fn hostile_nvme_answers_are_rejected() {
         let mut answer = nvme_identify_query();
-        assert!(nvme_identify_serial(&answer, answer.len()).is_err(), "version 0");
+        assert!(nvme_identify_serial(&answer, answer.len()).is_none(), "version 0");
         put_u32(&mut answer, 0, 48);
         put_u32(&mut answer, 4, 48);
         put_u32(&mut answer, 24, u32::MAX);
-        assert!(nvme_identify_serial(&answer, answer.len()).is_err(), "offset past the end");
+        assert!(nvme_identify_serial(&answer, answer.len()).is_none(), "offset past the end");
         put_u32(&mut answer, 24, 40);
-        assert!(nvme_identify_serial(&answer, 60).is_err(), "truncated");
-        assert!(nvme_identify_serial(&answer, answer.len()).is_err(), "all-zero serial");
-        assert!(nvme_identify_serial(&[], 0).is_err());
-        assert!(nvme_identify_serial(&answer, usize::MAX).is_err());
+        assert!(nvme_identify_serial(&answer, 60).is_none(), "truncated");
+        assert!(nvme_identify_serial(&answer, answer.len()).is_none(), "all-zero serial");
+        assert!(nvme_identify_serial(&[], 0).is_none());
+        assert!(nvme_identify_serial(&answer, usize::MAX).is_none());
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! interface row including disabled and disconnected adapters.
 #![allow(unsafe_code)]
 
-use std::io;
 use std::ptr::null_mut;
 
 use windows_sys::Win32::Foundation::ERROR_SUCCESS;
@@ -10,6 +9,7 @@ use windows_sys::Win32::NetworkManagement::IpHelper::{FreeMibTable, GetIfTable2,
 
 use crate::hardware::windows::buffer::wide_to_string;
 use crate::hardware::windows::net::AdapterRecord;
+use crate::hardware::{OsError, Why};
 
 /// A table allocated by `GetIfTable2`, freed on drop.
 struct MibTable(*mut MIB_IF_TABLE2);
@@ -24,12 +24,13 @@ impl Drop for MibTable {
 
 /// Every interface row of `GetIfTable2` (including disabled and
 /// disconnected adapters), reduced to the fields the filter needs.
-pub(crate) fn adapters() -> Result<Vec<AdapterRecord>, String> {
+pub(crate) fn adapters() -> Result<Vec<AdapterRecord>, Why> {
     let mut table: *mut MIB_IF_TABLE2 = null_mut();
     // SAFETY: `table` is a valid out pointer; on success it owns an OS table.
     let status = unsafe { GetIfTable2(&mut table) };
     if status != ERROR_SUCCESS || table.is_null() {
-        return Err(format!("GetIfTable2 failed: {}", io::Error::from_raw_os_error(status as i32)));
+        let error = Some(OsError::from_code(status as i32));
+        return Err(Why::Call { call: "GetIfTable2", on: None, error });
     }
     let table = MibTable(table);
     // SAFETY: GetIfTable2 succeeded, so `table.0` points to a MIB_IF_TABLE2

@@ -17,6 +17,7 @@ use windows_sys::core::GUID;
 
 use super::{MAX_BUFFER, MAX_ITEMS, last_error, len_u32};
 use crate::hardware::windows::buffer::{multi_sz, to_wide, wide_to_string};
+use crate::hardware::{OsError, Why};
 
 /// A device information set, destroyed on drop.
 struct DevInfoList(HDEVINFO);
@@ -88,7 +89,7 @@ fn device_property(
 
 /// The present device nodes of a setup class (`class`), or of every class
 /// under an enumerator (`enumerator`, e.g. `PCI`).
-pub(crate) fn devices(class: Option<&GUID>, enumerator: Option<&str>) -> Result<Vec<DeviceNode>, String> {
+pub(crate) fn devices(class: Option<&GUID>, enumerator: Option<&str>) -> Result<Vec<DeviceNode>, Why> {
     let enumerator_w = enumerator.map(to_wide);
     let flags = if class.is_some() { DIGCF_PRESENT } else { DIGCF_PRESENT | DIGCF_ALLCLASSES };
     // SAFETY: the GUID and the enumerator string are either null or point to
@@ -102,7 +103,7 @@ pub(crate) fn devices(class: Option<&GUID>, enumerator: Option<&str>) -> Result<
         )
     };
     if raw == INVALID_HANDLE_VALUE as HDEVINFO || raw == 0 {
-        return Err(format!("SetupDiGetClassDevsW failed: {}", last_error()));
+        return Err(Why::Call { call: "SetupDiGetClassDevsW", on: None, error: Some(OsError::last()) });
     }
     let set = DevInfoList(raw);
     let mut nodes = Vec::new();

@@ -7,7 +7,6 @@
 //! access rights, which these `FILE_ANY_ACCESS` query ioctls accept.
 #![allow(unsafe_code)]
 
-use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
 use std::ptr::{null, null_mut};
 
@@ -21,13 +20,14 @@ use windows_sys::Win32::System::IO::DeviceIoControl;
 use windows_sys::Win32::System::Ioctl::IOCTL_STORAGE_QUERY_PROPERTY;
 use windows_sys::Win32::System::SystemInformation::GetSystemWindowsDirectoryW;
 
-use super::{MAX_BUFFER, last_error, len_u32};
+use super::{MAX_BUFFER, len_u32};
 use crate::hardware::windows::buffer::{to_wide, wide_to_string};
 use crate::hardware::windows::storage;
+use crate::hardware::{CallTarget, OsError, Why};
 
 /// Opens a device (`\\.\C:`, `\\.\PhysicalDrive0`) with no access rights:
 /// enough for `FILE_ANY_ACCESS` query ioctls, and needs no elevation.
-fn open_device(path: &str) -> Result<OwnedHandle, String> {
+fn open_device(path: &str) -> Result<OwnedHandle, Why> {
     let wide = to_wide(path);
     // SAFETY: `wide` is NUL-terminated and outlives the call; a null security
     // attributes pointer and a null template handle are documented as valid.
@@ -43,7 +43,8 @@ fn open_device(path: &str) -> Result<OwnedHandle, String> {
         )
     };
     if handle == INVALID_HANDLE_VALUE || handle.is_null() {
-        return Err(format!("cannot open {path}: {}", last_error()));
+        let on = Some(CallTarget::Open(path.to_owned()));
+        return Err(Why::Call { call: "CreateFileW", on, error: Some(OsError::last()) });
     }
     // SAFETY: `handle` was just returned by CreateFileW, is valid and owned by
     // nothing else; `OwnedHandle` closes it exactly once.
@@ -75,27 +76,28 @@ fn ioctl(handle: &OwnedHandle, code: u32, input_len: usize, buf: &mut [u8]) -> R
         )
     };
     let returned = (returned as usize).min(buf.len());
-    if ok == 0 { Err((last_error().raw_os_error().unwrap_or(0), returned)) } else { Ok(returned) }
+    if ok == 0 { Err((OsError::last().code.unwrap_or(0), returned)) } else { Ok(returned) }
 }
 
-fn wide_call(what: &str, call: impl Fn(*mut u16, u32) -> u32) -> Result<String, String> {
+fn wide_call(what: &'static str, call: impl Fn(*mut u16, u32) -> u32) -> Result<String, Why> {
+    let failed = || Why::Call { call: what, on: None, error: Some(OsError::last()) };
     let mut buf = vec![0u16; 512];
     let written = call(buf.as_mut_ptr(), len_u32(buf.len())) as usize;
     if written == 0 {
-        return Err(format!("{what} failed: {}", last_error()));
+        return Err(failed());
     }
     if written >= buf.len() {
         buf = vec![0u16; written.saturating_add(1).min(MAX_BUFFER)];
         let again = call(buf.as_mut_ptr(), len_u32(buf.len())) as usize;
         if again == 0 || again >= buf.len() {
-            return Err(format!("{what} failed: {}", last_error()));
+            return Err(failed());
         }
     }
     Ok(wide_to_string(&buf))
 }
 
 /// The device path of the volume holding `%SystemRoot%` (`\\.\C:`).
-fn system_volume() -> Result<String, String> {
+fn system_volume() -> Result<String, Why> {
     // SAFETY: the buffer pointer and its length in u16 come from one live Vec.
     let windir = wide_call("GetSystemWindowsDirectoryW", |p, n| unsafe { GetSystemWindowsDirectoryW(p, n) })?;
     let windir_w = to_wide(&windir);
@@ -103,7 +105,8 @@ fn system_volume() -> Result<String, String> {
     // SAFETY: `windir_w` is NUL-terminated; `mount` holds `mount.len()` u16.
     let ok = unsafe { GetVolumePathNameW(windir_w.as_ptr(), mount.as_mut_ptr(), len_u32(mount.len())) };
     if ok == 0 {
-        return Err(format!("GetVolumePathNameW({windir}) failed: {}", last_error()));
+        let on = Some(CallTarget::Argument(windir));
+        return Err(Why::Call { call: "GetVolumePathNameW", on, error: Some(OsError::last()) });
     }
     let mount = wide_to_string(&mount);
     if let Some(path) = storage::volume_device_path(&mount) {
@@ -117,15 +120,16 @@ fn system_volume() -> Result<String, String> {
         GetVolumeNameForVolumeMountPointW(mount_w.as_ptr(), name.as_mut_ptr(), len_u32(name.len()))
     };
     if ok == 0 {
-        return Err(format!("GetVolumeNameForVolumeMountPointW({mount}) failed: {}", last_error()));
+        let (call, on) = ("GetVolumeNameForVolumeMountPointW", Some(CallTarget::Argument(mount)));
+        return Err(Why::Call { call, on, error: Some(OsError::last()) });
     }
     let name = wide_to_string(&name);
-    storage::volume_device_path(&name).ok_or_else(|| format!("unexpected volume name {name}"))
+    storage::volume_device_path(&name).ok_or(Why::UnexpectedVolumeName(name))
 }
 
 /// The `SystemDrive` component: the serial of the physical drive holding the
 /// Windows directory.
-pub(crate) fn system_drive() -> Result<crate::hardware::Component, String> {
+pub(crate) fn system_drive() -> Result<crate::hardware::Component, Why> {
     let volume_path = system_volume()?;
     let volume = open_device(&volume_path)?;
     let mut extents = vec![0u8; 8 + 16 * 24];
@@ -133,15 +137,16 @@ pub(crate) fn system_drive() -> Result<crate::hardware::Component, String> {
         Ok(n) => n,
         Err((code, n)) if code == ERROR_MORE_DATA as i32 => n,
         Err((code, _)) => {
-            return Err(format!(
-                "IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS on {volume_path} failed: {}",
-                io::Error::from_raw_os_error(code)
-            ));
+            return Err(Why::Call {
+                call: "IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS",
+                on: Some(CallTarget::Device(volume_path)),
+                error: Some(OsError::from_code(code)),
+            });
         }
     };
     drop(volume);
     let disks = storage::parse_disk_extents(&extents, returned)?;
-    let disk = disks.first().copied().ok_or("the system volume lies on no physical disk")?;
+    let disk = disks.first().copied().ok_or(Why::NoPhysicalDisk)?;
     let drive_path = format!("\\\\.\\PhysicalDrive{disk}");
     let drive = open_device(&drive_path)?;
 
@@ -150,10 +155,11 @@ pub(crate) fn system_drive() -> Result<crate::hardware::Component, String> {
     buf[..query.len()].copy_from_slice(&query);
     let returned =
         ioctl(&drive, IOCTL_STORAGE_QUERY_PROPERTY, query.len(), &mut buf).map_err(|(code, _)| {
-            format!(
-                "IOCTL_STORAGE_QUERY_PROPERTY on {drive_path} failed: {}",
-                io::Error::from_raw_os_error(code)
-            )
+            Why::Call {
+                call: "IOCTL_STORAGE_QUERY_PROPERTY",
+                on: Some(CallTarget::Device(drive_path.clone())),
+                error: Some(OsError::from_code(code)),
+            }
         })?;
     let descriptor = storage::parse_device_descriptor(&buf, returned)?;
 
@@ -162,7 +168,7 @@ pub(crate) fn system_drive() -> Result<crate::hardware::Component, String> {
         let input_len = identify.len();
         ioctl(&drive, IOCTL_STORAGE_QUERY_PROPERTY, input_len, &mut identify)
             .ok()
-            .and_then(|n| storage::nvme_identify_serial(&identify, n).ok())
+            .and_then(|n| storage::nvme_identify_serial(&identify, n))
     } else {
         None
     };

@@ -12,16 +12,17 @@ use windows_sys::Win32::System::SystemInformation::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, IsWow64Process2};
 
-use super::{MAX_ITEMS, last_error, len_u32};
+use super::{MAX_ITEMS, len_u32};
 use crate::hardware::windows::buffer::to_wide;
 use crate::hardware::windows::cpu::midr_from_registry;
+use crate::hardware::{OsError, Why};
 
 /// Usable physical memory in bytes (`GlobalMemoryStatusEx::ullTotalPhys`).
-pub(crate) fn total_memory() -> Result<u64, String> {
+pub(crate) fn total_memory() -> Result<u64, Why> {
     let mut status = MEMORYSTATUSEX { dwLength: len_u32(size_of::<MEMORYSTATUSEX>()), ..Default::default() };
     // SAFETY: `status` is a valid MEMORYSTATUSEX with dwLength set as required.
     if unsafe { GlobalMemoryStatusEx(&mut status) } == 0 {
-        return Err(format!("GlobalMemoryStatusEx failed: {}", last_error()));
+        return Err(Why::Call { call: "GlobalMemoryStatusEx", on: None, error: Some(OsError::last()) });
     }
     Ok(status.ullTotalPhys)
 }
