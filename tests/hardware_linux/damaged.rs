@@ -12,7 +12,7 @@ use super::expect::{c, u};
 use super::fixtures;
 use nodelock::hardware::ComponentKind::{self, CdRom, Cpu, Ide, Mac, Memory, Scsi, SystemDrive, Video};
 use nodelock::hardware::linux::LinuxCollector;
-use nodelock::hardware::{Collector, Environment, Inventory};
+use nodelock::hardware::{Collector, Content, Environment, FileAction, Inventory, Why};
 
 /// A temporary copy of a fixture machine, symlinks kept as symlinks.
 struct Machine {
@@ -356,4 +356,64 @@ fn a_dangling_interface_entry_is_reported() {
         .relink("sys/class/net/enx00e04c680a1b", "../../devices/pci0000:00/0000:00:14.0/usb2/2-9/net/enx0");
     let reason = "cannot resolve /sys/class/net/enx00e04c680a1b: it does not exist";
     assert_eq!(machine.collect(), unreadable(fixtures::laptop(), Mac, reason));
+}
+
+/// The reasons are values, not only sentences: a program can tell a missing
+/// directory from a damaged file and read the path and the problem.
+#[test]
+fn reasons_carry_the_path_and_the_problem_as_fields() {
+    let inventory = LinuxCollector::with_root("/nonexistent/nodelock-fixture").collect();
+    match inventory.unreadable_reason(Mac) {
+        Some(why @ Why::File { action: FileAction::List, path, error }) => {
+            assert_eq!(path, Path::new("/sys/class/net"));
+            assert_eq!(error.kind, std::io::ErrorKind::NotFound);
+            assert!(why.is_missing());
+        }
+        other => panic!("Mac: {other:?}"),
+    }
+    assert!(matches!(inventory.unreadable_reason(Video), Some(Why::NoPciBus)));
+    assert!(matches!(inventory.unreadable_reason(CdRom), Some(Why::NoBlockDevices)));
+
+    let machine = Machine::copy_of("workstation");
+    machine.write(&format!("{SATA_DISK}/vpd_pg80"), b"\x00\x83\x00\x04abcd");
+    match machine.collect().unreadable_reason(SystemDrive) {
+        Some(Why::Content { path, problem: Content::VpdWrongPage(0x83) }) => {
+            assert_eq!(path, &Path::new("/").join(SATA_DISK).join("block/sda/device/vpd_pg80"));
+        }
+        other => panic!("SystemDrive: {other:?}"),
+    }
+    machine.write("proc/self/mountinfo", "29 1 0:40 /@ / rw - btrfs /dev/mapper/vg9-gone rw\n");
+    match machine.collect().unreadable_reason(SystemDrive) {
+        Some(Why::NoBlockDevice { fstype, source }) => {
+            assert_eq!((fstype.as_str(), source.as_deref()), ("btrfs", Some("/dev/mapper/vg9-gone")));
+        }
+        other => panic!("SystemDrive: {other:?}"),
+    }
+
+    let machine = Machine::copy_of("cloud-vm");
+    machine.relink("sys/dev/block/252:1", "252:1");
+    match machine.collect().unreadable_reason(SystemDrive) {
+        Some(why @ Why::LinkLoop { path, .. }) => {
+            assert_eq!(path, Path::new("/sys/dev/block/252:1"));
+            assert!(!why.is_missing());
+        }
+        other => panic!("SystemDrive: {other:?}"),
+    }
+    machine.relink("sys/dev/block/252:1", "/proc");
+    assert!(matches!(
+        machine.collect().unreadable_reason(SystemDrive),
+        Some(Why::Content { problem: Content::OutsideRoot, .. })
+    ));
+}
+
+/// A capture or JSON inventory keeps only a reason's text; read back, the
+/// reason is `Recorded` and equals the one that was written.
+#[test]
+fn reasons_survive_a_round_trip_through_json_as_their_text() {
+    let inventory = LinuxCollector::with_root("/nonexistent/nodelock-fixture").collect();
+    let json = serde_json::to_value(&inventory).expect("serialise");
+    assert_eq!(json["unreadable"][0]["reason"], "cannot list /sys/class/net: it does not exist");
+    let back: Inventory = serde_json::from_value(json).expect("deserialise");
+    assert_eq!(back, inventory);
+    assert!(back.unreadable.iter().all(|u| matches!(u.reason, Why::Recorded(_))));
 }
