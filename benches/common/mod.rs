@@ -2,6 +2,9 @@
 //! measured against, and criterion's settings for this noisy machine.
 #![allow(dead_code)]
 
+#[cfg(feature = "client")]
+pub mod activated;
+
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 

@@ -1,0 +1,79 @@
+//! The activated store every start-up bench measures: a vendor key, a license
+//! with expiry, version limit and features, a store activated in setup with a
+//! test issuer (the authority issues the same certificate type), and two
+//! validators over it — disk copy only, and the README's configuration (the
+//! same license embedded in the application *and* installed on disk).
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use nodelock::activation::{ActivationCertificate, ActivationId, ActivationKind, Validator};
+use nodelock::license::{AppInfo, License, LicenseId, Version};
+use nodelock::{SecretKey, Timestamp, TrustedKeys};
+
+/// The product the benches license.
+pub const PRODUCT: &str = "com.example.app";
+
+/// An activated store and the validators that check it.
+pub struct Activated {
+    /// The store directory (removed on drop).
+    pub store: tempfile::TempDir,
+    /// The application's build.
+    pub app: AppInfo,
+    /// The vendor's armoured public key, as an application embeds it.
+    pub public_text: String,
+    /// Disk copy only.
+    pub disk: Validator,
+    /// The README's configuration: embedded license plus its identical disk copy.
+    pub readme: Validator,
+}
+
+/// Issues a license, activates a fresh store on this host at `now`, and runs
+/// the first check (which writes the clock high-water mark, so later checks
+/// within the hour write nothing).
+pub fn activated(now: Timestamp) -> Activated {
+    let vendor = SecretKey::from_seed(&[0x11; 32]);
+    let public_text = vendor.public_key().to_armoured();
+    let trusted = TrustedKeys::from_armoured([public_text.as_str()]).unwrap();
+    let app = AppInfo::new(PRODUCT, Version::new(2, 1, 0), now.minus_secs(30 * 86_400));
+    let mut license = License::new(LicenseId([0x5a; 16]), PRODUCT, "ACME Corp", 5, now.minus_secs(86_400));
+    license.expires_at = Some(now.plus_days(365));
+    license.max_product_version = Some(Version::parse_limit("2").unwrap());
+    license.features.insert("edition".into(), "pro".into());
+    license.features.insert("max_users".into(), "50".into());
+
+    let store = tempfile::tempdir().unwrap();
+    let license_text = license.sign(&vendor).unwrap().to_armoured();
+    let disk = Validator::new(app.clone(), trusted.clone(), store.path());
+    disk.install_license(&license_text).unwrap();
+    let request = disk.request_activation_at(Some("bench host"), now).unwrap();
+    let certificate = ActivationCertificate::answering(
+        &request,
+        ActivationId([0x77; 16]),
+        ActivationKind::Permanent,
+        Some(1),
+        now,
+    )
+    .sign(&vendor)
+    .unwrap();
+    disk.install(&certificate).unwrap();
+    let verdict = disk.check();
+    assert!(verdict.is_licensed(), "the bench store is activated: {verdict}");
+    let readme = Validator::new(app.clone(), trusted, store.path()).with_embedded_license(license_text);
+    assert!(readme.check().is_licensed(), "the README configuration is licensed");
+    Activated { store, app, public_text, disk, readme }
+}
+
+/// Every file of a store: name, size, modification time (to show a check wrote nothing).
+pub fn snapshot(dir: &Path) -> Vec<(String, u64, SystemTime)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let meta = e.metadata().unwrap();
+            (e.file_name().into_string().unwrap(), meta.len(), meta.modified().unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}

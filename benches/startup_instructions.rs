@@ -1,0 +1,44 @@
+//! Instructions per start-up check, counted by callgrind rather than timed:
+//! instruction counts are stable on a shared, noisy machine where wall-clock
+//! medians move 10–25 % from run to run.
+//!
+//! `startup_instructions CONFIG N` activates a store (as `benches/startup.rs`
+//! does), then runs `N` checks of `CONFIG` — `readme` (embedded license plus
+//! its identical disk copy) or `disk` (disk copy only). Run it under
+//! `valgrind --tool=callgrind` with N = 1 and N = 101: the difference of the
+//! two totals divided by 100 is the cost of one steady-state check, setup
+//! excluded. `benches/instructions.sh` does exactly that for both
+//! configurations and prints the table BENCHMARKS.md quotes.
+//!
+//! Under `cargo bench` (no arguments but criterion's flags) it runs a few
+//! checks of each configuration and prints their verdicts, so it stays
+//! exercised.
+
+mod common;
+
+use std::hint::black_box;
+
+use common::activated::activated;
+use nodelock::Timestamp;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let a = activated(Timestamp::now());
+    let runs: Vec<(&str, usize)> = match args.as_slice() {
+        [config, n] => vec![(config.as_str(), n.parse().expect("N is a whole number of checks"))],
+        _ => vec![("readme", 3), ("disk", 3)],
+    };
+    for (config, n) in runs {
+        let validator = match config {
+            "readme" => &a.readme,
+            "disk" => &a.disk,
+            other => panic!("unknown configuration `{other}`: use `readme` or `disk`"),
+        };
+        let mut licensed = 0;
+        for _ in 0..n {
+            licensed += usize::from(black_box(validator.check()).is_licensed());
+        }
+        assert_eq!(licensed, n, "every check of the activated store is licensed");
+        println!("{config}: {n} checks, all licensed");
+    }
+}
