@@ -24,20 +24,20 @@ fn profile(c: &mut criterion::Criterion) {
     let inventory = LinuxCollector::with_root(common::root().join("tests/fixtures/workstation")).collect();
     let key = ProductKey::for_product("com.example.app");
     let policy = Policy::default();
-    let stored = Profile::build(&inventory, &key, &policy);
+    let stored = Profile::build(&inventory, &key, policy.include_removable);
     // The same machine a year later: one NIC replaced (partial) and a new GPU.
     let later = replaced(
         replaced(inventory.clone(), ComponentKind::Mac, "a0:36:9f:00:00:01"),
         ComponentKind::Video,
         "10de:2531",
     );
-    let current = Profile::build(&later, &key, &policy);
+    let current = Profile::build(&later, &key, policy.include_removable);
     let drift = compare(&stored, &current, false, &policy);
     assert!(!drift.reactivate && drift.score > 0, "{drift}");
 
     let mut group = c.benchmark_group("profile");
     group.bench_function("build_workstation", |b| {
-        b.iter(|| black_box(Profile::build(&inventory, &key, &policy)))
+        b.iter(|| black_box(Profile::build(&inventory, &key, policy.include_removable)))
     });
     group.bench_function("compare_identical", |b| {
         b.iter(|| black_box(compare(black_box(&stored), black_box(&stored), false, &policy)))

@@ -16,9 +16,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use nodelock::capture::Capture;
 use nodelock::hardware::{Collector, linux::LinuxCollector, platform_collector};
 use nodelock::policy::Policy;
-use nodelock::profile::Capture;
 use nodelock::{Timestamp, compare_captures};
 
 const PRODUCT: &str = "nodelock.diagnostics";

@@ -16,9 +16,10 @@ use std::fmt;
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::capture::Capture;
 use crate::hardware::ComponentKind;
 use crate::policy::Policy;
-use crate::profile::{Capture, Digest, Profile};
+use crate::profile::{Digest, Profile};
 
 /// Two things that cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -6,7 +6,8 @@
 //! application trusts a [`TrustedKeys`] set, so an old and a new key can both
 //! be trusted while the vendor rotates.
 //!
-//! Key files are armoured frames (`docs/FORMAT.md`): the public key file is
+//! Key files are armoured frames (`docs/FORMAT.md`), read and written as
+//! [`Framed`] messages like every other unsigned frame: the public key file is
 //! meant to be embedded with `include_str!`; the secret key file is written
 //! with mode 0600, refuses to overwrite an existing file, and the secret is
 //! zeroized in memory when dropped. Secret key files are not encrypted: keep
@@ -14,14 +15,16 @@
 
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::codec::{CodecError, armour, frame, tag};
+use crate::codec::frame::{self, Framed, Message};
+use crate::codec::{CodecError, armour, hex, tag};
 use crate::fsio;
 
 /// Algorithm byte of Ed25519 in keys and envelopes.
@@ -45,7 +48,7 @@ impl<'de> serde::Deserialize<'de> for KeyId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         if d.is_human_readable() {
             let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-            crate::profile::unhex::<8>(&s)
+            hex::unhex::<8>(&s)
                 .map(KeyId)
                 .ok_or_else(|| serde::de::Error::custom("a key id is 16 hexadecimal digits"))
         } else {
@@ -86,23 +89,24 @@ impl fmt::Debug for KeyId {
 pub enum KeyError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed ({0}); try again")]
-    Random(String),
+    Random(getrandom::Error),
     /// The key file is not a valid key.
-    #[error("{0}")]
+    #[error(transparent)]
     Format(#[from] CodecError),
     /// The key bytes are not a usable Ed25519 key.
     #[error("the {0} is not a valid Ed25519 key; the file is damaged")]
     InvalidKey(&'static str),
     /// Refused to overwrite an existing key file.
     #[error(
-        "{0} already exists; nodelock never overwrites a key file — move it away or choose another directory"
+        "{} already exists; nodelock never overwrites a key file — move it away or choose another directory",
+        .0.display()
     )]
-    Exists(String),
+    Exists(PathBuf),
     /// Reading or writing the file failed.
-    #[error("cannot access the key file {path}: {source}")]
+    #[error("cannot access the key file {}: {source}", path.display())]
     Io {
         /// The file.
-        path: String,
+        path: PathBuf,
         /// The error.
         source: io::Error,
     },
@@ -110,11 +114,44 @@ pub enum KeyError {
 
 fn io_error(path: &Path, source: io::Error) -> KeyError {
     if source.kind() == io::ErrorKind::AlreadyExists {
-        KeyError::Exists(path.display().to_string())
+        KeyError::Exists(path.to_path_buf())
     } else {
-        KeyError::Io { path: path.display().to_string(), source }
+        KeyError::Io { path: path.to_path_buf(), source }
     }
 }
+
+/// The public key file's payload: `0x01 ‖ key` (postcard writes a `u8` and a
+/// fixed array as exactly those bytes).
+#[derive(Serialize, Deserialize)]
+struct PublicKeyFile {
+    alg: u8,
+    key: [u8; 32],
+}
+
+impl Message for PublicKeyFile {
+    const TAG: tag::Tag = tag::PUBLIC_KEY;
+    const MAX_LEN: usize = MAX_KEY_FILE;
+}
+
+impl Framed for PublicKeyFile {}
+
+/// The secret key file's payload: `0x01 ‖ seed ‖ public key`; wiped when dropped.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+struct SecretKeyFile {
+    alg: u8,
+    seed: [u8; 32],
+    public: [u8; 32],
+}
+
+impl Message for SecretKeyFile {
+    const TAG: tag::Tag = tag::SECRET_KEY;
+    const MAX_LEN: usize = MAX_KEY_FILE;
+}
+
+impl Framed for SecretKeyFile {}
+
+/// The payload length of a secret key file.
+const SECRET_PAYLOAD_LEN: usize = 1 + 32 + 32;
 
 /// An Ed25519 public key that verifies nodelock messages.
 #[derive(Clone, PartialEq, Eq)]
@@ -151,9 +188,7 @@ impl PublicKey {
 
     /// The binary key file: frame(`nodelock/public-key/v1`, 0x01 ‖ key).
     pub fn to_file_bytes(&self) -> Vec<u8> {
-        let mut body = vec![ALG_ED25519];
-        body.extend_from_slice(&self.to_bytes());
-        frame::encode(tag::PUBLIC_KEY, &body)
+        PublicKeyFile { alg: ALG_ED25519, key: self.to_bytes() }.encode()
     }
 
     /// The armoured key file, for `include_str!`.
@@ -164,15 +199,13 @@ impl PublicKey {
     /// Reads an armoured public key file.
     pub fn from_armoured(text: &str) -> Result<Self, KeyError> {
         let bytes = armour::decode(text, tag::PUBLIC_KEY, MAX_KEY_FILE)?;
-        let body = frame::decode(&bytes, tag::PUBLIC_KEY, MAX_KEY_FILE)?;
-        match body {
-            [ALG_ED25519, key @ ..] => {
-                let key: &[u8; 32] = key.try_into().map_err(|_| KeyError::InvalidKey("public key"))?;
-                PublicKey::from_bytes(key)
-            }
-            [alg, ..] => Err(CodecError::UnknownAlgorithm { what: "public key", algorithm: *alg }.into()),
-            [] => Err(CodecError::Truncated { what: "public key" }.into()),
+        let file = PublicKeyFile::decode_exact(&bytes)?;
+        if file.alg != ALG_ED25519 {
+            return Err(
+                CodecError::UnknownAlgorithm { what: tag::PUBLIC_KEY.name, algorithm: file.alg }.into()
+            );
         }
+        PublicKey::from_bytes(&file.key)
     }
 
     /// Reads an armoured public key file from disk.
@@ -198,7 +231,7 @@ impl SecretKey {
     /// A fresh key from the operating system's random number generator.
     pub fn generate() -> Result<Self, KeyError> {
         let mut seed = Zeroizing::new([0u8; 32]);
-        getrandom::fill(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
+        getrandom::fill(seed.as_mut()).map_err(KeyError::Random)?;
         Ok(Self::from_seed(&seed))
     }
 
@@ -227,12 +260,15 @@ impl SecretKey {
 
     /// The binary key file: frame(`nodelock/secret-key/v1`, 0x01 ‖ seed ‖ public key).
     pub fn to_file_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let seed = Zeroizing::new(self.key.to_bytes());
-        let mut body = Zeroizing::new(Vec::with_capacity(65));
-        body.push(ALG_ED25519);
-        body.extend_from_slice(seed.as_ref());
-        body.extend_from_slice(&self.public.to_bytes());
-        Zeroizing::new(frame::encode(tag::SECRET_KEY, &body))
+        let file =
+            SecretKeyFile { alg: ALG_ED25519, seed: self.key.to_bytes(), public: self.public.to_bytes() };
+        // Encoded into a fixed buffer that is wiped, never into a growing
+        // vector whose old allocations would keep copies of the seed.
+        let mut payload = Zeroizing::new([0u8; SECRET_PAYLOAD_LEN]);
+        let used = postcard::to_slice(&file, payload.as_mut())
+            .unwrap_or_else(|_| unreachable!("a secret key file payload is {SECRET_PAYLOAD_LEN} bytes"))
+            .len();
+        Zeroizing::new(frame::encode(tag::SECRET_KEY, &payload[..used]))
     }
 
     /// The armoured secret key file.
@@ -243,18 +279,14 @@ impl SecretKey {
     /// Reads a key from its binary file form, checking the stored public key
     /// against the seed.
     pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        let body = frame::decode(bytes, tag::SECRET_KEY, MAX_KEY_FILE)?;
-        let (alg, rest) = body.split_first().ok_or(CodecError::Truncated { what: "secret key" })?;
-        if *alg != ALG_ED25519 {
-            return Err(CodecError::UnknownAlgorithm { what: "secret key", algorithm: *alg }.into());
+        let file = SecretKeyFile::decode_exact(bytes)?;
+        if file.alg != ALG_ED25519 {
+            return Err(
+                CodecError::UnknownAlgorithm { what: tag::SECRET_KEY.name, algorithm: file.alg }.into()
+            );
         }
-        if rest.len() != 64 {
-            return Err(KeyError::InvalidKey("secret key"));
-        }
-        let mut seed = Zeroizing::new([0u8; 32]);
-        seed.copy_from_slice(&rest[..32]);
-        let key = Self::from_seed(&seed);
-        if key.public.to_bytes() != rest[32..] {
+        let key = Self::from_seed(&file.seed);
+        if key.public.to_bytes() != file.public {
             return Err(KeyError::InvalidKey("secret key"));
         }
         Ok(key)
@@ -293,7 +325,7 @@ pub fn generate_files(dir: &Path) -> Result<SecretKey, KeyError> {
     let public_path = dir.join("public.key");
     for p in [&secret_path, &public_path] {
         if p.exists() {
-            return Err(KeyError::Exists(p.display().to_string()));
+            return Err(KeyError::Exists(p.clone()));
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
@@ -366,8 +398,37 @@ mod tests {
         let public = PublicKey::from_armoured(&key.public_key().to_armoured()).unwrap();
         assert_eq!(&public, key.public_key());
         assert_eq!(public.id().to_string().len(), 16);
-        assert!(format!("{key:?}").starts_with("SecretKey("));
-        assert!(!format!("{key:?}").contains("07"));
+    }
+
+    #[test]
+    fn debug_shows_the_key_id_and_nothing_of_the_secret() {
+        let key = SecretKey::from_seed(&[7; 32]);
+        // Exactly the public id: no byte of the seed can appear.
+        assert_eq!(format!("{key:?}"), format!("SecretKey({}, ..)", key.key_id()));
+        assert_eq!(format!("{:?}", key.public_key()), format!("PublicKey({})", key.key_id()));
+        assert_eq!(format!("{:?}", key.key_id()), format!("KeyId({})", key.key_id()));
+    }
+
+    #[test]
+    fn key_file_payloads_are_the_documented_bytes() {
+        // docs/FORMAT.md §6: public = 0x01 ‖ key, secret = 0x01 ‖ seed ‖ key,
+        // each after the tag and a u32 length.
+        let key = SecretKey::from_seed(&[7; 32]);
+        let public = key.public_key().to_bytes();
+        let mut expected = frame::encode(tag::PUBLIC_KEY, &[&[ALG_ED25519][..], &public].concat());
+        assert_eq!(key.public_key().to_file_bytes(), expected);
+        expected = frame::encode(tag::SECRET_KEY, &[&[ALG_ED25519][..], &[7; 32], &public].concat());
+        assert_eq!(key.to_file_bytes().as_slice(), expected);
+        let mut other_alg = key.to_file_bytes().to_vec();
+        other_alg[1 + tag::SECRET_KEY.tag.len() + 4] = 2;
+        assert!(matches!(
+            SecretKey::from_file_bytes(&other_alg),
+            Err(KeyError::Format(CodecError::UnknownAlgorithm { algorithm: 2, .. }))
+        ));
+        let mut short = frame::encode(tag::SECRET_KEY, &expected[expected.len() - 64..]);
+        assert!(matches!(SecretKey::from_file_bytes(&short), Err(KeyError::Format(_))));
+        short.push(0);
+        assert!(matches!(SecretKey::from_file_bytes(&short), Err(KeyError::Format(_))));
     }
 
     #[test]

@@ -4,20 +4,28 @@
 //! the application it sells and, at start-up, asks one question — *may this
 //! copy run on this machine?* — and gets a precise, explainable answer, offline.
 //!
-//! The layers, lowest first (a layer never imports a higher one):
+//! The layers, in import order, lowest first (a layer imports only the
+//! layers above it in this list, never one below):
 //!
-//! - [`hardware`]: collect the eight component kinds of this machine into an
-//!   [`Inventory`].
-//! - [`profile`]: turn an inventory into keyed, irreversible digests.
-//! - [`policy`] and [`compare()`]: the DeployLX weighted comparison of a stored
-//!   and a current profile.
-//! - [`codec`] and [`keys`]: domain-separated signed envelopes, armour, Ed25519
-//!   keys with key ids.
-//! - [`license`]: signed licenses and the release-version rule.
-//! - [`activation`]: requests, certificates, receipts, offline codes, the
-//!   durable store with its location stamp, and the [`Validator`](activation::Validator).
-//! - `authority` (feature `authority`): the vendor's side — licenses, seats,
-//!   activations and history in a ledger (SQLite by default).
+//! 1. [`timestamp`] and [`fsio`]: time, and durable atomic file writes.
+//! 2. [`codec`]: pure bytes — the one registry of domain tags, the
+//!    [`Message`](codec::Message) trait with its one exact decoder, armour,
+//!    offline codes, the one text reader, base32, hex, capped serde helpers.
+//! 3. [`keys`]: Ed25519 keys with key ids, trusted key sets, key files.
+//! 4. [`signed`]: the signed envelope (seal / open) and its
+//!    [`SignatureError`](signed::SignatureError).
+//! 5. [`hardware`]: collect the eight component kinds of this machine into an
+//!    [`Inventory`].
+//! 6. [`profile`]: turn an inventory into keyed, irreversible digests;
+//!    [`capture`]: the Profile Helper's diagnostic file.
+//! 7. [`policy`] and [`compare()`]: the DeployLX weighted comparison of a stored
+//!    and a current profile.
+//! 8. [`license`]: signed licenses and the release-version rule.
+//! 9. [`activation`]: requests, certificates, receipts, the durable store
+//!    with its location stamp, and the [`Validator`](activation::Validator).
+//! 10. `authority` (feature `authority`): the vendor's side — licenses, seats,
+//!     activations and history in a ledger (SQLite by default).
+//! 11. `cli` (feature `cli`): argument parsing and presentation only.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -25,6 +33,7 @@
 pub mod activation;
 #[cfg(feature = "authority")]
 pub mod authority;
+pub mod capture;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod codec;
@@ -35,6 +44,7 @@ pub mod keys;
 pub mod license;
 pub mod policy;
 pub mod profile;
+pub mod signed;
 pub mod timestamp;
 
 pub use compare::{Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures};

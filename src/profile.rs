@@ -5,10 +5,12 @@
 //! truncated to 128 bits. The digests cannot be reversed into component values
 //! and differ between products, so two vendors cannot link one machine. The
 //! [`Fingerprint`] hashes a whole profile and has a short human form for
-//! support calls. A [`Capture`] is the Profile Helper's diagnostic file.
+//! support calls. (The Profile Helper's diagnostic file is
+//! [`crate::capture`].)
 //!
-//! Removable devices are left out unless the policy includes them
-//! ([`Policy::include_removable`]).
+//! Removable devices are left out unless the caller includes them (a license's
+//! policy says whether: `Policy::include_removable`). This layer knows
+//! hardware and the codec, nothing of policies or licenses.
 
 use std::fmt;
 
@@ -17,10 +19,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::codec::{base32, bounded};
-use crate::hardware::{Component, ComponentKind, Environment, Inventory, Unreadable};
-use crate::policy::Policy;
-use crate::timestamp::Timestamp;
+use crate::codec::hex::{hex, unhex};
+use crate::codec::{CodecError, base32, bounded, canonical, frame};
+use crate::hardware::{ComponentKind, Inventory};
 
 /// Domain tag of component digests.
 pub const COMPONENT_DOMAIN: &[u8] = b"nodelock/component/v1";
@@ -137,11 +138,12 @@ pub struct Profile {
 
 impl Profile {
     /// Builds the profile of `inventory` under `key`. Removable components are
-    /// left out unless `policy.include_removable` is set.
-    pub fn build(inventory: &Inventory, key: &ProductKey, policy: &Policy) -> Self {
+    /// left out unless `include_removable` (a license's
+    /// `policy.include_removable`).
+    pub fn build(inventory: &Inventory, key: &ProductKey, include_removable: bool) -> Self {
         let mut profile = Profile::default();
         for c in &inventory.components {
-            if c.flags.exclusion().is_some() && !policy.include_removable {
+            if c.flags.exclusion().is_some() && !include_removable {
                 continue;
             }
             profile.kinds[c.kind.index()].push(key.digest(c.kind, &c.value));
@@ -200,11 +202,14 @@ impl Profile {
         if bytes.len() > MAX_PROFILE_LEN {
             return Err(ProfileError::TooLong(bytes.len()));
         }
-        let (profile, rest) = postcard::take_from_bytes::<Profile>(bytes)
-            .map_err(|e| ProfileError::Malformed(e.to_string()))?;
-        if !rest.is_empty() {
-            return Err(ProfileError::TrailingBytes(rest.len()));
-        }
+        let profile =
+            frame::decode_exact_postcard::<Profile>(bytes, "hardware profile").map_err(|e| match e {
+                CodecError::TrailingBytes { count, .. } => ProfileError::TrailingBytes(count),
+                CodecError::NotCanonical { rule, .. } => ProfileError::NotCanonical(rule),
+                CodecError::Malformed { source, .. } => ProfileError::Malformed(source),
+                // The postcard decoder reports nothing else.
+                _ => ProfileError::Malformed(postcard::Error::SerdeDeCustom),
+            })?;
         // postcard reads an overlong varint (`80 00` for 0) as its value; the
         // order rules above cannot see that, so compare with the one encoding.
         if profile.to_bytes() != bytes {
@@ -258,7 +263,12 @@ impl Serialize for Profile {
 impl<'de> Deserialize<'de> for Profile {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let entries = bounded::vec::<_, KindEntry, { ComponentKind::COUNT }>(d)?;
-        Profile::from_entries(entries).map_err(serde::de::Error::custom)
+        // Refused as a typed rule, so a message holding this profile (a
+        // request, a certificate) reports it as not canonical, not malformed.
+        Profile::from_entries(entries).map_err(|e| match e {
+            ProfileError::NotCanonical(rule) => canonical::reject(rule),
+            other => serde::de::Error::custom(other),
+        })
     }
 }
 
@@ -271,7 +281,7 @@ pub enum ProfileError {
     TooLong(usize),
     /// The encoding is not a profile.
     #[error("the hardware profile is malformed ({0}); the data is corrupt")]
-    Malformed(String),
+    Malformed(postcard::Error),
     /// Bytes follow the profile.
     #[error("{0} unexpected bytes follow the hardware profile; the data is corrupt")]
     TrailingBytes(usize),
@@ -330,115 +340,4 @@ impl<'de> Deserialize<'de> for Fingerprint {
             <[u8; 32]>::deserialize(d).map(Fingerprint)
         }
     }
-}
-
-/// Version of the capture file format.
-pub const CAPTURE_VERSION: u32 = 1;
-/// The largest capture file accepted.
-pub const MAX_CAPTURE_LEN: usize = 256 * 1024;
-
-/// A diagnostic capture made by the Profile Helper: the digests of one
-/// machine, and its raw component values only when the user opted in.
-///
-/// Stored as JSON so a support desk can read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Capture {
-    /// Always [`CAPTURE_VERSION`].
-    pub format: u32,
-    /// The product whose key made the digests.
-    pub product: String,
-    /// When the capture was taken.
-    pub captured_at: Timestamp,
-    /// The detected environment.
-    pub environment: Environment,
-    /// The profile.
-    pub profile: Profile,
-    /// The fingerprint of `profile` (checked when the capture is read).
-    pub fingerprint: Fingerprint,
-    /// Kinds that could not be read, and why.
-    pub unreadable: Vec<Unreadable>,
-    /// Raw component values: present only when the user asked for them
-    /// (`--raw`); they identify the hardware and should be shared with care.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw_components: Option<Vec<Component>>,
-}
-
-/// A capture file that cannot be used.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum CaptureError {
-    /// Larger than [`MAX_CAPTURE_LEN`].
-    #[error("the capture is {0} bytes, larger than any capture; is this the right file?")]
-    TooLarge(usize),
-    /// Not a capture.
-    #[error("this is not a nodelock profile capture ({0}); make one with `nodelock profile capture`")]
-    Malformed(String),
-    /// A format this version does not read.
-    #[error(
-        "the capture has format version {0}, which this version of nodelock does not read; upgrade nodelock"
-    )]
-    UnknownVersion(u32),
-    /// The fingerprint does not match the profile.
-    #[error("the capture's fingerprint does not match its profile; the file was edited or damaged")]
-    FingerprintMismatch,
-}
-
-impl Capture {
-    /// Captures `inventory` for `product`, with raw values only if `raw`.
-    pub fn new(inventory: &Inventory, product: &str, raw: bool, now: Timestamp) -> Self {
-        let policy = Policy { include_removable: true, ..Policy::default() };
-        let profile = Profile::build(inventory, &ProductKey::for_product(product), &policy);
-        Capture {
-            format: CAPTURE_VERSION,
-            product: product.to_owned(),
-            captured_at: now,
-            environment: inventory.environment,
-            fingerprint: profile.fingerprint(),
-            profile,
-            unreadable: inventory.unreadable.clone(),
-            raw_components: raw.then(|| inventory.components.clone()),
-        }
-    }
-
-    /// The capture as pretty-printed JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| unreachable!("a capture always serialises"))
-    }
-
-    /// Reads a capture, capping its size before parsing and checking its
-    /// version and fingerprint.
-    pub fn from_json(text: &[u8]) -> Result<Self, CaptureError> {
-        if text.len() > MAX_CAPTURE_LEN {
-            return Err(CaptureError::TooLarge(text.len()));
-        }
-        let capture: Capture =
-            serde_json::from_slice(text).map_err(|e| CaptureError::Malformed(e.to_string()))?;
-        if capture.format != CAPTURE_VERSION {
-            return Err(CaptureError::UnknownVersion(capture.format));
-        }
-        if capture.fingerprint != capture.profile.fingerprint() {
-            return Err(CaptureError::FingerprintMismatch);
-        }
-        Ok(capture)
-    }
-}
-
-/// Lower-case hexadecimal.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Parses exactly `N` bytes of hexadecimal (either case).
-pub(crate) fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let text = text.as_bytes();
-    if text.len() != 2 * N {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (o, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let s = std::str::from_utf8(pair).ok()?;
-        *o = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
 }

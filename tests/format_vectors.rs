@@ -4,7 +4,6 @@
 use nodelock::activation::{ActivationRequest, LocationStamp, Nonce};
 use nodelock::hardware::{Component, ComponentKind, Environment, Inventory};
 use nodelock::license::LicenseId;
-use nodelock::policy::Policy;
 use nodelock::profile::{ProductKey, Profile};
 use nodelock::{PublicKey, SecretKey};
 
@@ -17,7 +16,7 @@ fn example_profile() -> Profile {
     inv.push(Component::new(ComponentKind::Mac, "3c:52:82:1a:2b:3c"));
     inv.push(Component::new(ComponentKind::Cpu, "GenuineIntel 000906ea"));
     inv.push(Component::new(ComponentKind::Memory, "16 GiB"));
-    Profile::build(&inv.finish(), &ProductKey::for_product("com.example.app"), &Policy::default())
+    Profile::build(&inv.finish(), &ProductKey::for_product("com.example.app"), false)
 }
 
 #[test]

@@ -23,11 +23,11 @@ use nodelock::activation::{
     ActivationCertificate, ActivationId, ActivationKind, ActivationRequest, DeactivationReceipt,
     LocationStamp, Nonce,
 };
+use nodelock::capture::Capture;
 use nodelock::codec::{armour, tag};
 use nodelock::hardware::linux::LinuxCollector;
 use nodelock::license::{LicenseId, MAX_LICENSE_LEN, SignedLicense};
-use nodelock::policy::Policy;
-use nodelock::profile::{Capture, ProductKey, Profile};
+use nodelock::profile::{ProductKey, Profile};
 use nodelock::{Collector, Inventory, SecretKey, Timestamp, TrustedKeys};
 use serde::Serialize;
 
@@ -62,7 +62,7 @@ fn machine(name: &str) -> Inventory {
 }
 
 fn profile(name: &str) -> Profile {
-    Profile::build(&machine(name), &ProductKey::for_product(PRODUCT), &Policy::default())
+    Profile::build(&machine(name), &ProductKey::for_product(PRODUCT), false)
 }
 
 /// The store's activation file as the store writes it (`store.rs`): the

@@ -1,21 +1,29 @@
-//! The license test vectors of `tests/vectors/` (see `docs/FORMAT.md`).
+//! The test vectors of `tests/vectors/` (see `docs/FORMAT.md` §13): licenses,
+//! and the `fail_` cases of licenses, activation requests and activation
+//! certificates.
 //!
 //! The vectors are files; this test (1) checks that the code still produces
 //! them byte for byte from their fixed inputs (rerun with
 //! `NODELOCK_WRITE_VECTORS=1` to rewrite them after a deliberate format
 //! change), (2) verifies every valid vector and compares the decoded fields
-//! with the expected JSON, (3) checks that every `fail_*` vector is refused
-//! with its specific error, and (4) flips every single bit of a valid envelope.
+//! with the expected JSON, (3) checks in one table that every `fail_*` vector
+//! of every message type is refused with its specific error, and (4) flips
+//! every single bit of a valid envelope.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use nodelock::codec::envelope::seal_payload;
+use nodelock::activation::{
+    ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest, LocationStamp,
+    Nonce,
+};
 use nodelock::codec::tag::{self, Tag};
-use nodelock::codec::{CodecError, armour};
+use nodelock::codec::{CodecError, armour, frame};
 use nodelock::hardware::ComponentKind;
 use nodelock::license::{License, LicenseError, LicenseId, SignedLicense, Version};
 use nodelock::policy::Weights;
+use nodelock::profile::{Digest, Profile};
+use nodelock::signed::{SignatureError, seal, seal_payload};
 use nodelock::{PublicKey, SecretKey, Timestamp, TrustedKeys};
 
 fn dir() -> PathBuf {
@@ -72,7 +80,100 @@ fn full() -> License {
     l
 }
 
-const LICENSE_V2: Tag = Tag { tag: "nodelock/license/v2", name: "license", armour: "NODELOCK LICENSE" };
+const LICENSE_V2: Tag = Tag { tag: "nodelock/license/v2", name: "license", ..tag::LICENSE };
+const REQUEST_V2: Tag = Tag { tag: "nodelock/activation-request/v2", ..tag::REQUEST };
+
+/// The request of the request vectors: two kinds, so their order can be broken.
+fn request() -> ActivationRequest {
+    ActivationRequest {
+        license_id: minimal().id,
+        release_version: 1,
+        profile: Profile::from_digests([
+            (ComponentKind::Mac, Digest([0x11; 16])),
+            (ComponentKind::Cpu, Digest([0x22; 16])),
+        ])
+        .unwrap(),
+        stamp: LocationStamp([0x51; 16]),
+        nonce: Nonce([0x4e; 16]),
+        activation_key: SecretKey::from_seed(&[0x22; 32]).public_key().to_bytes(),
+        label: Some("lab-pc-7".into()),
+        client_time: ts("2026-07-01T10:00:00Z"),
+    }
+}
+
+/// The certificate of the certificate vectors (signed by the vendor key).
+fn certificate() -> ActivationCertificate {
+    ActivationCertificate::answering(
+        &request(),
+        ActivationId([0xc1; 16]),
+        ActivationKind::Permanent,
+        Some(1),
+        ts("2026-07-01T10:05:00Z"),
+    )
+}
+
+/// `envelope` with its algorithm byte set to 2 and signed again.
+fn with_algorithm_2(mut envelope: Vec<u8>, tag: Tag, key: &SecretKey) -> Vec<u8> {
+    envelope[1 + tag.tag.len()] = 0x02;
+    let n = envelope.len();
+    let resigned = key.sign(&envelope[..n - 64]);
+    envelope[n - 64..].copy_from_slice(&resigned);
+    envelope
+}
+
+/// The `fail_*.req` and `fail_*.cert` vectors.
+fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
+    let req = |b: &[u8]| armour::encode(tag::REQUEST, b);
+    let cert = |b: &[u8]| armour::encode(tag::CERTIFICATE, b);
+    let request_bytes = request().to_bytes();
+    let request_payload = postcard::to_allocvec(&request()).unwrap();
+    let mut trailing = request_bytes.clone();
+    trailing.push(0x00);
+    let mut trailing_payload = request_payload.clone();
+    trailing_payload.push(0x00);
+    let mut blank = request();
+    blank.label = Some("  ".into());
+    // The same profile with its two kinds in the wrong order.
+    let profile = request().profile.to_bytes();
+    assert_eq!(profile[..3], [2, 0, 1], "two kinds, Mac first");
+    let swapped = [&[2u8, 1, 1][..], &[0x22; 16], &[0, 1], &[0x11; 16]].concat();
+    let at = request_payload.windows(profile.len()).position(|w| w == profile).unwrap();
+    let mut unordered = request_payload.clone();
+    unordered[at..at + profile.len()].copy_from_slice(&swapped);
+
+    let certificate_bytes = seal(&certificate(), key);
+    let certificate_payload = postcard::to_allocvec(&certificate()).unwrap();
+    let mut bad_sig = certificate_bytes.clone();
+    *bad_sig.last_mut().unwrap() ^= 0x01;
+    let mut cert_trailing_payload = certificate_payload.clone();
+    cert_trailing_payload.push(0x00);
+    let mut seatless = certificate();
+    seatless.seat = None;
+
+    vec![
+        ("fail_truncated.req", req(&request_bytes[..request_bytes.len() - 10])),
+        ("fail_trailing_data.req", req(&trailing)),
+        ("fail_trailing_payload.req", req(&frame::encode(tag::REQUEST, &trailing_payload))),
+        ("fail_oversize.req", req(&frame::encode(tag::REQUEST, &vec![0u8; 8 * 1024]))),
+        ("fail_wrong_domain_tag.req", req(&frame::encode(tag::LICENSE, &request_payload))),
+        ("fail_unknown_version.req", req(&frame::encode(REQUEST_V2, &request_payload))),
+        (
+            "fail_invalid_terms.req",
+            req(&frame::encode(tag::REQUEST, &postcard::to_allocvec(&blank).unwrap())),
+        ),
+        ("fail_non_canonical_profile.req", req(&frame::encode(tag::REQUEST, &unordered))),
+        ("fail_bad_signature.cert", cert(&bad_sig)),
+        ("fail_unknown_key_id.cert", cert(&seal(&certificate(), &stranger_key()))),
+        ("fail_wrong_domain_tag.cert", cert(&seal_payload(tag::RECEIPT, &certificate_payload, key))),
+        ("fail_truncated.cert", cert(&certificate_bytes[..certificate_bytes.len() - 10])),
+        ("fail_trailing_payload.cert", cert(&seal_payload(tag::CERTIFICATE, &cert_trailing_payload, key))),
+        (
+            "fail_unknown_algorithm.cert",
+            cert(&with_algorithm_2(certificate_bytes.clone(), tag::CERTIFICATE, key)),
+        ),
+        ("fail_invalid_terms.cert", cert(&seal(&seatless, key))),
+    ]
+}
 
 /// Every vector file and its content, built from fixed inputs.
 fn vectors() -> Vec<(&'static str, String)> {
@@ -91,12 +192,7 @@ fn vectors() -> Vec<(&'static str, String)> {
     trailing_payload.push(0x00);
     let mut zero_seats = minimal();
     zero_seats.seats = 0;
-    let mut alg2 = seal_payload(tag::LICENSE, &payload, &key);
-    let alg_at = 1 + tag::LICENSE.tag.len();
-    alg2[alg_at] = 0x02;
-    let resigned = key.sign(&alg2[..alg2.len() - 64]);
-    let n = alg2.len();
-    alg2[n - 64..].copy_from_slice(&resigned);
+    let alg2 = with_algorithm_2(seal_payload(tag::LICENSE, &payload, &key), tag::LICENSE, &key);
     // Non-canonical base64: the last symbol before the padding carries
     // non-zero unused bits, which a lax decoder would accept. The full
     // license's envelope length is not a multiple of 3, so it has padding.
@@ -110,7 +206,7 @@ fn vectors() -> Vec<(&'static str, String)> {
         format!("{}{next}{}", &canonical[..at], &canonical[at + 1..])
     };
 
-    vec![
+    let mut out = vec![
         ("vendor.secret.key", key.to_armoured().to_string()),
         ("vendor.public.key", key.public_key().to_armoured()),
         ("stranger.public.key", stranger_key().public_key().to_armoured()),
@@ -132,7 +228,9 @@ fn vectors() -> Vec<(&'static str, String)> {
             "fail_invalid_terms.lic",
             arm(&seal_payload(tag::LICENSE, &postcard::to_allocvec(&zero_seats).unwrap(), &key)),
         ),
-    ]
+    ];
+    out.extend(message_vectors(&key));
+    out
 }
 
 #[test]
@@ -169,32 +267,171 @@ fn valid_vectors_decode_to_their_expected_fields() {
     }
 }
 
+/// How a message was refused: a framing error or a signature error.
+#[derive(Debug)]
+enum Refusal {
+    Format(CodecError),
+    Signature(SignatureError),
+}
+
+/// Reads `text` as the message type its file extension names, the way the
+/// application does, and returns why it was refused.
+fn refusal(name: &str, text: &str, trusted: &TrustedKeys) -> Option<Refusal> {
+    let from_activation = |e: ActivationError| match e {
+        ActivationError::Format(e) => Refusal::Format(e),
+        ActivationError::Signature(e) => Refusal::Signature(e),
+        other => panic!("{name}: not a format or signature refusal: {other:?}"),
+    };
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("lic") => SignedLicense::from_armoured(text, trusted).err().map(|e| match e {
+            LicenseError::Format(e) => Refusal::Format(e),
+            LicenseError::Signature(e) => Refusal::Signature(e),
+            other => panic!("{name}: not a format or signature refusal: {other:?}"),
+        }),
+        Some("req") => ActivationRequest::from_code_or_bytes(text.as_bytes()).err().map(from_activation),
+        Some("cert") => ActivationCertificate::bytes_from_response(text.as_bytes())
+            .and_then(|bytes| ActivationCertificate::open(&bytes, trusted))
+            .err()
+            .map(from_activation),
+        _ => panic!("{name}: no reader for this vector"),
+    }
+}
+
+type Expected = fn(&Refusal) -> bool;
+
+/// Every `fail_` vector, of every message type, and the refusal it must get.
+const FAIL_VECTORS: &[(&str, Expected)] = &[
+    ("fail_bad_signature.lic", |r| matches!(r, Refusal::Signature(SignatureError::BadSignature { .. }))),
+    ("fail_wrong_domain_tag.lic", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::WrongType { expected: "license", found: "activation certificate" })
+        )
+    }),
+    ("fail_unknown_version.lic", |r| matches!(r, Refusal::Format(CodecError::UnsupportedVersion { .. }))),
+    ("fail_truncated.lic", |r| matches!(r, Refusal::Format(CodecError::Truncated { .. }))),
+    ("fail_trailing_data.lic", |r| matches!(r, Refusal::Format(CodecError::TrailingBytes { count: 1, .. }))),
+    ("fail_trailing_payload.lic", |r| {
+        matches!(r, Refusal::Format(CodecError::TrailingBytes { count: 1, .. }))
+    }),
+    ("fail_oversize.lic", |r| matches!(r, Refusal::Format(CodecError::TooLarge { .. }))),
+    ("fail_non_canonical_base64.lic", |r| matches!(r, Refusal::Format(CodecError::BadBase64 { .. }))),
+    ("fail_unknown_key_id.lic", |r| matches!(r, Refusal::Signature(SignatureError::UnknownKey { .. }))),
+    ("fail_unknown_algorithm.lic", |r| {
+        matches!(r, Refusal::Format(CodecError::UnknownAlgorithm { algorithm: 2, .. }))
+    }),
+    ("fail_invalid_terms.lic", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::Invalid {
+                what: "license",
+                rule: "a license needs at least one seat"
+            })
+        )
+    }),
+    ("fail_truncated.req", |r| {
+        matches!(r, Refusal::Format(CodecError::Truncated { what: "activation request" }))
+    }),
+    ("fail_trailing_data.req", |r| {
+        matches!(r, Refusal::Format(CodecError::TrailingBytes { what: "activation request", count: 1 }))
+    }),
+    ("fail_trailing_payload.req", |r| {
+        matches!(r, Refusal::Format(CodecError::TrailingBytes { what: "activation request", count: 1 }))
+    }),
+    ("fail_oversize.req", |r| {
+        matches!(r, Refusal::Format(CodecError::TooLarge { what: "activation request", max: 8192, .. }))
+    }),
+    ("fail_wrong_domain_tag.req", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::WrongType { expected: "activation request", found: "license" })
+        )
+    }),
+    ("fail_unknown_version.req", |r| {
+        matches!(r, Refusal::Format(CodecError::UnsupportedVersion { what: "activation request", found })
+            if found == "nodelock/activation-request/v2")
+    }),
+    ("fail_invalid_terms.req", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::Invalid {
+                what: "activation request",
+                rule: "the machine label is blank"
+            })
+        )
+    }),
+    ("fail_non_canonical_profile.req", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::NotCanonical {
+                what: "activation request",
+                rule: "kinds are not strictly increasing"
+            })
+        )
+    }),
+    ("fail_bad_signature.cert", |r| {
+        matches!(r, Refusal::Signature(SignatureError::BadSignature { what: "activation certificate" }))
+    }),
+    ("fail_unknown_key_id.cert", |r| {
+        matches!(r, Refusal::Signature(SignatureError::UnknownKey { what: "activation certificate", .. }))
+    }),
+    ("fail_wrong_domain_tag.cert", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::WrongType {
+                expected: "activation certificate",
+                found: "deactivation receipt"
+            })
+        )
+    }),
+    ("fail_truncated.cert", |r| {
+        matches!(r, Refusal::Format(CodecError::Truncated { what: "activation certificate" }))
+    }),
+    ("fail_trailing_payload.cert", |r| {
+        matches!(r, Refusal::Format(CodecError::TrailingBytes { what: "activation certificate", count: 1 }))
+    }),
+    ("fail_unknown_algorithm.cert", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::UnknownAlgorithm { what: "activation certificate", algorithm: 2 })
+        )
+    }),
+    ("fail_invalid_terms.cert", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::Invalid {
+                what: "activation certificate",
+                rule: "a permanent activation must occupy a seat"
+            })
+        )
+    }),
+];
+
 #[test]
 fn fail_vectors_are_refused_for_their_reason() {
     let trusted = trusted();
-    let check = |name: &str, ok: &dyn Fn(&CodecError) -> bool| match SignedLicense::from_armoured(
-        &read(name),
-        &trusted,
-    ) {
-        Err(LicenseError::Format(e)) if ok(&e) => {}
-        other => panic!("{name}: unexpected {other:?}"),
-    };
-    check("fail_bad_signature.lic", &|e| matches!(e, CodecError::BadSignature { .. }));
-    check("fail_wrong_domain_tag.lic", &|e| {
-        matches!(e, CodecError::WrongType { expected: "license", found: "activation certificate" })
-    });
-    check("fail_unknown_version.lic", &|e| matches!(e, CodecError::UnsupportedVersion { .. }));
-    check("fail_truncated.lic", &|e| matches!(e, CodecError::Truncated { .. }));
-    check("fail_trailing_data.lic", &|e| matches!(e, CodecError::TrailingBytes { count: 1, .. }));
-    check("fail_trailing_payload.lic", &|e| matches!(e, CodecError::TrailingBytes { count: 1, .. }));
-    check("fail_oversize.lic", &|e| matches!(e, CodecError::TooLarge { .. }));
-    check("fail_non_canonical_base64.lic", &|e| matches!(e, CodecError::BadBase64 { .. }));
-    check("fail_unknown_key_id.lic", &|e| matches!(e, CodecError::UnknownKey { .. }));
-    check("fail_unknown_algorithm.lic", &|e| matches!(e, CodecError::UnknownAlgorithm { algorithm: 2, .. }));
-    check("fail_invalid_terms.lic", &|e| matches!(e, CodecError::Invalid { .. }));
-    // The stranger's key makes its license verify: the vector is only refused for trust.
+    for (name, expected) in FAIL_VECTORS {
+        match refusal(name, &read(name), &trusted) {
+            Some(r) if expected(&r) => {}
+            other => panic!("{name}: unexpected {other:?}"),
+        }
+    }
+    // The table covers every fail_ file there is.
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("fail_"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = FAIL_VECTORS.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "every fail_ vector has an expected refusal");
+    // The stranger's key makes its messages verify: the vectors are only refused for trust.
     let stranger = TrustedKeys::from_armoured([read("stranger.public.key").as_str()]).unwrap();
     SignedLicense::from_armoured(&read("fail_unknown_key_id.lic"), &stranger).unwrap();
+    let bytes =
+        ActivationCertificate::bytes_from_response(read("fail_unknown_key_id.cert").as_bytes()).unwrap();
+    assert_eq!(ActivationCertificate::open(&bytes, &stranger).unwrap().message, certificate());
 }
 
 #[test]

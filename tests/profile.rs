@@ -2,9 +2,9 @@
 //! caps, fingerprints, and diagnostic captures.
 
 use nodelock::Timestamp;
+use nodelock::capture::{Capture, CaptureError};
 use nodelock::hardware::{Component, ComponentFlags, ComponentKind, Environment, Inventory, Why};
-use nodelock::policy::Policy;
-use nodelock::profile::{Capture, CaptureError, Digest, ProductKey, Profile, ProfileError};
+use nodelock::profile::{Digest, ProductKey, Profile, ProfileError};
 
 fn inventory() -> Inventory {
     let usb = ComponentFlags { usb: true, removable: true, ..Default::default() };
@@ -19,8 +19,8 @@ fn inventory() -> Inventory {
 
 #[test]
 fn digests_are_keyed_per_product() {
-    let a = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-a.app"), &Policy::default());
-    let b = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-b.app"), &Policy::default());
+    let a = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-a.app"), false);
+    let b = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-b.app"), false);
     assert_eq!(a.kind_count(), 3);
     for kind in ComponentKind::ALL {
         for digest in a.digests(kind) {
@@ -28,16 +28,15 @@ fn digests_are_keyed_per_product() {
         }
     }
     assert_ne!(a.fingerprint(), b.fingerprint());
-    let again =
-        Profile::build(&inventory(), &ProductKey::for_product("com.vendor-a.app"), &Policy::default());
+    let again = Profile::build(&inventory(), &ProductKey::for_product("com.vendor-a.app"), false);
     assert_eq!(a, again, "profiling is deterministic");
 }
 
 #[test]
 fn removable_devices_only_when_the_policy_includes_them() {
     let key = ProductKey::for_product("p");
-    let without = Profile::build(&inventory(), &key, &Policy::default());
-    let with = Profile::build(&inventory(), &key, &Policy { include_removable: true, ..Policy::default() });
+    let without = Profile::build(&inventory(), &key, false);
+    let with = Profile::build(&inventory(), &key, true);
     assert_eq!(without.digests(ComponentKind::Mac).len(), 1);
     assert_eq!(with.digests(ComponentKind::Mac).len(), 2);
 }
@@ -45,7 +44,7 @@ fn removable_devices_only_when_the_policy_includes_them() {
 #[test]
 fn decoding_accepts_only_the_canonical_form() {
     let key = ProductKey::for_product("p");
-    let p = Profile::build(&inventory(), &key, &Policy::default());
+    let p = Profile::build(&inventory(), &key, false);
     let bytes = p.to_bytes();
     assert_eq!(Profile::from_bytes(&bytes).unwrap(), p);
     // [entries: 2] [kind 1: cpu] [1 digest] [16 bytes] [kind 0: mac] ... -> kinds out of order
@@ -53,12 +52,24 @@ fn decoding_accepts_only_the_canonical_form() {
     unordered.extend([7u8; 16]);
     unordered.extend([0u8, 1]);
     unordered.extend([7u8; 16]);
-    assert!(matches!(Profile::from_bytes(&unordered), Err(ProfileError::Malformed(_))), "kinds out of order");
+    assert_eq!(
+        Profile::from_bytes(&unordered),
+        Err(ProfileError::NotCanonical("kinds are not strictly increasing")),
+        "kinds out of order"
+    );
     let mut dup = vec![1u8, 0, 2];
     dup.extend([7u8; 32]);
-    assert!(Profile::from_bytes(&dup).is_err(), "duplicate digests");
+    assert_eq!(
+        Profile::from_bytes(&dup),
+        Err(ProfileError::NotCanonical("digests are not strictly increasing")),
+        "duplicate digests"
+    );
     let empty_kind = vec![1u8, 0, 0];
-    assert!(Profile::from_bytes(&empty_kind).is_err(), "an entry without digests");
+    assert_eq!(
+        Profile::from_bytes(&empty_kind),
+        Err(ProfileError::NotCanonical("a kind has no digests")),
+        "an entry without digests"
+    );
     let mut too_many = vec![1u8, 0, 33];
     for i in 0..33u8 {
         too_many.extend([i; 16]);
@@ -88,7 +99,7 @@ fn decoding_accepts_only_the_canonical_form() {
 
 #[test]
 fn fingerprint_code_is_short_and_typable() {
-    let p = Profile::build(&inventory(), &ProductKey::for_product("p"), &Policy::default());
+    let p = Profile::build(&inventory(), &ProductKey::for_product("p"), false);
     let code = p.fingerprint().code();
     assert_eq!(code.len(), 19);
     assert_eq!(code.matches('-').count(), 3);

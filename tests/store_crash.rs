@@ -32,7 +32,8 @@ fn crash_writer_child() {
     let Some(dir) = std::env::var_os(DIR_VAR) else { return };
     let store = Store::new(dir);
     let texts = texts();
-    let profile = Profile::build(&machine(), &ProductKey::for_product(PRODUCT), &license().policy);
+    let profile =
+        Profile::build(&machine(), &ProductKey::for_product(PRODUCT), license().policy.include_removable);
     for i in 0u64.. {
         let text = &texts[(i % 2) as usize];
         println!("start license {i}");

@@ -8,13 +8,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::code::{self, CodeKind};
 use super::{ActivationError, ActivationId, ActivationKind, ActivationRequest, LocationStamp, Nonce};
-use crate::codec::envelope::{self, Opened, SignedMessage};
-use crate::codec::{armour, tag};
+use crate::codec::{CodecError, Message, armour, code, tag, text};
 use crate::keys::{SecretKey, TrustedKeys};
 use crate::license::LicenseId;
 use crate::profile::Profile;
+use crate::signed::{self, Opened};
 use crate::timestamp::Timestamp;
 
 /// The largest certificate accepted.
@@ -46,19 +45,18 @@ pub struct ActivationCertificate {
     pub seat: Option<u32>,
 }
 
-impl SignedMessage for ActivationCertificate {
+/// Signed by the authority: read only through [`signed::open`].
+impl Message for ActivationCertificate {
     const TAG: tag::Tag = tag::CERTIFICATE;
     const MAX_LEN: usize = MAX_CERTIFICATE_LEN;
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), &'static str> {
         match (self.kind, self.seat) {
-            (ActivationKind::Permanent, None) => Err("a permanent activation must occupy a seat".to_owned()),
-            (ActivationKind::Temporary { .. }, Some(_)) => {
-                Err("a temporary activation holds no seat".to_owned())
-            }
-            (_, Some(0)) => Err("seats are numbered from 1".to_owned()),
+            (ActivationKind::Permanent, None) => Err("a permanent activation must occupy a seat"),
+            (ActivationKind::Temporary { .. }, Some(_)) => Err("a temporary activation holds no seat"),
+            (_, Some(0)) => Err("seats are numbered from 1"),
             (ActivationKind::Temporary { until }, None) if until <= self.issued_at => {
-                Err("a temporary activation must end after it was issued".to_owned())
+                Err("a temporary activation must end after it was issued")
             }
             _ => Ok(()),
         }
@@ -90,19 +88,18 @@ impl ActivationCertificate {
 
     /// Signs the certificate with the authority's key; returns envelope bytes.
     pub fn sign(&self, key: &SecretKey) -> Result<Vec<u8>, ActivationError> {
-        self.validate()
-            .map_err(|detail| crate::codec::CodecError::Invalid { what: Self::TAG.name, detail })?;
-        Ok(envelope::seal(self, key))
+        self.validate().map_err(|rule| CodecError::Invalid { what: Self::TAG.name, rule })?;
+        Ok(signed::seal(self, key))
     }
 
     /// Verifies envelope bytes against the trusted keys, then decodes them.
     pub fn open(bytes: &[u8], trusted: &TrustedKeys) -> Result<Opened<Self>, ActivationError> {
-        Ok(envelope::open::<Self>(bytes, trusted)?)
+        Ok(signed::open::<Self>(bytes, trusted)?)
     }
 
     /// The offline response code (`NLC-…`) of envelope bytes.
     pub fn code_of(bytes: &[u8]) -> String {
-        code::encode(CodeKind::Certificate, bytes)
+        code::encode::<Self>(bytes)
     }
 
     /// The armoured text form of envelope bytes.
@@ -113,6 +110,6 @@ impl ActivationCertificate {
     /// The envelope bytes of a response given as an offline code, armoured
     /// text, or raw bytes (not yet verified).
     pub fn bytes_from_response(data: &[u8]) -> Result<Vec<u8>, ActivationError> {
-        code::message_bytes(data, CodeKind::Certificate, MAX_CERTIFICATE_LEN)
+        Ok(text::read::<Self>(data)?)
     }
 }

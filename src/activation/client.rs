@@ -8,11 +8,11 @@ use super::store::Store;
 use super::{
     ActivationCertificate, ActivationError, ActivationRequest, DeactivationReceipt, LicenseRelease, Nonce,
 };
-use crate::codec::envelope::decode_unverified;
 use crate::codec::{CodecError, tag};
 use crate::keys::TrustedKeys;
 use crate::license::License;
 use crate::profile::Profile;
+use crate::signed::decode_unverified;
 use crate::timestamp::Timestamp;
 
 impl Store {
@@ -33,7 +33,7 @@ impl Store {
         if label.as_ref().is_some_and(|l| l.len() > super::request::MAX_LABEL_LEN) {
             return Err(CodecError::Invalid {
                 what: tag::REQUEST.name,
-                detail: format!("the machine label is longer than {} bytes", super::request::MAX_LABEL_LEN),
+                rule: "the machine label is longer than 64 bytes",
             }
             .into());
         }

@@ -26,15 +26,18 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::codec::CodecError;
+use crate::codec::hex::{hex, unhex};
 use crate::license::{LicenseError, LicenseId};
 use crate::policy::WeakProfile;
-use crate::profile::{hex, unhex};
+use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
+
+/// Offline codes now live in the codec layer; this path keeps working.
+pub use crate::codec::code;
 
 pub mod certificate;
 #[cfg(feature = "client")]
 pub mod client;
-pub mod code;
 #[cfg(feature = "client")]
 pub mod detail;
 pub mod receipt;
@@ -50,8 +53,8 @@ pub mod validator;
 #[cfg(feature = "client")]
 pub mod verdict;
 
+pub use crate::codec::code::CodeError;
 pub use certificate::ActivationCertificate;
-pub use code::{CodeError, CodeKind};
 pub use receipt::DeactivationReceipt;
 pub use request::ActivationRequest;
 #[cfg(feature = "client")]
@@ -180,7 +183,10 @@ impl fmt::Display for LicenseRelease {
 pub enum ActivationError {
     /// A request, certificate or receipt that is not valid.
     #[error("{0}")]
-    Format(#[from] CodecError),
+    Format(CodecError),
+    /// A certificate or receipt whose signature is not one of a trusted key.
+    #[error("{0}")]
+    Signature(SignatureError),
     /// An offline code that cannot be read.
     #[error("{0}")]
     Code(#[from] CodeError),
@@ -238,4 +244,26 @@ pub enum ActivationError {
     /// No per-user directory for the default store.
     #[error("no per-user data directory is known on this system; choose a store directory explicitly")]
     NoDefaultStore,
+}
+
+/// One variant per cause: a code error read through the text reader is a
+/// [`ActivationError::Code`].
+impl From<CodecError> for ActivationError {
+    fn from(error: CodecError) -> Self {
+        match error {
+            CodecError::Code(e) => ActivationError::Code(e),
+            other => ActivationError::Format(other),
+        }
+    }
+}
+
+/// One variant per cause: a framing error found while opening a signed
+/// message is an [`ActivationError::Format`].
+impl From<SignatureError> for ActivationError {
+    fn from(error: SignatureError) -> Self {
+        match error {
+            SignatureError::Format(e) => e.into(),
+            other => ActivationError::Signature(other),
+        }
+    }
 }

@@ -8,12 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::code::{self, CodeKind};
 use super::{ActivationError, ActivationId, Nonce};
-use crate::codec::envelope::{self, SignedMessage};
-use crate::codec::tag;
+use crate::codec::{Message, code, tag, text};
 use crate::keys::{PublicKey, SecretKey};
 use crate::license::LicenseId;
+use crate::signed::{self, SignatureError};
 use crate::timestamp::Timestamp;
 
 /// The largest receipt accepted.
@@ -32,7 +31,8 @@ pub struct DeactivationReceipt {
     pub deactivated_at: Timestamp,
 }
 
-impl SignedMessage for DeactivationReceipt {
+/// Signed by the activation's own key: read only through [`signed::open_with`].
+impl Message for DeactivationReceipt {
     const TAG: tag::Tag = tag::RECEIPT;
     const MAX_LEN: usize = MAX_RECEIPT_LEN;
 }
@@ -40,30 +40,31 @@ impl SignedMessage for DeactivationReceipt {
 impl DeactivationReceipt {
     /// Signs the receipt with the activation secret; returns envelope bytes.
     pub fn sign(&self, activation_secret: &SecretKey) -> Vec<u8> {
-        envelope::seal(self, activation_secret)
+        signed::seal(self, activation_secret)
     }
 
     /// Verifies envelope bytes against the activation's certified public key.
     pub fn open(bytes: &[u8], activation_key: &[u8; 32]) -> Result<Self, ActivationError> {
+        // A certified key that is not a usable Ed25519 key verifies nothing.
         let key = PublicKey::from_bytes(activation_key)
-            .map_err(|_| crate::codec::CodecError::BadSignature { what: Self::TAG.name })?;
-        Ok(envelope::open_with::<Self>(bytes, &key)?.message)
+            .map_err(|_| SignatureError::BadSignature { what: Self::TAG.name })?;
+        Ok(signed::open_with::<Self>(bytes, &key)?.message)
     }
 
     /// Decodes a receipt without verifying it, to find which activation it
     /// claims to end (the authority then verifies it with that activation's key).
     pub fn peek(bytes: &[u8]) -> Result<Self, ActivationError> {
-        Ok(envelope::decode_unverified::<Self>(bytes)?.message)
+        Ok(signed::decode_unverified::<Self>(bytes)?.message)
     }
 
     /// The offline code (`NLD-…`) of envelope bytes.
     pub fn code_of(bytes: &[u8]) -> String {
-        code::encode(CodeKind::Receipt, bytes)
+        code::encode::<Self>(bytes)
     }
 
     /// The envelope bytes of a receipt given as an offline code, armoured
     /// text, or raw bytes (not yet verified).
     pub fn bytes_from(data: &[u8]) -> Result<Vec<u8>, ActivationError> {
-        code::message_bytes(data, CodeKind::Receipt, MAX_RECEIPT_LEN)
+        Ok(text::read::<Self>(data)?)
     }
 }

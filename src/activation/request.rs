@@ -1,16 +1,16 @@
 //! The activation request a machine sends to the vendor's authority.
 //!
 //! Bytes (online): an unsigned frame `nodelock/activation-request/v1` around
-//! the postcard payload. Text (offline): an `NLR-` offline code ([`super::code`]).
+//! the postcard payload, read and written as a [`Framed`] message. Text
+//! (offline): an `NLR-` offline code ([`crate::codec::code`]).
 //! The request is not signed: it carries nothing secret, and everything the
 //! authority grants is bound into the certificate it signs, including the
 //! activation public key whose secret never leaves the machine.
 
 use serde::{Deserialize, Serialize};
 
-use super::code::{self, CodeKind};
 use super::{ActivationError, LocationStamp, Nonce};
-use crate::codec::{CodecError, bounded, frame, tag};
+use crate::codec::{Framed, Message, bounded, code, tag, text};
 use crate::license::LicenseId;
 use crate::profile::Profile;
 use crate::timestamp::Timestamp;
@@ -42,50 +42,52 @@ pub struct ActivationRequest {
     pub client_time: Timestamp,
 }
 
+impl Message for ActivationRequest {
+    const TAG: tag::Tag = tag::REQUEST;
+    const MAX_LEN: usize = MAX_REQUEST_LEN;
+
+    fn validate(&self) -> Result<(), &'static str> {
+        if self.label.as_ref().is_some_and(|l| l.trim().is_empty()) {
+            return Err("the machine label is blank");
+        }
+        Ok(())
+    }
+}
+
+impl Framed for ActivationRequest {}
+
 impl ActivationRequest {
     /// The online form: frame(`nodelock/activation-request/v1`, postcard payload).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let payload = postcard::to_allocvec(self).unwrap_or_else(|_| unreachable!("requests always encode"));
-        frame::encode(tag::REQUEST, &payload)
+        self.encode()
     }
 
     /// Reads the online form, capping its size first and refusing trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ActivationError> {
-        let payload = frame::decode(bytes, tag::REQUEST, MAX_REQUEST_LEN)?;
-        let what = tag::REQUEST.name;
-        let (request, rest) = postcard::take_from_bytes::<ActivationRequest>(payload)
-            .map_err(|e| CodecError::Malformed { what, detail: e.to_string() })?;
-        if !rest.is_empty() {
-            return Err(CodecError::TrailingBytes { what, count: rest.len() }.into());
-        }
-        if request.label.as_ref().is_some_and(|l| l.trim().is_empty()) {
-            return Err(CodecError::Invalid { what, detail: "the machine label is blank".to_owned() }.into());
-        }
-        Ok(request)
+        Ok(Self::decode_exact(bytes)?)
     }
 
     /// The offline code (`NLR-…`).
     pub fn to_code(&self) -> String {
-        code::encode(CodeKind::Request, &self.to_bytes())
+        code::encode::<Self>(&self.to_bytes())
     }
 
     /// Reads an offline code.
     pub fn from_code(text: &str) -> Result<Self, ActivationError> {
-        Self::from_bytes(&code::decode(text, CodeKind::Request)?)
+        Self::from_bytes(&code::decode::<Self>(text)?)
     }
 
-    /// Reads a request given either as an offline code or as its online bytes.
+    /// Reads a request given as an offline code, as armoured text or as its
+    /// online bytes (the one text reader, [`text::read`]).
     pub fn from_code_or_bytes(data: &[u8]) -> Result<Self, ActivationError> {
-        match std::str::from_utf8(data) {
-            Ok(text) if code::looks_like_code(text) => Self::from_code(text),
-            _ => Self::from_bytes(data),
-        }
+        Self::from_bytes(&text::read::<Self>(data)?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::CodecError;
     use crate::hardware::ComponentKind;
     use crate::profile::Digest;
 
@@ -115,6 +117,27 @@ mod tests {
         assert_eq!(ActivationRequest::from_code(&code).unwrap(), r);
         assert_eq!(ActivationRequest::from_code_or_bytes(code.as_bytes()).unwrap(), r);
         assert_eq!(ActivationRequest::from_code_or_bytes(&r.to_bytes()).unwrap(), r);
+        let armoured = crate::codec::armour::encode(tag::REQUEST, &r.to_bytes());
+        assert_eq!(ActivationRequest::from_code_or_bytes(armoured.as_bytes()).unwrap(), r);
+    }
+
+    #[test]
+    fn a_non_canonical_profile_is_reported_as_such() {
+        let r = sample();
+        let mut bytes = r.to_bytes();
+        // The profile follows the tag, the length, the license id and the
+        // release version: `02 00 01 <mac> 01 01 <cpu>`; swap the two kinds.
+        let at = 1 + tag::REQUEST.tag.len() + 4 + 16 + 1;
+        assert_eq!(bytes[at..at + 3], [2, 0, 1]);
+        bytes[at + 1] = 1;
+        bytes[at + 2 + 1 + 16] = 0;
+        assert!(matches!(
+            ActivationRequest::from_bytes(&bytes),
+            Err(ActivationError::Format(CodecError::NotCanonical {
+                what: "activation request",
+                rule: "kinds are not strictly increasing"
+            }))
+        ));
     }
 
     #[test]
@@ -128,7 +151,10 @@ mod tests {
         assert!(ActivationRequest::from_bytes(&long).is_err());
         let mut blank = sample();
         blank.label = Some("  ".into());
-        assert!(ActivationRequest::from_bytes(&blank.to_bytes()).is_err());
+        assert!(matches!(
+            ActivationRequest::from_bytes(&blank.to_bytes()),
+            Err(ActivationError::Format(CodecError::Invalid { rule: "the machine label is blank", .. }))
+        ));
         let mut huge = sample();
         huge.label = Some("x".repeat(65));
         assert!(ActivationRequest::from_bytes(&huge.to_bytes()).is_err());

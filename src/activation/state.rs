@@ -15,10 +15,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::certificate::MAX_CERTIFICATE_LEN;
 use super::receipt::MAX_RECEIPT_LEN;
 use super::{ActivationCertificate, ActivationError, Nonce};
-use crate::codec::envelope::decode_unverified;
 use crate::codec::{CodecError, bounded, frame, tag};
 use crate::keys::{SecretKey, TrustedKeys};
 use crate::license::LicenseId;
+use crate::signed::decode_unverified;
 use crate::timestamp::Timestamp;
 
 /// How many outstanding requests are remembered (the newest ones).
@@ -172,14 +172,10 @@ struct StateV1 {
     last_receipt: Option<Vec<u8>>,
 }
 
-/// Decodes exactly one `T` from a frame's payload: no bytes may follow it.
-pub(crate) fn exact<'a, T: Deserialize<'a>>(payload: &'a [u8], what: tag::Tag) -> Result<T, CodecError> {
-    let (value, rest) = postcard::take_from_bytes::<T>(payload)
-        .map_err(|e| CodecError::Malformed { what: what.name, detail: e.to_string() })?;
-    if !rest.is_empty() {
-        return Err(CodecError::TrailingBytes { what: what.name, count: rest.len() });
-    }
-    Ok(value)
+/// Decodes exactly one `T` from a frame's payload: no bytes may follow it
+/// (the codec's one exact decoder, [`frame::decode_exact_postcard`]).
+pub(crate) fn exact<T: serde::de::DeserializeOwned>(payload: &[u8], what: tag::Tag) -> Result<T, CodecError> {
+    frame::decode_exact_postcard(payload, what.name)
 }
 
 pub(crate) fn encode_state(state: &State) -> Vec<u8> {

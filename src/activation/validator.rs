@@ -70,14 +70,15 @@ fn store_problem(error: ActivationError) -> Reason {
     let detail = match error {
         ActivationError::StoreCorrupt(e) => StoreProblem::Corrupt(e),
         ActivationError::Io { path, source } => StoreProblem::Unreadable(StoreUnreadable::new(path, &source)),
-        ActivationError::Format(e) => return Reason::from_signed(Document::Certificate, e),
+        ActivationError::Format(e) => return Reason::from_signed(Document::Certificate, e.into()),
+        ActivationError::Signature(e) => return Reason::from_signed(Document::Certificate, e),
         // `Store::load` fails in no other way; report anything else as damage
-        // to the activation file, in the error's own words.
-        other => StoreProblem::Corrupt(StoreCorrupt {
+        // to the activation file.
+        _ => StoreProblem::Corrupt(StoreCorrupt {
             path: PathBuf::from(super::store::STATE_FILE),
             damage: super::store::Damage::Format(crate::codec::CodecError::Invalid {
                 what: crate::codec::tag::STORE_STATE.name,
-                detail: other.to_string(),
+                rule: "the activation file cannot be read",
             }),
         }),
     };
@@ -124,7 +125,11 @@ impl Validator {
 
     /// This machine's current profile under `license`'s product key and policy.
     pub fn current_profile(&self, license: &License) -> Profile {
-        Profile::build(&self.collector.collect(), &ProductKey::for_product(&license.product), &license.policy)
+        Profile::build(
+            &self.collector.collect(),
+            &ProductKey::for_product(&license.product),
+            license.policy.include_removable,
+        )
     }
 
     /// Checks at the current time.

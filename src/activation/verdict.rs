@@ -16,6 +16,7 @@ use crate::codec::{CodecError, tag};
 use crate::compare::Comparison;
 use crate::keys::KeyId;
 use crate::license::{License, LicenseError, Origin, Version};
+use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
 /// The answer to "may this copy run on this machine?".
@@ -184,7 +185,7 @@ pub enum Reason {
         what: Document,
         /// What exactly is wrong.
         #[serde(serialize_with = "as_text")]
-        detail: CodecError,
+        detail: SignatureError,
     },
     /// Signed by a key the application does not trust.
     UnknownKey {
@@ -271,7 +272,7 @@ impl fmt::Display for Reason {
             Reason::UnknownKey { what, key_id } => write!(
                 f,
                 "{}. Install the license you received for this application, or update the application.",
-                CodecError::UnknownKey { what: what.name(), key_id: *key_id }
+                SignatureError::UnknownKey { what: what.name(), key_id: *key_id }
             ),
             Reason::VersionNotCovered { max, running } => write!(
                 f,
@@ -322,9 +323,9 @@ impl Reason {
     }
 
     /// The reason a signed `what` failed to open.
-    pub(crate) fn from_signed(what: Document, error: CodecError) -> Reason {
+    pub(crate) fn from_signed(what: Document, error: SignatureError) -> Reason {
         match error {
-            CodecError::UnknownKey { key_id, .. } => Reason::UnknownKey { what, key_id },
+            SignatureError::UnknownKey { key_id, .. } => Reason::UnknownKey { what, key_id },
             detail => Reason::InvalidSignature { what, detail },
         }
     }
@@ -338,16 +339,23 @@ impl From<LicenseError> for Reason {
             LicenseError::Expired { at } => Reason::LicenseExpired { at },
             LicenseError::VersionNotCovered { max, running } => Reason::VersionNotCovered { max, running },
             LicenseError::UpdatesEnded { until, build_date } => Reason::UpdatesEnded { until, build_date },
-            LicenseError::Format(e) => Reason::from_signed(Document::License, e),
+            LicenseError::Format(e) => Reason::from_signed(Document::License, e.into()),
+            LicenseError::Signature(e) => Reason::from_signed(Document::License, e),
             LicenseError::Io { path, source } => Reason::StoreDamaged {
                 detail: StoreProblem::LicenseUnreadable(StoreUnreadable::new(path, &source)),
             },
             // Issuing errors (invalid terms, ids, randomness) do not arise when
             // a license is read; should one, it is reported as a license that
-            // cannot be trusted, with the license error's own words.
+            // cannot be trusted, naming the broken rule where there is one.
             other => Reason::InvalidSignature {
                 what: Document::License,
-                detail: CodecError::Invalid { what: tag::LICENSE.name, detail: other.to_string() },
+                detail: SignatureError::Format(CodecError::Invalid {
+                    what: tag::LICENSE.name,
+                    rule: match other {
+                        LicenseError::Invalid(rule) => rule,
+                        _ => "the license cannot be used",
+                    },
+                }),
             },
         }
     }

@@ -126,7 +126,7 @@ fn profile_of(license: &License, root: Option<&Path>) -> Profile {
     Profile::build(
         &collector_for(root).collect(),
         &ProductKey::for_product(&license.product),
-        &license.policy,
+        license.policy.include_removable,
     )
 }
 

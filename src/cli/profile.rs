@@ -7,10 +7,10 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::{Failure, Outcome, collector_for, print_json};
+use crate::capture::{Capture, MAX_CAPTURE_LEN};
 use crate::compare::{self, CompareError};
 use crate::hardware::{Component, Environment, Unreadable};
 use crate::policy::Policy;
-use crate::profile::{Capture, MAX_CAPTURE_LEN};
 use crate::timestamp::Timestamp;
 
 /// The product whose key the diagnostic commands use unless told otherwise.
@@ -103,7 +103,7 @@ fn show(root: Option<&Path>, product: &str, json: bool) -> Outcome {
             components: &inventory.components,
             unreadable: &inventory.unreadable,
             fingerprint: capture.fingerprint.code(),
-            fingerprint_sha256: crate::profile::hex(&capture.fingerprint.0),
+            fingerprint_sha256: crate::codec::hex::hex(&capture.fingerprint.0),
             product,
         });
     }

@@ -100,7 +100,7 @@ impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>, const N: usize> Visito
             }
             // Keys must arrive in strictly increasing order: one encoding per map.
             if out.last_key_value().is_some_and(|(last, _)| *last >= k) {
-                return Err(A::Error::custom("map keys are not strictly increasing"));
+                return Err(super::canonical::reject("map keys are not strictly increasing"));
             }
             out.insert(k, v);
         }
@@ -121,7 +121,10 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use serde::Deserialize;
+    use serde::de::value::{Error as ValueError, SeqDeserializer};
 
     #[derive(Debug, Deserialize)]
     struct Small {
@@ -139,7 +142,52 @@ mod tests {
         assert_eq!(ok.name, "ab");
         assert!(postcard::from_bytes::<Small>(&[4, 1, 2, 3, 4, 0]).is_err());
         assert!(postcard::from_bytes::<Small>(&[0, 5, b'a', b'b', b'c', b'd', b'e']).is_err());
-        // A length prefix of 2^32 must fail without trying to reserve it.
+        // A length prefix of 2^32 is refused (what it reserves is observed below).
         assert!(postcard::from_bytes::<Small>(&[0x80, 0x80, 0x80, 0x80, 0x10]).is_err());
+    }
+
+    /// A sequence that announces `announced` elements, yields `actual`, and
+    /// counts how many were asked for.
+    struct Lying<'a> {
+        announced: usize,
+        actual: usize,
+        asked: &'a Cell<usize>,
+    }
+
+    impl Iterator for Lying<'_> {
+        type Item = u8;
+
+        fn next(&mut self) -> Option<u8> {
+            self.asked.set(self.asked.get() + 1);
+            (self.asked.get() <= self.actual).then_some(7)
+        }
+
+        fn size_hint(&self) -> (usize, Option<usize>) {
+            (self.announced, Some(self.announced))
+        }
+    }
+
+    fn read(announced: usize, actual: usize) -> (Result<Vec<u8>, ValueError>, usize) {
+        let asked = Cell::new(0);
+        let seq = SeqDeserializer::<_, ValueError>::new(Lying { announced, actual, asked: &asked });
+        (super::vec::<_, u8, 3>(seq), asked.get())
+    }
+
+    #[test]
+    fn a_hostile_length_reserves_nothing_and_reads_nothing() {
+        // Announcing 2^32 elements fails before one element is read or any
+        // memory is reserved for them.
+        let (result, asked) = read(1 << 32, 1 << 32);
+        assert!(result.is_err());
+        assert_eq!(asked, 0, "no element was read");
+        // An honest length within the cap reserves exactly that much.
+        let (result, _) = read(2, 2);
+        let items = result.unwrap();
+        assert_eq!((items.len(), items.capacity()), (2, 2));
+        // A length that lies low (0) reserves nothing and still stops at the
+        // first element past the cap.
+        let (result, asked) = read(0, 1000);
+        assert!(result.is_err());
+        assert_eq!(asked, 4, "reading stopped at the fourth element");
     }
 }

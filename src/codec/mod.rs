@@ -1,18 +1,27 @@
-//! Wire-format building blocks shared by every message: domain [`tag`]s,
-//! unsigned [`frame`]s, the signed [`envelope`], the text [`armour`],
-//! size-capped serde helpers ([`bounded`]) and the human-typable [`base32`]
-//! alphabet. `docs/FORMAT.md` specifies every byte.
+//! Wire-format building blocks shared by every message, as pure bytes: the
+//! one registry of domain [`tag`]s, the [`frame::Message`] trait with its one
+//! exact decoder, the text [`armour`], offline [`code`]s, the [`text`] reader
+//! that recognises all three text forms, size-capped serde helpers
+//! ([`bounded`], [`canonical`]), the human-typable [`base32`] alphabet and
+//! [`hex`]. `docs/FORMAT.md` specifies every byte.
+//!
+//! This layer imports nothing of nodelock above it: keys, signatures and the
+//! message types themselves build on it.
 
 use thiserror::Error;
-
-use crate::keys::KeyId;
 
 pub mod armour;
 pub mod base32;
 pub mod bounded;
-pub mod envelope;
+pub mod canonical;
+pub mod code;
 pub mod frame;
+pub mod hex;
 pub mod tag;
+pub mod text;
+
+pub use code::CodeError;
+pub use frame::{Framed, Message};
 
 /// Why bytes or text could not be read as the expected nodelock message.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -63,52 +72,40 @@ pub enum CodecError {
     UnsupportedVersion {
         /// The message type.
         what: &'static str,
-        /// The tag found.
+        /// The tag found (data read from the input, shown to the user).
         found: String,
     },
-    /// A signature algorithm this build does not know.
-    #[error("the {what} is signed with unknown algorithm {algorithm}; update the application")]
+    /// A signature or key algorithm this build does not know.
+    #[error("the {what} uses unknown algorithm {algorithm}; update the application")]
     UnknownAlgorithm {
         /// The message type.
         what: &'static str,
         /// The algorithm byte.
         algorithm: u8,
     },
-    /// Signed by a key that is not trusted.
-    #[error(
-        "the {what} is signed by key {key_id}, which this application does not trust; it comes from \
-         another vendor, or the vendor's new key is not yet built into the application"
-    )]
-    UnknownKey {
-        /// The message type.
-        what: &'static str,
-        /// The signing key's id.
-        key_id: KeyId,
-    },
-    /// The signature does not verify.
-    #[error(
-        "the {what}'s signature does not match any trusted vendor key; the file was altered or comes from \
-         another vendor"
-    )]
-    BadSignature {
-        /// The message type.
-        what: &'static str,
-    },
     /// The payload does not decode.
-    #[error("the {what} is malformed ({detail})")]
+    #[error("the {what} is malformed ({source}); the data is damaged")]
     Malformed {
         /// The message type.
         what: &'static str,
         /// The decoder's complaint.
-        detail: String,
+        source: postcard::Error,
+    },
+    /// The payload decodes, but not from its one canonical encoding.
+    #[error("the {what} is not in canonical form ({rule}); the data was altered")]
+    NotCanonical {
+        /// The message type.
+        what: &'static str,
+        /// Which canonical-form rule is broken.
+        rule: &'static str,
     },
     /// The payload decodes but breaks the type's rules.
-    #[error("the {what} is invalid: {detail}")]
+    #[error("the {what} is invalid: {rule}")]
     Invalid {
         /// The message type.
         what: &'static str,
         /// Which rule.
-        detail: String,
+        rule: &'static str,
     },
     /// No armoured block of any kind.
     #[error("no `-----BEGIN NODELOCK ...-----` block was found where a {expected} was expected")]
@@ -125,4 +122,7 @@ pub enum CodecError {
         /// The expected message type.
         what: &'static str,
     },
+    /// An offline code that cannot be read.
+    #[error(transparent)]
+    Code(#[from] CodeError),
 }

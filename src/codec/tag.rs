@@ -1,4 +1,10 @@
-//! Domain tags: the first bytes of every nodelock message and file.
+//! Domain tags: the first bytes of every nodelock message and file, and the
+//! one registry of message types.
+//!
+//! Each [`Tag`] knows its tag string, its name, the label of its armoured
+//! text form and, for the messages that travel as offline codes, its code
+//! prefix and type byte ([`CodeForm`]); nothing else in the crate keeps a
+//! list of message types.
 //!
 //! A tag names the message type and its format version
 //! (`nodelock/license/v1`). It is length-prefixed on the wire (one byte,
@@ -16,6 +22,17 @@ pub struct Tag {
     pub name: &'static str,
     /// The label of its armoured text form (`NODELOCK LICENSE`).
     pub armour: &'static str,
+    /// Its offline-code form, for the messages that travel as codes.
+    pub code: Option<CodeForm>,
+}
+
+/// How a message type travels as an offline code (`docs/FORMAT.md` §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeForm {
+    /// The text prefix (`NLR`).
+    pub prefix: &'static str,
+    /// The type byte that stands for the domain tag inside the code.
+    pub type_byte: u8,
 }
 
 impl Tag {
@@ -26,45 +43,63 @@ impl Tag {
 }
 
 /// Signed license (vendor key).
-pub const LICENSE: Tag = Tag { tag: "nodelock/license/v1", name: "license", armour: "NODELOCK LICENSE" };
+pub const LICENSE: Tag =
+    Tag { tag: "nodelock/license/v1", name: "license", armour: "NODELOCK LICENSE", code: None };
 /// Signed activation certificate (authority key).
 pub const CERTIFICATE: Tag = Tag {
     tag: "nodelock/activation-certificate/v1",
     name: "activation certificate",
     armour: "NODELOCK ACTIVATION CERTIFICATE",
+    code: Some(CodeForm { prefix: "NLC", type_byte: 0x02 }),
 };
 /// Signed deactivation receipt (the activation's own key).
 pub const RECEIPT: Tag = Tag {
     tag: "nodelock/deactivation-receipt/v1",
     name: "deactivation receipt",
     armour: "NODELOCK DEACTIVATION RECEIPT",
+    code: Some(CodeForm { prefix: "NLD", type_byte: 0x03 }),
 };
 /// Unsigned activation request.
 pub const REQUEST: Tag = Tag {
     tag: "nodelock/activation-request/v1",
     name: "activation request",
     armour: "NODELOCK ACTIVATION REQUEST",
+    code: Some(CodeForm { prefix: "NLR", type_byte: 0x01 }),
 };
 /// Public key file.
 pub const PUBLIC_KEY: Tag =
-    Tag { tag: "nodelock/public-key/v1", name: "public key", armour: "NODELOCK PUBLIC KEY" };
+    Tag { tag: "nodelock/public-key/v1", name: "public key", armour: "NODELOCK PUBLIC KEY", code: None };
 /// Secret key file.
 pub const SECRET_KEY: Tag =
-    Tag { tag: "nodelock/secret-key/v1", name: "secret key", armour: "NODELOCK SECRET KEY" };
+    Tag { tag: "nodelock/secret-key/v1", name: "secret key", armour: "NODELOCK SECRET KEY", code: None };
 
 /// The activation state file of a license store (local, unsigned).
-pub const STORE_STATE: Tag =
-    Tag { tag: "nodelock/store-state/v1", name: "activation store", armour: "NODELOCK ACTIVATION STORE" };
+pub const STORE_STATE: Tag = Tag {
+    tag: "nodelock/store-state/v1",
+    name: "activation store",
+    armour: "NODELOCK ACTIVATION STORE",
+    code: None,
+};
 /// The activation state file, version 2: the activation public key is kept
 /// beside its secret (`docs/FORMAT.md` §11.1). Version 1 is still read.
-pub const STORE_STATE_V2: Tag =
-    Tag { tag: "nodelock/store-state/v2", name: "activation store", armour: "NODELOCK ACTIVATION STORE" };
+pub const STORE_STATE_V2: Tag = Tag {
+    tag: "nodelock/store-state/v2",
+    name: "activation store",
+    armour: "NODELOCK ACTIVATION STORE",
+    code: None,
+};
 /// The clock high-water mark of a license store (local, MAC-protected).
-pub const CLOCK: Tag = Tag { tag: "nodelock/clock/v1", name: "clock record", armour: "NODELOCK CLOCK" };
+pub const CLOCK: Tag =
+    Tag { tag: "nodelock/clock/v1", name: "clock record", armour: "NODELOCK CLOCK", code: None };
 
 /// Every tag this build knows, for telling one message from another.
 pub const ALL: [Tag; 8] =
     [LICENSE, CERTIFICATE, RECEIPT, REQUEST, PUBLIC_KEY, SECRET_KEY, STORE_STATE, CLOCK];
+
+/// The message types that travel as offline codes, with their code forms.
+pub fn with_codes() -> impl Iterator<Item = (Tag, CodeForm)> {
+    ALL.into_iter().filter_map(|t| t.code.map(|c| (t, c)))
+}
 
 /// The longest tag a reader accepts.
 pub const MAX_TAG_LEN: usize = 64;
@@ -131,5 +166,22 @@ mod tests {
         for t in ALL {
             assert!(t.tag.len() <= MAX_TAG_LEN && t.tag.starts_with("nodelock/"));
         }
+    }
+
+    #[test]
+    fn the_registry_is_unambiguous() {
+        for (i, a) in ALL.iter().enumerate() {
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.prefix(), b.prefix(), "{} and {}", a.name, b.name);
+                assert_ne!(a.name, b.name);
+                assert_ne!(a.armour, b.armour);
+                if let (Some(x), Some(y)) = (a.code, b.code) {
+                    assert_ne!(x.prefix, y.prefix);
+                    assert_ne!(x.type_byte, y.type_byte);
+                }
+            }
+        }
+        let codes: Vec<&str> = with_codes().map(|(_, c)| c.prefix).collect();
+        assert_eq!(codes, ["NLC", "NLD", "NLR"]);
     }
 }

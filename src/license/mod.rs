@@ -3,7 +3,7 @@
 //! A [`License`] is what a vendor grants: product, licensee, seats, expiry,
 //! release version, product-version limits, the comparison [`Policy`], and
 //! entitlements. [`License::sign`] wraps it in the signed envelope of
-//! [`crate::codec::envelope`] under the tag `nodelock/license/v1`;
+//! [`crate::signed`] under the tag `nodelock/license/v1`;
 //! [`SignedLicense::from_armoured`] verifies the signature with a
 //! [`TrustedKeys`] set *before* decoding anything. The [`source`] module
 //! applies the release-version rule between the license compiled into the
@@ -14,18 +14,19 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
-use crate::codec::envelope::{self, SignedMessage};
-use crate::codec::{CodecError, armour, bounded, tag};
+use crate::codec::hex::{hex, unhex};
+use crate::codec::{Message, armour, bounded, tag, text};
 use crate::keys::{KeyId, SecretKey, TrustedKeys};
-use crate::policy::Policy;
-use crate::profile::{hex, unhex};
+use crate::policy::{Policy, PolicyError};
+use crate::signed;
 use crate::timestamp::Timestamp;
 
+pub mod error;
 pub mod source;
 pub mod version;
 
+pub use error::LicenseError;
 pub use source::{LicenseSource, Origin, Resolved, Supersession};
 pub use version::{AppInfo, Version};
 
@@ -72,7 +73,7 @@ impl LicenseId {
     /// A fresh random id.
     pub fn generate() -> Result<Self, LicenseError> {
         let mut id = [0u8; 16];
-        getrandom::fill(&mut id).map_err(|e| LicenseError::Random(e.to_string()))?;
+        getrandom::fill(&mut id).map_err(LicenseError::Random)?;
         Ok(LicenseId(id))
     }
 }
@@ -171,46 +172,51 @@ impl License {
     /// + 1, issued at `now`. Change the terms on the result before signing.
     pub fn reissue(&self, now: Timestamp) -> Result<License, LicenseError> {
         let release_version = self.release_version.checked_add(1).ok_or(LicenseError::Invalid(
-            "the release version cannot grow any further; issue a new license".to_owned(),
+            "the release version cannot grow any further; issue a new license",
         ))?;
         Ok(License { release_version, issued_at: now, ..self.clone() })
     }
 
-    /// Checks the rules every license obeys (also applied when decoding).
-    pub fn check_rules(&self) -> Result<(), String> {
+    /// Checks the rules every license obeys (also applied when decoding);
+    /// the error names the broken rule.
+    pub fn check_rules(&self) -> Result<(), &'static str> {
         if self.product.is_empty() || self.product.len() > MAX_PRODUCT_LEN {
-            return Err(format!("the product id must be 1 to {MAX_PRODUCT_LEN} bytes"));
+            return Err(rule::PRODUCT);
         }
         if self.licensee.len() > MAX_LICENSEE_LEN {
-            return Err(format!("the licensee must be at most {MAX_LICENSEE_LEN} bytes"));
+            return Err(rule::LICENSEE);
         }
         if self.release_version == 0 {
-            return Err("the release version starts at 1".to_owned());
+            return Err(rule::RELEASE);
         }
         if self.seats == 0 {
-            return Err("a license needs at least one seat".to_owned());
+            return Err(rule::SEATS);
         }
         if self.features.len() > MAX_FEATURES {
-            return Err(format!("at most {MAX_FEATURES} features"));
+            return Err(rule::FEATURES);
         }
-        for (k, v) in &self.features {
-            if k.is_empty() || k.len() > MAX_FEATURE_KEY_LEN || v.len() > MAX_FEATURE_VALUE_LEN {
-                return Err(format!(
-                    "feature keys are 1 to {MAX_FEATURE_KEY_LEN} bytes and values at most \
-                     {MAX_FEATURE_VALUE_LEN}"
-                ));
-            }
+        if self
+            .features
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.len() > MAX_FEATURE_KEY_LEN || v.len() > MAX_FEATURE_VALUE_LEN)
+        {
+            return Err(rule::FEATURE_SIZE);
         }
         if self.expires_at.is_some_and(|e| e <= self.issued_at) {
-            return Err("the license would expire before it was issued".to_owned());
+            return Err(rule::EXPIRY);
         }
-        self.policy.validate().map_err(|e| e.to_string())
+        self.policy.validate().map_err(|e| match e {
+            PolicyError::PartialAboveDefault { .. } => rule::PARTIAL_WEIGHT,
+            PolicyError::MinKindsTooLarge(_) => rule::MIN_KINDS,
+        })
     }
 
     /// Signs the license with the vendor's key.
     pub fn sign(&self, key: &SecretKey) -> Result<SignedLicense, LicenseError> {
+        // The policy first: its own error names the kind and the weights.
+        self.policy.validate()?;
         self.check_rules().map_err(LicenseError::Invalid)?;
-        let bytes = envelope::seal(self, key);
+        let bytes = signed::seal(self, key);
         Ok(SignedLicense { bytes, license: self.clone(), key_id: key.key_id() })
     }
 
@@ -260,11 +266,26 @@ impl License {
     }
 }
 
-impl SignedMessage for License {
+/// The rules [`License::check_rules`] names (their numbers are the `MAX_*`
+/// constants of this module).
+mod rule {
+    pub(super) const PRODUCT: &str = "the product id must be 1 to 128 bytes";
+    pub(super) const LICENSEE: &str = "the licensee must be at most 256 bytes";
+    pub(super) const RELEASE: &str = "the release version starts at 1";
+    pub(super) const SEATS: &str = "a license needs at least one seat";
+    pub(super) const FEATURES: &str = "at most 64 features";
+    pub(super) const FEATURE_SIZE: &str = "feature keys are 1 to 64 bytes and values at most 256";
+    pub(super) const EXPIRY: &str = "the license would expire before it was issued";
+    pub(super) const PARTIAL_WEIGHT: &str = "a partial weight is greater than the default weight of its kind";
+    pub(super) const MIN_KINDS: &str = "min_kinds is greater than the number of component kinds";
+}
+
+/// A license is signed by the vendor: it is read only through [`signed::open`].
+impl Message for License {
     const TAG: tag::Tag = tag::LICENSE;
     const MAX_LEN: usize = MAX_LICENSE_LEN;
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), &'static str> {
         self.check_rules()
     }
 }
@@ -281,7 +302,7 @@ pub struct SignedLicense {
 impl SignedLicense {
     /// Verifies envelope bytes against `trusted`, then decodes them.
     pub fn from_bytes(bytes: &[u8], trusted: &TrustedKeys) -> Result<Self, LicenseError> {
-        let opened = envelope::open::<License>(bytes, trusted)?;
+        let opened = signed::open::<License>(bytes, trusted)?;
         Ok(SignedLicense { bytes: bytes.to_vec(), license: opened.message, key_id: opened.key_id })
     }
 
@@ -290,11 +311,17 @@ impl SignedLicense {
         Self::from_bytes(&armour::decode(text, tag::LICENSE, MAX_LICENSE_LEN)?, trusted)
     }
 
+    /// Verifies a license given as armoured text or as envelope bytes (the
+    /// one text reader, [`text::read`]), then decodes it.
+    pub fn from_text_or_bytes(data: &[u8], trusted: &TrustedKeys) -> Result<Self, LicenseError> {
+        Self::from_bytes(&text::read::<License>(data)?, trusted)
+    }
+
     /// Decodes an armoured license **without** verifying it, for display
     /// only: nothing in the result may be trusted.
     pub fn inspect_unverified(text: &str) -> Result<(License, KeyId), LicenseError> {
         let bytes = armour::decode(text, tag::LICENSE, MAX_LICENSE_LEN)?;
-        let opened = envelope::decode_unverified::<License>(&bytes)?;
+        let opened = signed::decode_unverified::<License>(&bytes)?;
         Ok((opened.message, opened.key_id))
     }
 
@@ -319,72 +346,10 @@ impl SignedLicense {
     }
 }
 
-/// Why a license cannot be issued, read or used.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum LicenseError {
-    /// The license file is not a valid, trusted license.
-    #[error("{0}")]
-    Format(#[from] CodecError),
-    /// Issued for another product.
-    #[error(
-        "this license was issued for product `{found}`, not `{expected}`; use the license file you received for `{expected}`"
-    )]
-    WrongProduct {
-        /// The product the application expects.
-        expected: String,
-        /// The product the license names.
-        found: String,
-    },
-    /// Past its expiry date.
-    #[error("this license expired on {}; ask the vendor to renew it", at.date_string())]
-    Expired {
-        /// The expiry time.
-        at: Timestamp,
-    },
-    /// The running version is newer than the license covers.
-    #[error(
-        "this license covers versions up to {max}, but this is version {running}; ask the vendor for an upgrade or run a covered version"
-    )]
-    VersionNotCovered {
-        /// The newest covered version.
-        max: Version,
-        /// The running version.
-        running: Version,
-    },
-    /// This build was made after the update period ended.
-    #[error("this license includes updates released until {}, but this build is from {}; ask the vendor to renew maintenance or run an earlier build", until.date_string(), build_date.date_string())]
-    UpdatesEnded {
-        /// End of the update period.
-        until: Timestamp,
-        /// This build's date.
-        build_date: Timestamp,
-    },
-    /// No license anywhere.
-    #[error("no license was found; install the license file you received from the vendor")]
-    NoLicense,
-    /// Terms that cannot be issued.
-    #[error("cannot issue this license: {0}")]
-    Invalid(String),
-    /// A license id that does not parse.
-    #[error("`{0}` is not a license id (32 hexadecimal digits, dashes optional)")]
-    BadId(String),
-    /// The random number generator failed.
-    #[error("the system random number generator failed ({0}); try again")]
-    Random(String),
-    /// Reading the license file failed.
-    #[error("cannot read the license file {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The error.
-        source: std::io::Error,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signed::SignatureError;
 
     fn sample() -> License {
         let mut l =
@@ -411,12 +376,12 @@ mod tests {
         let signed = sample().sign(&key).unwrap();
         let err =
             SignedLicense::from_bytes(signed.as_bytes(), &TrustedKeys::single(other.public_key().clone()));
-        assert!(matches!(err, Err(LicenseError::Format(CodecError::UnknownKey { .. }))));
+        assert!(matches!(err, Err(LicenseError::Signature(SignatureError::UnknownKey { .. }))));
         let mut bytes = signed.as_bytes().to_vec();
         let n = bytes.len();
         bytes[n - 70] ^= 0x01; // inside the payload
         let err = SignedLicense::from_bytes(&bytes, &TrustedKeys::single(key.public_key().clone()));
-        assert!(matches!(err, Err(LicenseError::Format(CodecError::BadSignature { .. }))), "{err:?}");
+        assert!(matches!(err, Err(LicenseError::Signature(SignatureError::BadSignature { .. }))), "{err:?}");
     }
 
     #[test]
@@ -455,7 +420,34 @@ mod tests {
         let key = SecretKey::from_seed(&[3; 32]);
         let mut l = sample();
         l.seats = 0;
-        assert!(matches!(l.sign(&key), Err(LicenseError::Invalid(_))));
+        assert!(matches!(l.sign(&key), Err(LicenseError::Invalid(rule::SEATS))));
+        let mut l = sample();
+        l.policy.min_kinds = 9;
+        assert!(matches!(l.sign(&key), Err(LicenseError::Policy(PolicyError::MinKindsTooLarge(9)))));
+        assert_eq!(l.check_rules(), Err(rule::MIN_KINDS));
+    }
+
+    #[test]
+    fn rule_texts_state_the_limits_in_force() {
+        assert!(rule::PRODUCT.ends_with(&format!("1 to {MAX_PRODUCT_LEN} bytes")));
+        assert!(rule::LICENSEE.ends_with(&format!("at most {MAX_LICENSEE_LEN} bytes")));
+        assert_eq!(rule::FEATURES, format!("at most {MAX_FEATURES} features"));
+        assert_eq!(
+            rule::FEATURE_SIZE,
+            format!(
+                "feature keys are 1 to {MAX_FEATURE_KEY_LEN} bytes and values at most {MAX_FEATURE_VALUE_LEN}"
+            )
+        );
+    }
+
+    #[test]
+    fn licenses_read_from_armour_or_bytes() {
+        let key = SecretKey::from_seed(&[3; 32]);
+        let signed = sample().sign(&key).unwrap();
+        let trusted = TrustedKeys::single(key.public_key().clone());
+        for data in [signed.to_armoured().into_bytes(), signed.as_bytes().to_vec()] {
+            assert_eq!(SignedLicense::from_text_or_bytes(&data, &trusted).unwrap(), signed);
+        }
     }
 
     #[test]

@@ -143,7 +143,7 @@ pub fn read_license_file(path: &Path) -> Result<Option<String>, LicenseError> {
     match fsio::read_capped(path, (MAX_LICENSE_LEN * 3) as u64) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(LicenseError::Io { path: path.display().to_string(), source }),
+        Err(source) => Err(LicenseError::Io { path: path.to_path_buf(), source }),
     }
 }
 

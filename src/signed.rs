@@ -9,32 +9,52 @@
 //! sig      64 bytes      Ed25519 signature over every byte before it
 //! ```
 //!
+//! A signed message is a [`Message`] whose bytes travel in this envelope.
 //! Opening checks, in this order and before any payload field is trusted:
-//! total size ≤ the message type's cap, the tag (type and version), the
+//! total size ≤ the message type's cap and the tag (type and version) —
+//! [`frame::head`], the same first checks as every unsigned frame — the
 //! algorithm, the key id against the trusted keys, the exact length (no
 //! truncation, no trailing bytes), the signature with `verify_strict`. Only
-//! then is the payload decoded, and it too must be consumed exactly and pass
-//! the message type's own validation.
+//! then is the payload decoded, by the one exact payload decoder
+//! ([`frame::decode_payload`]): consumed exactly, then the type's own
+//! validation.
 
-use serde::{Serialize, de::DeserializeOwned};
+use thiserror::Error;
 
-use super::{CodecError, frame, tag, tag::Tag};
+use crate::codec::frame::{self, Message};
+use crate::codec::{CodecError, tag, tag::Tag};
 use crate::keys::{ALG_ED25519, KeyId, PublicKey, SecretKey, TrustedKeys};
 
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
 
-/// A message type that travels in a signed envelope.
-pub trait SignedMessage: Serialize + DeserializeOwned {
-    /// The domain tag: names the type and format version.
-    const TAG: Tag;
-    /// The largest envelope of this type a reader accepts.
-    const MAX_LEN: usize;
-
-    /// Checks the decoded message's own invariants (string lengths, ranges).
-    fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
+/// Why a signed message could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The envelope or its payload is not a valid message of the type.
+    #[error(transparent)]
+    Format(#[from] CodecError),
+    /// Signed by a key that is not trusted.
+    #[error(
+        "the {what} is signed by key {key_id}, which this application does not trust; it comes from \
+         another vendor, or the vendor's new key is not yet built into the application"
+    )]
+    UnknownKey {
+        /// The message type.
+        what: &'static str,
+        /// The signing key's id.
+        key_id: KeyId,
+    },
+    /// The signature does not verify.
+    #[error(
+        "the {what}'s signature does not match any trusted vendor key; the file was altered or comes from \
+         another vendor"
+    )]
+    BadSignature {
+        /// The message type.
+        what: &'static str,
+    },
 }
 
 /// A message whose signature has been verified.
@@ -47,9 +67,8 @@ pub struct Opened<M> {
 }
 
 /// Signs `message` with `key` and returns the envelope bytes.
-pub fn seal<M: SignedMessage>(message: &M, key: &SecretKey) -> Vec<u8> {
-    let payload = postcard::to_allocvec(message).unwrap_or_else(|_| unreachable!("messages always encode"));
-    seal_payload(M::TAG, &payload, key)
+pub fn seal<M: Message>(message: &M, key: &SecretKey) -> Vec<u8> {
+    seal_payload(M::TAG, &frame::encode_payload(message), key)
 }
 
 /// Signs raw payload bytes under `tag` (for test vectors of malformed payloads).
@@ -73,12 +92,9 @@ struct Parts<'a> {
     signature: [u8; SIGNATURE_LEN],
 }
 
-fn split<M: SignedMessage>(bytes: &[u8]) -> Result<Parts<'_>, CodecError> {
+fn split<M: Message>(bytes: &[u8]) -> Result<Parts<'_>, CodecError> {
     let what = M::TAG.name;
-    if bytes.len() > M::MAX_LEN {
-        return Err(CodecError::TooLarge { what, len: bytes.len(), max: M::MAX_LEN });
-    }
-    let rest = tag::read(bytes, M::TAG)?;
+    let rest = frame::head::<M>(bytes)?;
     let (&alg, rest) = rest.split_first().ok_or(CodecError::Truncated { what })?;
     if alg != ALG_ED25519 {
         return Err(CodecError::UnknownAlgorithm { what, algorithm: alg });
@@ -94,46 +110,35 @@ fn split<M: SignedMessage>(bytes: &[u8]) -> Result<Parts<'_>, CodecError> {
     Ok(Parts { key_id, signed, payload, signature })
 }
 
-fn decode_payload<M: SignedMessage>(payload: &[u8]) -> Result<M, CodecError> {
-    let what = M::TAG.name;
-    let (message, rest) = postcard::take_from_bytes::<M>(payload)
-        .map_err(|e| CodecError::Malformed { what, detail: e.to_string() })?;
-    if !rest.is_empty() {
-        return Err(CodecError::TrailingBytes { what, count: rest.len() });
-    }
-    message.validate().map_err(|detail| CodecError::Invalid { what, detail })?;
-    Ok(message)
-}
-
 /// Verifies an envelope against the trusted keys, then decodes it.
-pub fn open<M: SignedMessage>(bytes: &[u8], trusted: &TrustedKeys) -> Result<Opened<M>, CodecError> {
+pub fn open<M: Message>(bytes: &[u8], trusted: &TrustedKeys) -> Result<Opened<M>, SignatureError> {
     let parts = split::<M>(bytes)?;
     let key = trusted
         .get(parts.key_id)
-        .ok_or(CodecError::UnknownKey { what: M::TAG.name, key_id: parts.key_id })?;
+        .ok_or(SignatureError::UnknownKey { what: M::TAG.name, key_id: parts.key_id })?;
     verify_then_decode(parts, key)
 }
 
 /// Verifies an envelope against one expected key, then decodes it.
-pub fn open_with<M: SignedMessage>(bytes: &[u8], key: &PublicKey) -> Result<Opened<M>, CodecError> {
+pub fn open_with<M: Message>(bytes: &[u8], key: &PublicKey) -> Result<Opened<M>, SignatureError> {
     let parts = split::<M>(bytes)?;
     if parts.key_id != key.id() {
-        return Err(CodecError::UnknownKey { what: M::TAG.name, key_id: parts.key_id });
+        return Err(SignatureError::UnknownKey { what: M::TAG.name, key_id: parts.key_id });
     }
     verify_then_decode(parts, key)
 }
 
-fn verify_then_decode<M: SignedMessage>(parts: Parts<'_>, key: &PublicKey) -> Result<Opened<M>, CodecError> {
+fn verify_then_decode<M: Message>(parts: Parts<'_>, key: &PublicKey) -> Result<Opened<M>, SignatureError> {
     if !key.verify_strict(parts.signed, &parts.signature) {
-        return Err(CodecError::BadSignature { what: M::TAG.name });
+        return Err(SignatureError::BadSignature { what: M::TAG.name });
     }
-    Ok(Opened { message: decode_payload(parts.payload)?, key_id: parts.key_id })
+    Ok(Opened { message: frame::decode_payload(parts.payload)?, key_id: parts.key_id })
 }
 
 /// Decodes an envelope **without verifying its signature**, for display only
 /// (`nodelock license inspect` without a key). Nothing it returns may be
 /// trusted; framing, sizes and payload validity are still checked.
-pub fn decode_unverified<M: SignedMessage>(bytes: &[u8]) -> Result<Opened<M>, CodecError> {
+pub fn decode_unverified<M: Message>(bytes: &[u8]) -> Result<Opened<M>, CodecError> {
     let parts = split::<M>(bytes)?;
-    Ok(Opened { message: decode_payload(parts.payload)?, key_id: parts.key_id })
+    Ok(Opened { message: frame::decode_payload(parts.payload)?, key_id: parts.key_id })
 }
