@@ -99,5 +99,5 @@ fn section_10_offline_code() {
          Q0RSD-6YGCN-4YJ0T-1F5M2-C"
     );
     assert_eq!(ActivationRequest::from_code(&code).unwrap(), example_request());
-    assert_eq!(nodelock::activation::code::crc32(b"123456789"), 0xcbf4_3926);
+    assert_eq!(nodelock::codec::code::crc32(b"123456789"), 0xcbf4_3926);
 }

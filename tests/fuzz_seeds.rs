@@ -200,6 +200,13 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("receipt", "armoured", armour::encode(tag::RECEIPT, &receipt).into_bytes());
     add("envelope", "receipt", receipt.clone());
 
+    // The one text reader: each text form of each message type.
+    add("text_reader", "license-armoured", read("tests/vectors/license_minimal.lic").into_bytes());
+    add("text_reader", "request-code", request_code.clone().into_bytes());
+    add("text_reader", "request-armoured", armour::encode(tag::REQUEST, &request.to_bytes()).into_bytes());
+    add("text_reader", "certificate-code", certificate_code.clone().into_bytes());
+    add("text_reader", "receipt-code", receipt_code.clone().into_bytes());
+
     add("offline_code", "request", request_code.into_bytes());
     add("offline_code", "certificate", certificate_code.into_bytes());
     add("offline_code", "receipt", receipt_code.clone().into_bytes());
@@ -260,6 +267,17 @@ fn seeds_are_valid_messages() {
     for (name, bytes) in &seeds["receipt"] {
         let bytes = DeactivationReceipt::bytes_from(bytes).unwrap();
         DeactivationReceipt::open(&bytes, &activation).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["text_reader"] {
+        // Each is the text form of a message that then verifies.
+        let license = nodelock::codec::text::read::<nodelock::License>(bytes).unwrap();
+        let ok = SignedLicense::from_bytes(&license, &trusted).is_ok()
+            || ActivationRequest::from_code_or_bytes(bytes).is_ok()
+            || ActivationCertificate::bytes_from_response(bytes)
+                .is_ok_and(|b| ActivationCertificate::open(&b, &trusted).is_ok())
+            || DeactivationReceipt::bytes_from(bytes)
+                .is_ok_and(|b| DeactivationReceipt::open(&b, &activation).is_ok());
+        assert!(ok, "{name}");
     }
     for (name, bytes) in &seeds["store_state"] {
         let state = decode_state_bytes(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nodelock::profile::{CAPTURE_VERSION, Capture};
+use nodelock::capture::{CAPTURE_VERSION, Capture};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(capture) = Capture::from_json(data) else { return };

@@ -7,13 +7,13 @@
 
 use libfuzzer_sys::fuzz_target;
 use nodelock::activation::ActivationCertificate;
-use nodelock::codec::envelope;
+use nodelock::signed;
 use nodelock_fuzz::{TRUSTED, VENDOR};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(bytes) = ActivationCertificate::bytes_from_response(data) else { return };
     let opened = ActivationCertificate::open(&bytes, &TRUSTED);
-    let unverified = envelope::decode_unverified::<ActivationCertificate>(&bytes);
+    let unverified = signed::decode_unverified::<ActivationCertificate>(&bytes);
     if let Ok(opened) = &opened {
         assert_eq!(unverified.as_ref().ok(), Some(opened), "verified and unverified decoding disagree");
     }

@@ -1,5 +1,5 @@
 //! The signed envelope of every signed message type (license, activation
-//! certificate, deactivation receipt): `envelope::open` against a fixed
+//! certificate, deactivation receipt): `signed::open` against a fixed
 //! trusted key and `decode_unverified` never panic; whatever opens also
 //! decodes unverified to the same message; whatever decodes re-seals, opens
 //! and decodes to the same message (decode → encode → decode).
@@ -7,25 +7,26 @@
 
 use libfuzzer_sys::fuzz_target;
 use nodelock::activation::{ActivationCertificate, DeactivationReceipt};
-use nodelock::codec::envelope::{self, SignedMessage};
+use nodelock::codec::Message;
 use nodelock::license::License;
+use nodelock::signed;
 use nodelock_fuzz::{TRUSTED, VENDOR};
 
-fn check<M: SignedMessage + PartialEq + std::fmt::Debug>(data: &[u8]) {
-    let opened = envelope::open::<M>(data, &TRUSTED);
-    let unverified = envelope::decode_unverified::<M>(data);
+fn check<M: Message + PartialEq + std::fmt::Debug>(data: &[u8]) {
+    let opened = signed::open::<M>(data, &TRUSTED);
+    let unverified = signed::decode_unverified::<M>(data);
     if let Ok(opened) = &opened {
         assert_eq!(unverified.as_ref(), Ok(opened), "verified and unverified decoding disagree");
         assert_eq!(
-            envelope::open_with::<M>(data, VENDOR.public_key()).as_ref(),
+            signed::open_with::<M>(data, VENDOR.public_key()).as_ref(),
             Ok(opened),
             "open and open_with disagree"
         );
     }
     let Ok(decoded) = unverified else { return };
-    let sealed = envelope::seal(&decoded.message, &VENDOR);
+    let sealed = signed::seal(&decoded.message, &VENDOR);
     assert!(sealed.len() <= data.len(), "re-sealing grew the envelope");
-    let again = envelope::open::<M>(&sealed, &TRUSTED).expect("a decoded message seals and opens");
+    let again = signed::open::<M>(&sealed, &TRUSTED).expect("a decoded message seals and opens");
     assert_eq!(again.message, decoded.message, "envelope round trip");
 }
 

@@ -134,7 +134,7 @@ pub(crate) fn read_text(path: &Path, max: u64) -> Result<String, Failure> {
 /// An argument that is either an offline code or the path of a file holding
 /// a code, armoured text or raw bytes; returns the data.
 pub(crate) fn code_or_file(arg: &str, max: u64) -> Result<Vec<u8>, Failure> {
-    if crate::activation::code::looks_like_code(arg) {
+    if crate::codec::code::looks_like_code(arg) {
         return Ok(arg.as_bytes().to_vec());
     }
     let path = PathBuf::from(arg);
