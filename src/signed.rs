@@ -142,3 +142,65 @@ pub fn decode_unverified<M: Message>(bytes: &[u8]) -> Result<Opened<M>, CodecErr
     let parts = split::<M>(bytes)?;
     Ok(Opened { message: frame::decode_payload(parts.payload)?, key_id: parts.key_id })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Note(u32);
+
+    impl Message for Note {
+        const TAG: Tag = tag::RECEIPT;
+        const MAX_LEN: usize = 200;
+
+        fn validate(&self) -> Result<(), &'static str> {
+            if self.0 == 0 { Err("the note is zero") } else { Ok(()) }
+        }
+    }
+
+    #[test]
+    fn open_checks_trust_signature_framing_and_rules_in_order() {
+        let key = SecretKey::from_seed(&[5; 32]);
+        let other = SecretKey::from_seed(&[6; 32]);
+        let trusted = TrustedKeys::single(key.public_key().clone());
+        let sealed = seal(&Note(7), &key);
+        assert_eq!(
+            open::<Note>(&sealed, &trusted).unwrap(),
+            Opened { message: Note(7), key_id: key.key_id() }
+        );
+        assert_eq!(open_with::<Note>(&sealed, key.public_key()).unwrap().message, Note(7));
+        assert_eq!(
+            open_with::<Note>(&sealed, other.public_key()),
+            Err(SignatureError::UnknownKey { what: "deactivation receipt", key_id: key.key_id() })
+        );
+        let mut forged = sealed.clone();
+        let n = forged.len();
+        forged[n - 65] ^= 1; // the payload's last byte
+        assert_eq!(
+            open::<Note>(&forged, &trusted),
+            Err(SignatureError::BadSignature { what: "deactivation receipt" })
+        );
+        // Unverified decoding sees the altered payload: nothing it returns is trusted.
+        assert_eq!(decode_unverified::<Note>(&forged).unwrap().message, Note(6));
+        let mut long = sealed.clone();
+        long.push(0);
+        assert_eq!(
+            open::<Note>(&long, &trusted),
+            Err(SignatureError::Format(CodecError::TrailingBytes { what: "deactivation receipt", count: 1 }))
+        );
+        assert_eq!(
+            open::<Note>(&seal(&Note(0), &key), &trusted),
+            Err(SignatureError::Format(CodecError::Invalid {
+                what: "deactivation receipt",
+                rule: "the note is zero"
+            }))
+        );
+        assert!(matches!(
+            open::<Note>(&seal_payload(tag::RECEIPT, &[0; 300], &key), &trusted),
+            Err(SignatureError::Format(CodecError::TooLarge { max: 200, .. }))
+        ));
+    }
+}

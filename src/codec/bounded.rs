@@ -180,6 +180,10 @@ mod tests {
         let (result, asked) = read(1 << 32, 1 << 32);
         assert!(result.is_err());
         assert_eq!(asked, 0, "no element was read");
+        // One more than the cap, announced: refused before reading too.
+        let (result, asked) = read(4, 4);
+        assert!(result.is_err());
+        assert_eq!(asked, 0, "no element was read");
         // An honest length within the cap reserves exactly that much.
         let (result, _) = read(2, 2);
         let items = result.unwrap();

@@ -393,6 +393,15 @@ mod tests {
             Err(CodeError::Length { .. } | CodeError::Checksum { .. })
         ));
         assert!(decode_as("NLR-", tag::REQUEST).is_err());
+        // The hint names the group and character of the typo.
+        assert_eq!(
+            CodeError::Checksum { at: Some(SymbolAt::of(7)) }.to_string(),
+            "the code has a typo in group 2, character 3; compare it with the original character by character"
+        );
+        assert_eq!(
+            CodeError::Checksum { at: None }.to_string(),
+            "the code has a typo; compare it with the original character by character"
+        );
         assert!(decode_as("NLRé", tag::REQUEST).is_err());
         // Found by fuzzing: a multi-byte character across byte 3 made
         // `looks_like_code` slice a `str` inside a character and panic.
