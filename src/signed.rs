@@ -19,6 +19,7 @@
 //! ([`frame::decode_payload`]): consumed exactly, then the type's own
 //! validation.
 
+use serde::Serialize;
 use thiserror::Error;
 
 use crate::codec::frame::{self, Message};
@@ -67,7 +68,7 @@ pub struct Opened<M> {
 }
 
 /// Signs `message` with `key` and returns the envelope bytes.
-pub fn seal<M: Message>(message: &M, key: &SecretKey) -> Vec<u8> {
+pub fn seal<M: Message + Serialize>(message: &M, key: &SecretKey) -> Vec<u8> {
     seal_payload(M::TAG, &frame::encode_payload(message), key)
 }
 

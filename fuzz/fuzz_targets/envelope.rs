@@ -12,7 +12,7 @@ use nodelock::license::License;
 use nodelock::signed;
 use nodelock_fuzz::{TRUSTED, VENDOR};
 
-fn check<M: Message + PartialEq + std::fmt::Debug>(data: &[u8]) {
+fn check<M: Message + serde::Serialize + PartialEq + std::fmt::Debug>(data: &[u8]) {
     let opened = signed::open::<M>(data, &TRUSTED);
     let unverified = signed::decode_unverified::<M>(data);
     if let Ok(opened) = &opened {

@@ -15,7 +15,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use super::certificate::MAX_CERTIFICATE_LEN;
 use super::receipt::MAX_RECEIPT_LEN;
 use super::{ActivationCertificate, ActivationError, Nonce};
-use crate::codec::{CodecError, bounded, frame, tag};
+use crate::codec::{CodecError, Framed, Message, bounded, frame, tag};
 use crate::keys::{SecretKey, TrustedKeys};
 use crate::license::LicenseId;
 use crate::signed::decode_unverified;
@@ -172,11 +172,22 @@ struct StateV1 {
     last_receipt: Option<Vec<u8>>,
 }
 
-/// Decodes exactly one `T` from a frame's payload: no bytes may follow it
-/// (the codec's one exact decoder, [`frame::decode_exact_postcard`]).
-pub(crate) fn exact<T: serde::de::DeserializeOwned>(payload: &[u8], what: tag::Tag) -> Result<T, CodecError> {
-    frame::decode_exact_postcard(payload, what.name)
+/// Version 2, the one written (from its private serialisable view, so the
+/// state itself is never `Serialize`).
+impl Message for State {
+    const TAG: tag::Tag = tag::STORE_STATE_V2;
+    const MAX_LEN: usize = MAX_STATE_LEN;
 }
+
+impl Framed for State {}
+
+/// Version 1, still read.
+impl Message for StateV1 {
+    const TAG: tag::Tag = tag::STORE_STATE;
+    const MAX_LEN: usize = MAX_STATE_LEN;
+}
+
+impl Framed for StateV1 {}
 
 pub(crate) fn encode_state(state: &State) -> Vec<u8> {
     let wire = StateWire {
@@ -199,16 +210,14 @@ pub(crate) fn encode_state(state: &State) -> Vec<u8> {
         }),
         last_receipt: state.last_receipt.as_deref(),
     };
-    let payload = postcard::to_allocvec(&wire).unwrap_or_else(|_| unreachable!("states always encode"));
-    frame::encode(tag::STORE_STATE_V2, &payload)
+    frame::encode_wire::<State>(&wire)
 }
 
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, CodecError> {
-    match frame::decode(bytes, tag::STORE_STATE_V2, MAX_STATE_LEN) {
-        Ok(payload) => exact(payload, tag::STORE_STATE_V2),
+    match State::decode_exact(bytes) {
+        Ok(state) => Ok(state),
         Err(CodecError::UnsupportedVersion { found, .. }) if found == tag::STORE_STATE.tag => {
-            let v1: StateV1 =
-                exact(frame::decode(bytes, tag::STORE_STATE, MAX_STATE_LEN)?, tag::STORE_STATE)?;
+            let v1 = StateV1::decode_exact(bytes)?;
             Ok(State {
                 pending: v1.pending,
                 active: v1.active.map(|a| Active::new(a.certificate, a.secret)),

@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use super::state::{Active, MAX_PENDING, Pending, SecretSeed, State, decode_state_bytes};
-use super::state::{MAX_STATE_LEN, decode_state, encode_state, exact};
+use super::state::{MAX_STATE_LEN, decode_state, encode_state};
 use super::{ActivationError, ActivationId, LocationStamp, stamp};
-use crate::codec::{CodecError, frame, tag};
+use crate::codec::{CodecError, Framed, Message, tag};
 use crate::fsio;
 use crate::timestamp::Timestamp;
 
@@ -119,6 +119,13 @@ struct ClockMark {
     seen: Timestamp,
     mac: [u8; 32],
 }
+
+impl Message for ClockMark {
+    const TAG: tag::Tag = tag::CLOCK;
+    const MAX_LEN: usize = MAX_CLOCK_LEN;
+}
+
+impl Framed for ClockMark {}
 
 /// A license store directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,10 +295,8 @@ impl Store {
             return Ok(());
         }
         let record = ClockMark { seen: now, mac: clock_mac(active, activation_id, now) };
-        let payload =
-            postcard::to_allocvec(&record).unwrap_or_else(|_| unreachable!("clock marks always encode"));
         let path = self.clock_path();
-        fsio::write_atomic(&path, &frame::encode(tag::CLOCK, &payload), true).map_err(io_err(&path))
+        fsio::write_atomic(&path, &record.encode(), true).map_err(io_err(&path))
     }
 }
 
@@ -307,12 +312,13 @@ fn clock_mac(active: &Active, activation_id: &ActivationId, seen: Timestamp) -> 
 }
 
 fn decode_clock(bytes: &[u8]) -> Result<ClockMark, CodecError> {
-    exact(frame::decode(bytes, tag::CLOCK, MAX_CLOCK_LEN)?, tag::CLOCK)
+    ClockMark::decode_exact(bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::frame;
 
     #[test]
     fn clock_mark_refuses_trailing_bytes() {

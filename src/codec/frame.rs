@@ -10,7 +10,9 @@
 //! Unsigned frames, `tag ‖ length (u32 LE) ‖ payload`, carry the messages
 //! that need no signature (activation requests, key files, the store's own
 //! files): those types also implement [`Framed`], which provides
-//! [`Framed::encode`] and [`Framed::decode_exact`]. Signed messages implement
+//! [`Framed::encode`] and [`Framed::decode_exact`]. A type that is only
+//! read (one that holds a secret and must not be `Serialize`) is written
+//! from a borrowed wire struct with [`encode_wire`], under its own tag. Signed messages implement
 //! only [`Message`] and are read by `crate::signed::open`, which checks the
 //! signature between the framing and the payload, so no signed type can be
 //! read from an unsigned frame.
@@ -20,7 +22,10 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::{CodecError, canonical, tag, tag::Tag};
 
 /// A nodelock message type: what every reader checks, declared once.
-pub trait Message: Serialize + DeserializeOwned {
+///
+/// Only reading needs the type itself; writing needs `Serialize`, which a
+/// type holding a secret leaves to a private wire struct ([`encode_wire`]).
+pub trait Message: DeserializeOwned {
     /// The domain tag: names the type and format version.
     const TAG: Tag;
     /// The largest encoded message (frame or envelope) a reader accepts.
@@ -36,7 +41,10 @@ pub trait Message: Serialize + DeserializeOwned {
 /// A [`Message`] that travels in an unsigned frame.
 pub trait Framed: Message {
     /// The frame: `tag ‖ length (u32 LE) ‖ postcard payload`.
-    fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Vec<u8>
+    where
+        Self: Serialize,
+    {
         encode(Self::TAG, &encode_payload(self))
     }
 
@@ -52,8 +60,15 @@ pub trait Framed: Message {
     }
 }
 
+/// The frame of message type `M` written from `wire`, a serialisable view
+/// of an `M` with the same postcard encoding (for types that are not
+/// `Serialize` themselves).
+pub fn encode_wire<M: Framed>(wire: &impl Serialize) -> Vec<u8> {
+    encode(M::TAG, &encode_payload(wire))
+}
+
 /// The postcard payload of `message`.
-pub fn encode_payload<M: Message>(message: &M) -> Vec<u8> {
+pub fn encode_payload<M: Serialize + ?Sized>(message: &M) -> Vec<u8> {
     // Postcard fails only for sequences of unknown length and for types
     // serde cannot describe; no message type has either.
     postcard::to_allocvec(message).unwrap_or_else(|_| unreachable!("messages always encode"))
@@ -99,23 +114,6 @@ pub fn encode(tag: Tag, payload: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     out.extend_from_slice(payload);
     out
-}
-
-/// Reads a frame of `expected` type no longer than `max_len`, returning the
-/// payload bytes undecoded.
-///
-/// Kept only for the store's state and clock files until their types
-/// implement [`Framed`]; everything else reads with [`Framed::decode_exact`].
-pub fn decode(bytes: &[u8], expected: Tag, max_len: usize) -> Result<&[u8], CodecError> {
-    if bytes.len() > max_len {
-        return Err(CodecError::TooLarge { what: expected.name, len: bytes.len(), max: max_len });
-    }
-    let rest = tag::read(bytes, expected)?;
-    let (payload, trailing) = read_len_prefixed(rest, expected)?;
-    if !trailing.is_empty() {
-        return Err(CodecError::TrailingBytes { what: expected.name, count: trailing.len() });
-    }
-    Ok(payload)
 }
 
 /// Splits `len (u32 LE) ‖ payload ‖ rest` into payload and rest.
