@@ -239,6 +239,29 @@ fn clock_set_back_beyond_tolerance_is_reported_small_moves_are_not() {
 }
 
 #[test]
+fn a_clock_mark_with_bytes_after_it_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = ts("2026-07-01T10:00:00Z");
+    let v = validator(dir.path(), &license());
+    activate(&v, now);
+    let later = now.plus_days(30);
+    assert!(v.check_at(later).is_licensed(), "records the high-water mark");
+    let back = later.minus_secs(7 * 86_400);
+    assert!(matches!(reason(v.check_at(back)), Reason::ClockSetBack { .. }), "the mark is honoured");
+    // The same mark with one byte more inside its frame (length + 1, a 0
+    // appended): no longer exactly a clock mark, so it is ignored and the
+    // certificate's issue time is the lower bound again.
+    let path = dir.path().join("clock");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = 1 + usize::from(bytes[0]);
+    let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) + 1;
+    bytes[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    bytes.push(0);
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(v.check_at(back).is_licensed(), "a mark with trailing bytes was trusted");
+}
+
+#[test]
 fn wrong_product_tampering_and_unknown_keys() {
     let dir = tempfile::tempdir().unwrap();
     let now = ts("2026-07-01T10:00:00Z");

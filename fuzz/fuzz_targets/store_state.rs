@@ -2,7 +2,7 @@
 //! 2): never panics on a damaged file, keeps its caps, and a state that
 //! decodes has a certificate that can be looked at. (The state cannot be
 //! re-encoded from outside the crate — it holds the activation secret — so
-//! the encode/decode round trip is a unit test in `store.rs`.)
+//! the encode/decode round trip is a unit test in `state.rs`.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
