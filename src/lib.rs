@@ -23,9 +23,11 @@
 //! 8. [`license`]: signed licenses and the release-version rule.
 //! 9. [`activation`]: requests, certificates, receipts, the durable store
 //!    with its location stamp, and the [`Validator`](activation::Validator).
-//! 10. `authority` (feature `authority`): the vendor's side — licenses, seats,
+//! 10. [`simulate`]: replay machines' hardware histories against a policy —
+//!     false reactivations, false accepts, the recommended tolerance.
+//! 11. `authority` (feature `authority`): the vendor's side — licenses, seats,
 //!     activations and history in a ledger (SQLite by default).
-//! 11. `cli` (feature `cli`): argument parsing and presentation only.
+//! 12. `cli` (feature `cli`): argument parsing and presentation only.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -45,6 +47,7 @@ pub mod license;
 pub mod policy;
 pub mod profile;
 pub mod signed;
+pub mod simulate;
 pub mod timestamp;
 
 pub use compare::{Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures};

@@ -174,7 +174,7 @@ impl Policy {
 
 /// Weights are a fixed tuple of eight on the wire and a map by kind name in
 /// human-readable formats.
-mod weights_serde {
+pub(crate) mod weights_serde {
     use std::collections::BTreeMap;
 
     use serde::de::Error;
