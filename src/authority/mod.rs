@@ -133,6 +133,7 @@ mod licenses;
 mod memory;
 mod names;
 mod record;
+mod replay;
 mod rules;
 mod seats;
 pub mod sqlite;
@@ -147,6 +148,7 @@ pub use names::{BadName, MAX_ACTOR_LEN};
 pub use record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatHolder, SeatRecord,
 };
+pub use replay::seat_histories;
 pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};
 pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};
 pub use sqlite::{KeyBinding, SqliteLedger};
