@@ -19,6 +19,7 @@ mod activate;
 mod authority;
 mod keys;
 mod license;
+mod policy;
 mod profile;
 
 /// The `nodelock` tool.
@@ -44,6 +45,9 @@ enum Command {
     /// This machine's hardware profile: show, capture, compare.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Choose a policy with evidence: simulate tolerances on machines' hardware histories.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Activate this machine: make a request, install the response.
     #[command(subcommand)]
     Activate(activate::ActivateCommand),
@@ -105,6 +109,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         Command::Keys(c) => keys::run(c),
         Command::License(c) => license::run(c),
         Command::Profile(c) => profile::run(c),
+        Command::Policy(c) => policy::run(c),
         Command::Activate(c) => activate::run(c),
         Command::Status(a) => activate::status(a),
         Command::Deactivate(a) => activate::deactivate(a),
