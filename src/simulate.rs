@@ -21,7 +21,9 @@
 //!
 //! Where histories come from: [`load_history`] reads a directory of Profile
 //! Helper captures (`nodelock profile capture`) in file-name order, and
-//! [`one_product`] checks that a set of histories was keyed for one product.
+//! [`one_product`] checks that a set of histories was keyed for one product;
+//! [`profile_under`] leaves removable devices out of a capture that holds its
+//! raw values, as a license's policy would.
 //! With the `authority` feature, `authority::seat_histories` reads the ledger's
 //! certified profiles per seat. The policy's `min_kinds` is not applied: a
 //! profile too weak to be activated at all is still compared.
@@ -34,8 +36,9 @@ use thiserror::Error;
 
 use crate::capture::{Capture, CaptureError, MAX_CAPTURE_LEN};
 use crate::compare::compare;
+use crate::hardware::Inventory;
 use crate::policy::{KindWeights, Policy, PolicyError};
-use crate::profile::Profile;
+use crate::profile::{ProductKey, Profile};
 
 /// The tolerances simulated unless told otherwise: 0 to 10.
 pub const DEFAULT_TOLERANCES: RangeInclusive<u32> = 0..=10;
@@ -157,6 +160,15 @@ pub enum SimulateError {
         found: String,
         /// The product asked for.
         expected: String,
+    },
+    /// A capture's raw values are not those its digests were made of.
+    #[error(
+        "the raw component values in {path} are not the ones its digests were made of; the file was edited: \
+         capture the machine again"
+    )]
+    RawMismatch {
+        /// The capture.
+        path: PathBuf,
     },
     /// The weights file is not a weight table.
     #[error(
@@ -287,13 +299,35 @@ pub struct CaptureHistory {
 }
 
 impl CaptureHistory {
-    /// The machine this history describes, named after its directory.
-    pub fn machine(&self) -> Machine {
-        Machine {
-            name: self.dir.display().to_string(),
-            profiles: self.captures.iter().map(|(_, c)| c.profile.clone()).collect(),
-        }
+    /// The machine this history describes, named after its directory, with
+    /// each capture's profile as `policy` would build it ([`profile_under`]).
+    pub fn machine(&self, policy: &Policy) -> Result<Machine, SimulateError> {
+        let profiles = self
+            .captures
+            .iter()
+            .map(|(path, capture)| profile_under(path, capture, policy))
+            .collect::<Result<_, _>>()?;
+        Ok(Machine { name: self.dir.display().to_string(), profiles })
     }
+}
+
+/// The profile a license with `policy` would certify for the machine of
+/// `capture`. A capture's digests include removable devices (it shows all
+/// that was seen) without saying which they are; when the capture also holds
+/// its raw values (`--raw`), the profile is built again from them so that
+/// removable devices are left out unless `policy.include_removable`, after
+/// checking that the raw values are the ones the digests were made of.
+/// Without raw values the digests are used as they are, removable devices
+/// included.
+pub fn profile_under(path: &Path, capture: &Capture, policy: &Policy) -> Result<Profile, SimulateError> {
+    let Some(raw) = &capture.raw_components else { return Ok(capture.profile.clone()) };
+    let inventory =
+        Inventory { environment: capture.environment, components: raw.clone(), unreadable: Vec::new() };
+    let key = ProductKey::for_product(&capture.product);
+    if Profile::build(&inventory, &key, true) != capture.profile {
+        return Err(SimulateError::RawMismatch { path: path.to_path_buf() });
+    }
+    Ok(Profile::build(&inventory, &key, policy.include_removable))
 }
 
 /// Reads the history in `dir`: every `*.json` file in it, in file-name

@@ -6,8 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use nodelock::capture::Capture;
 use nodelock::hardware::{Component, ComponentKind, Environment, Inventory};
-use nodelock::profile::{Capture, Digest, Profile};
+use nodelock::profile::{Digest, Profile};
 use nodelock::simulate::{self, Machine, SimulateError, ToleranceResult};
 use nodelock::{Policy, Timestamp};
 
@@ -173,6 +174,35 @@ fn a_history_directory_is_read_in_file_name_order() {
 }
 
 #[test]
+fn removable_devices_are_left_out_of_captures_with_raw_values_as_the_policy_says() {
+    let mut inventory = Inventory::new(Environment::BareMetal);
+    inventory.push(Component::new(Cpu, "GenuineIntel 000806c1"));
+    let mut dongle = Component::new(Mac, "00:e0:4c:68:0a:1b");
+    dongle.flags.removable = true;
+    inventory.push(dongle);
+    let inventory = inventory.finish();
+    let path = Path::new("dock.json");
+    let raw = Capture::new(&inventory, "p", true, Timestamp(0));
+    let digests_only = Capture::new(&inventory, "p", false, Timestamp(0));
+    assert_eq!(raw.profile.digests(Mac).len(), 1, "a capture shows everything that was seen");
+    let policy = Policy::default();
+    assert!(!policy.include_removable);
+    let left_out = simulate::profile_under(path, &raw, &policy).unwrap();
+    assert!(left_out.digests(Mac).is_empty(), "the default policy leaves the dongle out");
+    assert_eq!(left_out.digests(Cpu), raw.profile.digests(Cpu));
+    let kept = Policy { include_removable: true, ..Policy::default() };
+    assert_eq!(simulate::profile_under(path, &raw, &kept).unwrap(), raw.profile);
+    // Without raw values nothing says which digest is removable: used as captured.
+    assert_eq!(simulate::profile_under(path, &digests_only, &policy).unwrap(), digests_only.profile);
+    // Raw values that are not those of the digests are refused.
+    let mut edited = raw.clone();
+    let raw_values = edited.raw_components.as_mut().unwrap();
+    raw_values.iter_mut().find(|c| c.kind == Cpu).unwrap().value = "AuthenticAMD 00a00f11".into();
+    let err = simulate::profile_under(path, &edited, &policy).unwrap_err();
+    assert!(matches!(&err, SimulateError::RawMismatch { path: p } if p == path), "{err}");
+}
+
+#[test]
 fn captures_of_different_products_are_refused_naming_the_files() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let first = write_capture(a.path(), "00.json", "com.example.app", "00:00:00:00:00:01");
@@ -233,9 +263,9 @@ mod cli {
         );
         // The rows of the README's table (tests/fixtures/histories/README.md).
         for line in [
-            "        0              9                     3              0          132",
-            "        2              5                     2              0          132",
-            "        3              1                     1              2          132",
+            "        0              6                     2              0          132",
+            "        2              2                     1              0          132",
+            "        3              1                     1              6          132",
             "        6              0                     0             13          132",
             "       10              0                     0             31          132",
         ] {
@@ -262,7 +292,7 @@ mod cli {
             );
         }
         assert_eq!(rows[1]["tolerance"], 3);
-        assert_eq!(rows[1]["false_accepts"], 2);
+        assert_eq!(rows[1]["false_accepts"], 6);
         assert_eq!(v["recommended"], 2);
         // A single tolerance with false accepts: no recommendation, null.
         let out = nodelock(dir.path(), &["policy", "simulate", "--json", "--tolerance", "3"], &corpus_args());
@@ -312,7 +342,7 @@ mod cli {
         let mut inventory = nodelock::Inventory::new(nodelock::Environment::BareMetal);
         inventory.push(nodelock::Component::new(nodelock::ComponentKind::Cpu, "GenuineIntel 000806c1"));
         let capture =
-            nodelock::profile::Capture::new(&inventory, "com.example.other", false, nodelock::Timestamp(0));
+            nodelock::capture::Capture::new(&inventory, "com.example.other", false, nodelock::Timestamp(0));
         std::fs::write(dir.path().join("other/00-x.json"), capture.to_json()).unwrap();
         let mut args = corpus_args();
         args.extend(["--history".to_owned(), "other".to_owned()]);

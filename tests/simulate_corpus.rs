@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use nodelock::capture::Capture;
 use nodelock::hardware::linux::LinuxCollector;
-use nodelock::profile::Capture;
 use nodelock::{Collector, Component, ComponentKind, Inventory, Timestamp};
 
 /// The product every capture of the corpus is keyed for.
@@ -32,12 +32,18 @@ enum Edit {
     Replace(ComponentKind, &'static str, &'static str),
     /// The component of `kind` with this value is gone.
     Remove(ComponentKind, &'static str),
-    /// A new component.
+    /// A new component, or one of the fixture's back again (with its flags:
+    /// the dock NIC stays a removable USB device).
     Add(ComponentKind, &'static str),
 }
 
 fn apply(inventory: &Inventory, edits: &[Edit]) -> Inventory {
-    let mut out = inventory.clone();
+    apply_to(inventory, inventory, edits)
+}
+
+/// `edits` applied to `base`, a component added back taking its flags from `fixture`.
+fn apply_to(fixture: &Inventory, base: &Inventory, edits: &[Edit]) -> Inventory {
+    let mut out = base.clone();
     for edit in edits {
         let position = |out: &Inventory, kind, value| {
             out.components
@@ -54,7 +60,13 @@ fn apply(inventory: &Inventory, edits: &[Edit]) -> Inventory {
                 let i = position(&out, kind, value);
                 out.components.remove(i);
             }
-            Edit::Add(kind, value) => out.push(Component::new(kind, value)),
+            Edit::Add(kind, value) => out.push(
+                fixture
+                    .of_kind(kind)
+                    .find(|c| c.value == value)
+                    .cloned()
+                    .unwrap_or_else(|| Component::new(kind, value)),
+            ),
         }
     }
     out.finish()
@@ -154,7 +166,9 @@ fn files() -> Vec<(PathBuf, String)> {
             let inventory = apply(&base, &edits);
             // A capture a month, from 2025-01-01.
             let at = Timestamp(1_735_689_600 + 30 * 86_400 * day as u64);
-            let capture = Capture::new(&inventory, PRODUCT, false, at);
+            // With raw values, so the simulator can leave the removable dock NIC
+            // out as the default policy does.
+            let capture = Capture::new(&inventory, PRODUCT, true, at);
             out.push((Path::new(dir).join(format!("{name}.json")), capture.to_json() + "\n"));
         }
     }

@@ -74,7 +74,7 @@ fn simulate_command(args: SimulateArgs) -> Outcome {
         policy.weights = simulate::weights_from_json(text.as_bytes())
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     }
-    let (machines, source) = machines(&args)?;
+    let (machines, source) = machines(&args, &policy)?;
     let result =
         simulate::simulate(&machines, &policy, args.moved, args.tolerance.clone()).map_err(Failure::input)?;
     if let Some(path) = &args.plot {
@@ -98,7 +98,7 @@ fn simulate_command(args: SimulateArgs) -> Outcome {
 }
 
 /// The machines to replay, and where they came from (for the report).
-fn machines(args: &SimulateArgs) -> Result<(Vec<Machine>, String), Failure> {
+fn machines(args: &SimulateArgs, policy: &Policy) -> Result<(Vec<Machine>, String), Failure> {
     #[cfg(feature = "authority")]
     if let (Some(db), Some(license)) = (&args.db, &args.license) {
         let id = super::authority::license_id(license)?;
@@ -118,7 +118,9 @@ fn machines(args: &SimulateArgs) -> Result<(Vec<Machine>, String), Failure> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::input)?;
     let product = simulate::one_product(&histories, args.product.as_deref()).map_err(Failure::input)?;
-    Ok((histories.iter().map(|h| h.machine()).collect(), format!("captures for product {product}")))
+    let machines =
+        histories.iter().map(|h| h.machine(policy)).collect::<Result<_, _>>().map_err(Failure::input)?;
+    Ok((machines, format!("captures for product {product}")))
 }
 
 /// The table of a simulation, and the recommendation in words.
