@@ -272,6 +272,12 @@ mod cli {
             assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
         }
         assert!(text.contains("Recommended tolerance: 2 "), "{text}");
+        // The READMEs show this very table.
+        let table = &text[text.find("Tolerance").unwrap()..];
+        for readme in ["README.md", "tests/fixtures/histories/README.md"] {
+            let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(readme)).unwrap();
+            assert!(readme.contains(table), "the README's table is not the command's:\n{table}");
+        }
     }
 
     #[test]
@@ -319,6 +325,9 @@ mod cli {
             assert!(texts.iter().any(|t| t.starts_with(curve)), "{curve} in {texts:?}");
         }
         assert!(doc.descendants().filter(|n| n.has_tag_name("polyline")).count() >= 2, "two curves drawn");
+        // The README's plot is this one.
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/simulate-corpus.svg");
+        assert_eq!(svg, std::fs::read_to_string(committed).unwrap(), "regenerate docs/simulate-corpus.svg");
     }
 
     #[test]

@@ -112,7 +112,7 @@ fn corpus() -> Vec<History> {
             workstation,
             vec![
                 ("00-installed", vec![]),
-                ("01-nic-replaced", vec![Replace(Mac, "d8:9e:f3:3a:51:7c", "d8:9e:f3:4b:02:e5")]),
+                ("01-nic-replaced", vec![Replace(Mac, "50:3e:aa:0c:7d:92", "50:3e:aa:12:c4:08")]),
                 ("02-second-nic-added", vec![Add(Mac, "b4:96:91:a7:3c:10")]),
                 ("03-gpu-upgraded", vec![Replace(Video, "1002:6981", "10de:2531")]),
                 ("04-memory-upgraded", vec![Replace(Memory, "64 GiB", "128 GiB")]),

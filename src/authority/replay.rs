@@ -33,7 +33,13 @@ use crate::simulate::Machine;
 
 /// Each seat of `license` as one machine (named `seat N`) whose profiles are
 /// those its activations were last certified with, in the order they took
-/// the seat (see the [module docs](self) for exactly what is replayed).
+/// the seat (a first activation, an upgrade from temporary, a transfer).
+///
+/// A renewal replaces an activation's recorded profile, so drift between two
+/// renewals of one activation is not seen; anonymised activations and
+/// temporary ones that never took a seat are left out. The seat lineage of
+/// "a seat is one machine" will record every certified profile, renewals
+/// included, and this replay will then see each step.
 pub fn seat_histories(ledger: &impl Ledger, license: &LicenseId) -> Result<Vec<Machine>, AuthorityError> {
     ledger.read(&mut |tx| seat_histories_in(tx, license))
 }
