@@ -342,6 +342,8 @@ mod cli {
         assert!(err.contains("--history DIR"), "{err}");
         let err = fails(&["policy", "simulate", "--tolerance", "5..2"], &corpus_args());
         assert!(err.contains("5..2") && err.contains("empty"), "{err}");
+        let err = fails(&["policy", "simulate", "--history", "missing"], &[]);
+        assert!(err.contains("cannot read missing"), "{err}");
         let err = fails(&["policy", "simulate", "--tolerance", "x"], &corpus_args());
         assert!(err.contains("`x`"), "{err}");
         let err = fails(&["policy", "simulate", "--product", "com.example.other"], &corpus_args());

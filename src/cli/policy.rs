@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 
 use super::{Failure, Outcome, print_json};
 use crate::policy::Policy;
-use crate::simulate::{self, MAX_WEIGHTS_LEN, Machine, Simulation};
+use crate::simulate::{self, DEFAULT_TOLERANCES, MAX_WEIGHTS_LEN, Machine, Simulation};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum PolicyCommand {
@@ -33,9 +33,9 @@ pub(crate) struct SimulateArgs {
     /// DeployLX defaults.
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
-    /// One tolerance N, or a range A..B (both ends included).
-    #[arg(long, value_name = "N|A..B", default_value = "0..10", value_parser = tolerances)]
-    tolerance: RangeInclusive<u32>,
+    /// One tolerance N, or a range A..B (both ends included) [default: 0..10].
+    #[arg(long, value_name = "N|A..B", value_parser = tolerances)]
+    tolerance: Option<RangeInclusive<u32>>,
     /// Compare as if the license store had been moved (apply the moved weights).
     #[arg(long)]
     moved: bool,
@@ -75,8 +75,8 @@ fn simulate_command(args: SimulateArgs) -> Outcome {
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     }
     let (machines, source) = machines(&args, &policy)?;
-    let result =
-        simulate::simulate(&machines, &policy, args.moved, args.tolerance.clone()).map_err(Failure::input)?;
+    let tolerances = args.tolerance.clone().unwrap_or(DEFAULT_TOLERANCES);
+    let result = simulate::simulate(&machines, &policy, args.moved, tolerances).map_err(Failure::input)?;
     if let Some(path) = &args.plot {
         let svg = plot(&result)?;
         crate::fsio::write_atomic(path, svg.as_bytes(), false)
