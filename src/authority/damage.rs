@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use super::ledger::LedgerError;
+use super::ledger_error::LedgerError;
 use crate::activation::ActivationId;
 use crate::license::{LicenseError, LicenseId};
 use crate::profile::ProfileError;

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use super::damage::Damage;
-use super::ledger::LedgerError;
+use super::ledger_error::LedgerError;
 use super::names::BadName;
 use super::record::{ActivationState, SeatHolder};
 use crate::activation::{ActivationError, ActivationId};
@@ -295,6 +295,10 @@ pub enum AuthorityError {
     /// Reading or writing the ledger failed.
     #[error("cannot use the ledger: {0}; check that the database file exists and is writable")]
     Storage(#[source] LedgerError),
+    /// The batch commit holding this operation (and others) failed because
+    /// of another operation of the batch, whose error this carries.
+    #[error("the change was not saved because its commit failed ({0}); try again")]
+    CommitFailed(#[source] std::sync::Arc<AuthorityError>),
     /// Signing a certificate or drawing a random id failed.
     #[error("the authority could not issue the certificate: {0}; try again")]
     Issue(#[source] ActivationError),

@@ -8,79 +8,12 @@
 //! and every operation is atomic on every backend. Backends may (and the
 //! SQLite one does) additionally refuse writes that break an invariant, as a
 //! second line of defence. [`LedgerError`] is what a backend reports when
-//! its storage fails or refuses.
-
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use thiserror::Error;
+//! its storage fails or refuses (`ledger_error.rs`).
 
 use super::error::AuthorityError;
 use super::record::{ActivationRecord, Event, HistoryEntry, LicenseRecord, SeatRecord};
 use crate::activation::ActivationId;
 use crate::license::LicenseId;
-use crate::timestamp::Timestamp;
-
-/// What went wrong in a ledger's storage: inside [`AuthorityError::Storage`]
-/// (the storage failed), [`AuthorityError::LedgerRefused`] (it refused a
-/// write breaking one of its rules) and [`Damage::Storage`](super::Damage::Storage)
-/// (it holds data it cannot read back).
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum LedgerError {
-    /// The ledger file does not exist.
-    #[error("there is no ledger at {}; create one with `nodelock authority init`", path.display())]
-    NoLedger {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// The database file cannot be opened.
-    #[error("{}: {source}", path.display())]
-    Open {
-        /// The file.
-        path: PathBuf,
-        /// Why not.
-        source: rusqlite::Error,
-    },
-    /// The file system does not support SQLite's write-ahead log.
-    #[error(
-        "{} cannot use write-ahead logging (journal mode is {mode}); put the ledger on a local file system",
-        path.display()
-    )]
-    NoWriteAheadLog {
-        /// The file.
-        path: PathBuf,
-        /// The journal mode SQLite reported instead.
-        mode: String,
-    },
-    /// SQLite reported an error.
-    #[error("{0}")]
-    Sqlite(#[source] rusqlite::Error),
-    /// A stored value does not fit its type.
-    #[error("the ledger holds an invalid {what}")]
-    BadValue {
-        /// What the value should have been (`seat number`).
-        what: &'static str,
-    },
-    /// A time too large for the database.
-    #[error("the time {} is out of range", .0.0)]
-    TimeOutOfRange(Timestamp),
-    /// The commit holding this operation (and others) failed.
-    #[error("the change was not saved because its commit failed ({0}); try again")]
-    CommitFailed(#[source] Arc<AuthorityError>),
-    /// The database rolled the transaction back by itself.
-    #[error("the transaction was rolled back")]
-    RolledBack,
-    /// The operation panicked; nothing it wrote was kept.
-    #[error("the operation panicked")]
-    Panicked,
-    /// A write breaking one of the ledger's named rules.
-    #[error("{0}")]
-    Rule(&'static str),
-    /// A write breaking one of SQLite's own constraints (unique, check, foreign key).
-    #[error("{0}")]
-    Constraint(#[source] rusqlite::Error),
-}
 
 /// Which activations of a license to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
+use super::LedgerError;
 use super::error::AuthorityError;
-use super::ledger::{Ledger, LedgerError, LedgerTx, Which};
+use super::ledger::{Ledger, LedgerTx, Which};
 use super::record::{ActivationRecord, ActivationState, Event, HistoryEntry, LicenseRecord, SeatRecord};
 use crate::activation::{ActivationId, ActivationKind};
 use crate::license::LicenseId;

@@ -129,6 +129,7 @@ mod activate;
 mod damage;
 mod error;
 mod ledger;
+mod ledger_error;
 mod licenses;
 mod memory;
 mod names;
@@ -141,7 +142,8 @@ mod status;
 
 pub use damage::Damage;
 pub use error::AuthorityError;
-pub use ledger::{Ledger, LedgerError, LedgerTx, Which};
+pub use ledger::{Ledger, LedgerTx, Which};
+pub use ledger_error::LedgerError;
 pub use licenses::LicenseAdded;
 pub use memory::MemoryLedger;
 pub use names::{BadName, MAX_ACTOR_LEN};

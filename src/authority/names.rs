@@ -5,13 +5,12 @@
 
 use thiserror::Error;
 
-use super::error::AuthorityError;
 use crate::activation::request::MAX_LABEL_LEN;
 
 /// The longest actor name.
 pub const MAX_ACTOR_LEN: usize = 64;
 
-/// A name that cannot be recorded (inside [`AuthorityError::BadName`]).
+/// A name that cannot be recorded (inside [`AuthorityError::BadName`](super::AuthorityError::BadName)).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum BadName {
@@ -30,20 +29,20 @@ pub enum BadName {
 }
 
 /// A checked actor name.
-pub(crate) fn actor(name: &str) -> Result<String, AuthorityError> {
+pub(crate) fn actor(name: &str) -> Result<String, BadName> {
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_ACTOR_LEN || name.chars().any(char::is_control) {
-        return Err(BadName::Actor { actor: name.to_owned() }.into());
+        return Err(BadName::Actor { actor: name.to_owned() });
     }
     Ok(name.to_owned())
 }
 
 /// A cleaned machine label: trimmed, control characters replaced; `None`
 /// when blank. Labels longer than a request may carry are refused.
-pub(crate) fn label(label: Option<&str>) -> Result<Option<String>, AuthorityError> {
+pub(crate) fn label(label: Option<&str>) -> Result<Option<String>, BadName> {
     let Some(text) = label.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
     if text.len() > MAX_LABEL_LEN {
-        return Err(BadName::LabelTooLong { len: text.len() }.into());
+        return Err(BadName::LabelTooLong { len: text.len() });
     }
     Ok(Some(text.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()))
 }

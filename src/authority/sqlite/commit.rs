@@ -17,7 +17,7 @@
 //!   connection, each seeing everything the previous ones wrote;
 //! - **durability**: no operation returns before the commit that contains
 //!   it is on disk; if that commit fails, every operation in it fails with
-//!   [`LedgerError::CommitFailed`], sharing the one cause.
+//!   [`AuthorityError::CommitFailed`], sharing the one cause.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -27,8 +27,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use rusqlite::Connection;
 
 use super::{sql_error, tx::SqliteTx};
+use crate::authority::LedgerError;
 use crate::authority::error::AuthorityError;
-use crate::authority::ledger::{LedgerError, LedgerTx};
+use crate::authority::ledger::LedgerTx;
 
 /// The most operations one commit carries, bounding how long the first
 /// operation of a batch waits for its flush.
@@ -132,7 +133,7 @@ impl GroupCommit {
         }
         match (result, failed) {
             (Some(Err(e)), _) => Err(e),
-            (_, Some(cause)) => Err(AuthorityError::Storage(LedgerError::CommitFailed(cause))),
+            (_, Some(cause)) => Err(AuthorityError::CommitFailed(cause)),
             (Some(Ok(value)), None) => Ok(value),
             (None, None) => Err(AuthorityError::Storage(LedgerError::RolledBack)),
         }

@@ -18,9 +18,10 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use super::LedgerError;
 use super::damage::Damage;
 use super::error::AuthorityError;
-use super::ledger::{Ledger, LedgerError, LedgerTx};
+use super::ledger::{Ledger, LedgerTx};
 
 mod binding;
 mod commit;

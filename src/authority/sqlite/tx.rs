@@ -7,9 +7,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::sql_error;
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
+use crate::authority::LedgerError;
 use crate::authority::damage::Damage;
 use crate::authority::error::AuthorityError;
-use crate::authority::ledger::{LedgerError, LedgerTx, Which};
+use crate::authority::ledger::{LedgerTx, Which};
 use crate::authority::record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord,
 };

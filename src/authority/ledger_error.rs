@@ -1,0 +1,70 @@
+//! [`LedgerError`]: what went wrong in a ledger's storage, below the
+//! authority's rules — the cause inside [`AuthorityError::Storage`](super::AuthorityError::Storage),
+//! [`AuthorityError::LedgerRefused`](super::AuthorityError::LedgerRefused) and
+//! [`Damage::Storage`](super::Damage::Storage). It names no authority type, so
+//! the error types of the authority import one way: `error` → `damage` →
+//! `ledger_error`.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::timestamp::Timestamp;
+
+/// What went wrong in a ledger's storage: inside [`AuthorityError::Storage`](super::AuthorityError::Storage)
+/// (the storage failed), [`AuthorityError::LedgerRefused`](super::AuthorityError::LedgerRefused) (it refused a
+/// write breaking one of its rules) and [`Damage::Storage`](super::Damage::Storage)
+/// (it holds data it cannot read back).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The ledger file does not exist.
+    #[error("there is no ledger at {}; create one with `nodelock authority init`", path.display())]
+    NoLedger {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The database file cannot be opened.
+    #[error("{}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        source: rusqlite::Error,
+    },
+    /// The file system does not support SQLite's write-ahead log.
+    #[error(
+        "{} cannot use write-ahead logging (journal mode is {mode}); put the ledger on a local file system",
+        path.display()
+    )]
+    NoWriteAheadLog {
+        /// The file.
+        path: PathBuf,
+        /// The journal mode SQLite reported instead.
+        mode: String,
+    },
+    /// SQLite reported an error.
+    #[error("{0}")]
+    Sqlite(#[source] rusqlite::Error),
+    /// A stored value does not fit its type.
+    #[error("the ledger holds an invalid {what}")]
+    BadValue {
+        /// What the value should have been (`seat number`).
+        what: &'static str,
+    },
+    /// A time too large for the database.
+    #[error("the time {} is out of range", .0.0)]
+    TimeOutOfRange(Timestamp),
+    /// The database rolled the transaction back by itself.
+    #[error("the transaction was rolled back")]
+    RolledBack,
+    /// The operation panicked; nothing it wrote was kept.
+    #[error("the operation panicked")]
+    Panicked,
+    /// A write breaking one of the ledger's named rules.
+    #[error("{0}")]
+    Rule(&'static str),
+    /// A write breaking one of SQLite's own constraints (unique, check, foreign key).
+    #[error("{0}")]
+    Constraint(#[source] rusqlite::Error),
+}
