@@ -229,13 +229,52 @@ fn clock_set_back_beyond_tolerance_is_reported_small_moves_are_not() {
     // A week back is not.
     let back = later.minus_secs(7 * 86_400);
     assert_eq!(reason(v.check_at(back)), Reason::ClockSetBack { now: back, last_seen: later });
-    // Before the certificate was even issued is not either, with no mark at all.
-    std::fs::remove_file(dir.path().join("clock")).unwrap();
+    // Before the certificate was even issued is not either.
     let before = now.minus_secs(3 * 86_400);
-    assert_eq!(reason(v.check_at(before)), Reason::ClockSetBack { now: before, last_seen: now });
-    // A forged mark (wrong MAC) is ignored rather than trusted.
+    assert_eq!(reason(v.check_at(before)), Reason::ClockSetBack { now: before, last_seen: later });
+}
+
+#[test]
+fn a_deleted_or_forged_clock_mark_is_reported_not_trusted() {
+    // Attack 7: removing `clock` used to reset the floor to the certificate's
+    // issue time, so any roll-back after that went unnoticed.
+    let dir = tempfile::tempdir().unwrap();
+    let now = ts("2026-07-01T10:00:00Z");
+    let v = validator(dir.path(), &license());
+    activate(&v, now);
+    assert!(dir.path().join("clock").exists(), "installing the certificate writes the mark");
+    let later = now.plus_days(30);
+    assert!(v.check_at(later).is_licensed());
+    std::fs::remove_file(dir.path().join("clock")).unwrap();
+    let back = later.minus_secs(7 * 86_400);
+    assert_eq!(reason(v.check_at(back)), Reason::ClockMarkMissing);
+    assert_eq!(reason(v.check_at(later)), Reason::ClockMarkMissing, "the right time does not excuse it");
+    // A forged mark (wrong MAC) is not trusted either.
     std::fs::write(dir.path().join("clock"), b"garbage").unwrap();
-    assert!(v.check_at(now.plus_days(1)).is_licensed());
+    assert_eq!(reason(v.check_at(later)), Reason::ClockMarkMissing);
+    let message = Reason::ClockMarkMissing.to_string();
+    assert!(message.contains("clock file) is missing") && message.contains("Activate again"), "{message}");
+    // Activating again repairs it, with the new certificate's issue time as
+    // the floor.
+    activate(&v, later);
+    assert!(v.check_at(later).is_licensed());
+    assert_eq!(reason(v.check_at(back)), Reason::ClockSetBack { now: back, last_seen: later });
+}
+
+#[test]
+fn a_new_certificate_carries_the_clock_mark_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = ts("2026-07-01T10:00:00Z");
+    let v = validator(dir.path(), &license());
+    activate(&v, now);
+    let later = now.plus_days(30);
+    assert!(v.check_at(later).is_licensed(), "records the high-water mark");
+    // A certificate issued before the mark (the vendor's clock is behind
+    // this machine's) replaces the activation: the mark survives the install.
+    activate(&v, now.plus_days(1));
+    let back = later.minus_secs(7 * 86_400);
+    assert_eq!(reason(v.check_at(back)), Reason::ClockSetBack { now: back, last_seen: later });
+    assert!(v.check_at(later).is_licensed());
 }
 
 #[test]
@@ -346,10 +385,12 @@ fn another_machines_certificate_does_not_validate_here() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     activate(&validator(a.path(), &license()), now);
     // Machine B (other hardware) has its own store with the license; A's
-    // activation file is copied over: A's secret and certificate come along.
+    // activation file and clock mark are copied over: A's secret, certificate
+    // and mark come along.
     let vb = Validator::new(app(), trusted(), b.path()).with_collector(collector(other_machine()));
     vb.install_license(&license().sign(&vendor()).unwrap().to_armoured()).unwrap();
     std::fs::copy(a.path().join("activation"), b.path().join("activation")).unwrap();
+    std::fs::copy(a.path().join("clock"), b.path().join("clock")).unwrap();
     match reason(vb.check_at(now)) {
         Reason::HardwareChanged { comparison } => {
             assert!(comparison.reactivate);
@@ -371,9 +412,11 @@ fn an_activation_file_copied_to_another_store_on_the_same_hardware_counts_as_mov
     activate(&validator(a.path(), &license()), now);
     let vb = validator(b.path(), &license());
     activate(&vb, now);
-    // Copy A's activation file over B's: B's anchor stays, so A's certificate
-    // names another location; identical hardware passes with the moved weights.
+    // Copy A's activation file (and its clock mark) over B's: B's anchor
+    // stays, so A's certificate names another location; identical hardware
+    // passes with the moved weights.
     std::fs::copy(a.path().join("activation"), b.path().join("activation")).unwrap();
+    std::fs::copy(a.path().join("clock"), b.path().join("clock")).unwrap();
     let verdict = vb.check_at(now);
     let licensed = verdict.licensed().expect("same hardware: within tolerance even with moved weights");
     assert!(licensed.moved, "A's certificate names A's location");
@@ -588,6 +631,8 @@ fn every_reason() -> Vec<Reason> {
 
     let d = fresh();
     out.push(reason(activated(d.path(), &license()).check_at(now.minus_secs(3 * 86_400)))); // ClockSetBack
+    std::fs::remove_file(d.path().join("clock")).unwrap();
+    out.push(reason(validator(d.path(), &license()).check_at(now))); // ClockMarkMissing
 
     let d = fresh();
     let v = activated(d.path(), &license());

@@ -1,7 +1,7 @@
 //! The machine's side of the activation protocol, over the [`Store`]'s
 //! files: make a request (remembering its secret as pending), install the
-//! authority's answer to it, and deactivate (sign the receipt, forget the
-//! secret).
+//! authority's answer to it (carrying the clock high-water mark forward),
+//! and deactivate (sign the receipt, forget the secret).
 
 use super::state::{Active, MAX_LICENSE_TEXT, Pending, SecretSeed};
 use super::store::Store;
@@ -114,10 +114,20 @@ impl Store {
             return Err(ActivationError::WrongLicense { expected, found });
         }
         self.write_license_if_changed(&pending.license_text)?;
+        // The clock mark is carried forward: the highest time the previous
+        // activation saw, and never less than the new certificate's issue
+        // time. It is written with the new activation's key before the
+        // activation itself, so an activation is never installed without one.
+        let carried = state
+            .active
+            .as_ref()
+            .and_then(|old| self.clock_mark(old, &old.certificate_unverified().ok()?.activation_id));
+        let seen = carried.map_or(cert.issued_at, |m| m.max(cert.issued_at));
         // The public key is derived here, once, and kept beside the secret.
-        state.active = Some(Active::new(certificate.to_vec(), pending.secret.clone()));
+        let active = Active::new(certificate.to_vec(), pending.secret.clone());
+        self.write_clock(&active, &cert.activation_id, seen)?;
+        state.active = Some(active);
         self.save(&state)?;
-        self.remove_clock();
         Ok(cert)
     }
 

@@ -6,7 +6,9 @@
 //! <store>/anchor        created once, never rewritten: the location stamp's anchor
 //! <store>/license.lic   the license the activation belongs to (armoured)
 //! <store>/activation    pending requests, the active certificate, its secret and public key (0600)
-//! <store>/clock         the time high-water mark, MAC'd with the activation secret (0600)
+//! <store>/clock         the time high-water mark, MAC'd with the activation secret (0600);
+//!                       written with every installed certificate, so a store holding an
+//!                       activation without a valid mark has lost it (reported, not trusted)
 //! ```
 //!
 //! Every write is atomic and durable ([`crate::fsio::write_atomic`]); a crash
@@ -294,7 +296,17 @@ impl Store {
         if mark.is_some_and(|m| now < m.plus_secs(CLOCK_GRANULE_SECS)) {
             return Ok(());
         }
-        let record = ClockMark { seen: now, mac: clock_mac(active, activation_id, now) };
+        self.write_clock(active, activation_id, now)
+    }
+
+    /// Records `seen` as the mark of `active` (unconditionally).
+    pub(crate) fn write_clock(
+        &self,
+        active: &Active,
+        activation_id: &ActivationId,
+        seen: Timestamp,
+    ) -> Result<(), ActivationError> {
+        let record = ClockMark { seen, mac: clock_mac(active, activation_id, seen) };
         let path = self.clock_path();
         fsio::write_atomic(&path, &record.encode(), true).map_err(io_err(&path))
     }

@@ -4,7 +4,8 @@
 //! release-version rule) and verify it; check product, expiry and product
 //! version; load the activation and verify its certificate; check that it
 //! belongs to this license release and to this store's secret; check the
-//! clock against the high-water mark; check a temporary activation's end;
+//! clock against the high-water mark (which must exist: every install writes
+//! one); check a temporary activation's end;
 //! compare the store's location stamp (refuse outright when the policy
 //! invalidates on move); collect the hardware and compare it with the
 //! certified profile (moved weights when the stamp differs). The result is
@@ -178,8 +179,10 @@ impl Validator {
         if cert.activation_key != active.public_key() {
             return Err(Reason::ActivationMismatch { detail: Mismatch::OtherInstallation });
         }
-        let mark = self.store.clock_mark(&active, &cert.activation_id);
-        let last_seen = mark.map_or(cert.issued_at, |m| m.max(cert.issued_at));
+        // Every install writes a mark; one that is gone or does not verify
+        // was deleted or forged to reset the clock's floor.
+        let mark = self.store.clock_mark(&active, &cert.activation_id).ok_or(Reason::ClockMarkMissing)?;
+        let last_seen = mark.max(cert.issued_at);
         if now.plus_secs(u64::from(license.clock_tolerance_secs)) < last_seen {
             return Err(Reason::ClockSetBack { now, last_seen });
         }
@@ -198,7 +201,7 @@ impl Validator {
             return Err(Reason::HardwareChanged { comparison });
         }
         // Best effort: a read-only store must not stop a licensed application.
-        let _ = self.store.advance_clock(&active, &cert.activation_id, mark, now);
+        let _ = self.store.advance_clock(&active, &cert.activation_id, Some(mark), now);
         Ok(Licensed {
             license: license.clone(),
             origin: resolved.origin,

@@ -172,6 +172,10 @@ pub enum Reason {
         /// The last validated time.
         last_seen: Timestamp,
     },
+    /// The store holds an activation but its clock high-water mark is gone
+    /// or does not verify: it was deleted or replaced, which would reset the
+    /// clock's floor, so the clock cannot be trusted.
+    ClockMarkMissing,
     /// The license is for another product.
     WrongProduct {
         /// The application's product.
@@ -259,6 +263,11 @@ impl fmt::Display for Reason {
                 "the system clock ({now}) is behind the last time this license was checked ({last_seen}). \
                  Set the correct date and time, then start the application again."
             ),
+            Reason::ClockMarkMissing => f.write_str(
+                "the record of the last time this license was checked (the store's clock file) is missing \
+                 or was altered, so the system clock cannot be trusted. Activate again on this machine: the \
+                 vendor recognises it and renews its activation.",
+            ),
             Reason::WrongProduct { expected, found } => write!(
                 f,
                 "{}.",
@@ -312,6 +321,7 @@ impl Reason {
             Reason::LicenseExpired { .. } => "license_expired",
             Reason::TemporaryEnded { .. } => "temporary_ended",
             Reason::ClockSetBack { .. } => "clock_set_back",
+            Reason::ClockMarkMissing => "clock_mark_missing",
             Reason::WrongProduct { .. } => "wrong_product",
             Reason::InvalidSignature { .. } => "invalid_signature",
             Reason::UnknownKey { .. } => "unknown_key",
