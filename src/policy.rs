@@ -3,11 +3,30 @@
 //!
 //! A [`Policy`] travels inside every signed license, so the vendor decides per
 //! license; [`Policy::default`] is the DeployLX table of SPEC §1.2.
+//!
+//! It also says which profiles can be a real machine's at all
+//! ([`Policy::check_profile`]), one rule with two callers: the authority
+//! applies it to every request and the validator to the **current** profile
+//! at every check, so a certificate obtained with a made-up component, or one
+//! carrying two machines' digests, never validates. A profile is plausible
+//! when it identifies at least `min_kinds` kinds and no kind carries more
+//! digests than [`plausible_instances`] allows:
+//!
+//! | kind | at most | why |
+//! |---|---|---|
+//! | system drive | 1 | a machine boots from one drive |
+//! | memory | 1 | the collectors report the total installed memory once |
+//! | MAC address | 16 | NICs with several ports, bonds, servers |
+//! | CPU | 8 | one digest per socket; eight-socket servers exist |
+//! | video | 8 | multi-GPU workstations |
+//! | CD-ROM | 4 | |
+//! | IDE, SCSI controller | 16 | storage servers |
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::hardware::ComponentKind;
+use crate::profile::Profile;
 
 /// The three weights of one component kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -127,6 +146,40 @@ pub struct WeakProfile {
     pub required: usize,
 }
 
+/// The most digests of `kind` a real machine's profile carries (the table in
+/// the module docs): exactly one of a single-instance kind.
+pub const fn plausible_instances(kind: ComponentKind) -> usize {
+    match kind {
+        ComponentKind::SystemDrive | ComponentKind::Memory => 1,
+        ComponentKind::Mac | ComponentKind::Ide | ComponentKind::Scsi => 16,
+        ComponentKind::Cpu | ComponentKind::Video => 8,
+        ComponentKind::CdRom => 4,
+    }
+}
+
+/// A profile that cannot be a real machine's under a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Implausible {
+    /// Too few kinds could be identified (`min_kinds`).
+    #[error("{0}")]
+    Weak(#[from] WeakProfile),
+    /// A kind carries more digests than a machine has instances of it: a
+    /// made-up component, or the digests of two machines in one profile.
+    #[error(
+        "the hardware profile lists {found} {kind} entries, and a machine has at most {max}; it cannot be \
+         one machine's profile. Activate from the machine itself, with its hardware as it is"
+    )]
+    TooManyInstances {
+        /// The kind.
+        kind: ComponentKind,
+        /// Digests of it in the profile.
+        found: usize,
+        /// The most a machine has ([`plausible_instances`]).
+        max: usize,
+    },
+}
+
 impl Policy {
     /// The weights of `kind`.
     pub fn weights(&self, kind: ComponentKind) -> Weights {
@@ -169,6 +222,21 @@ impl Policy {
     pub fn check_kinds(&self, found: usize) -> Result<(), WeakProfile> {
         let required = usize::from(self.min_kinds);
         if found < required { Err(WeakProfile { found, required }) } else { Ok(()) }
+    }
+
+    /// Checks that `profile` can be one real machine's under this policy:
+    /// every kind within [`plausible_instances`] (exactly one digest of a
+    /// single-instance kind that is present) and at least `min_kinds` kinds.
+    /// The authority applies it to every request, the validator to the
+    /// current profile at every check.
+    pub fn check_profile(&self, profile: &Profile) -> Result<(), Implausible> {
+        for kind in ComponentKind::ALL {
+            let (found, max) = (profile.digests(kind).len(), plausible_instances(kind));
+            if found > max {
+                return Err(Implausible::TooManyInstances { kind, found, max });
+            }
+        }
+        Ok(self.check_kinds(profile.kind_count())?)
     }
 }
 
@@ -246,6 +314,37 @@ mod tests {
         ));
         let p = Policy { min_kinds: 9, ..Policy::default() };
         assert_eq!(p.validate(), Err(PolicyError::MinKindsTooLarge(9)));
+    }
+
+    fn profile(counts: &[(ComponentKind, u8)]) -> Profile {
+        let digests = counts.iter().flat_map(|&(kind, n)| {
+            (0..n).map(move |i| (kind, crate::profile::Digest([i + 1; crate::profile::DIGEST_LEN])))
+        });
+        Profile::from_digests(digests).unwrap()
+    }
+
+    #[test]
+    fn single_instance_kinds_carry_one_digest_and_the_others_are_capped() {
+        use ComponentKind::*;
+        let p = Policy::default();
+        assert_eq!(p.check_profile(&profile(&[(Mac, 1), (Cpu, 1), (Memory, 1), (SystemDrive, 1)])), Ok(()));
+        for kind in [Memory, SystemDrive] {
+            let two = profile(&[(Mac, 1), (Cpu, 1), (Memory, 1), (SystemDrive, 1), (kind, 2)]);
+            assert_eq!(p.check_profile(&two), Err(Implausible::TooManyInstances { kind, found: 2, max: 1 }));
+        }
+        for kind in [Mac, Cpu, CdRom, Video, Ide, Scsi] {
+            let max = plausible_instances(kind);
+            let at_cap = profile(&[(Memory, 1), (SystemDrive, 1), (kind, max as u8)]);
+            assert_eq!(p.check_profile(&at_cap), Ok(()), "{kind:?} at its cap");
+            let over = profile(&[(Memory, 1), (SystemDrive, 1), (kind, max as u8 + 1)]);
+            let err = p.check_profile(&over).unwrap_err();
+            assert_eq!(err, Implausible::TooManyInstances { kind, found: max + 1, max });
+            assert!(err.to_string().contains("Activate from the machine itself"), "{err}");
+        }
+        assert_eq!(
+            p.check_profile(&profile(&[(Cpu, 1), (Memory, 1)])),
+            Err(Implausible::Weak(WeakProfile { found: 2, required: 3 }))
+        );
     }
 
     #[test]

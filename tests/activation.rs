@@ -675,6 +675,11 @@ fn every_reason() -> Vec<Reason> {
 
     std::fs::write(d.path().join("activation"), b"garbage").unwrap();
     out.push(reason(v.check_at(now))); // StoreDamaged
+
+    let d = fresh();
+    activated(d.path(), &license());
+    let two = Validator::new(app(), trusted(), d.path()).with_collector(collector(two_memories()));
+    out.push(reason(two.check_at(now))); // ImplausibleProfile
     out
 }
 
@@ -733,11 +738,61 @@ fn every_reason_tells_the_user_what_to_do() {
         details,
         ["the activation is for another license", "the certificate was made for another installation"]
     );
-    let damaged = reasons.last().unwrap();
+    let damaged = reasons.iter().find(|r| matches!(r, Reason::StoreDamaged { .. })).unwrap();
     let json = serde_json::to_value(damaged).unwrap();
     assert!(json["detail"].as_str().unwrap().contains("is damaged"), "{json}");
+    let implausible = reasons.iter().find(|r| matches!(r, Reason::ImplausibleProfile { .. })).unwrap();
+    let json = serde_json::to_value(implausible).unwrap();
+    assert!(json["detail"].as_str().unwrap().contains("a machine has at most 1"), "{json}");
     let bad = reasons.iter().find(|r| matches!(r, Reason::InvalidSignature { .. })).unwrap();
     let json = serde_json::to_value(bad).unwrap();
     assert_eq!(json["what"], "license");
     assert!(json["detail"].as_str().unwrap().len() > 10, "{json}");
+}
+
+/// `machine()` seen with a second memory digest: no real machine.
+fn two_memories() -> Inventory {
+    let mut inv = machine();
+    inv.push(Component::new(ComponentKind::Memory, "16 GiB"));
+    inv.finish()
+}
+
+/// Attack 6: a 2-kind container activates with one made-up NIC added (three
+/// kinds at the authority), then runs without it. The validator applies the
+/// authority's plausibility rule to the **current** profile, so it is not
+/// Licensed, whatever the certificate says; with the NIC present it would be.
+#[test]
+fn a_certificate_obtained_with_a_made_up_component_does_not_validate_without_it() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let container = || {
+        let mut inv = Inventory::new(Environment::Container);
+        inv.push(Component::new(ComponentKind::Cpu, "GenuineIntel 000906ea"));
+        inv.push(Component::new(ComponentKind::Memory, "32 GiB"));
+        inv
+    };
+    let with_fake_nic = || {
+        let mut inv = container();
+        inv.push(Component::new(ComponentKind::Mac, "02:00:00:00:00:01"));
+        inv.finish()
+    };
+    let d = tempfile::tempdir().unwrap();
+    let dressed = Validator::new(app(), trusted(), d.path()).with_collector(collector(with_fake_nic()));
+    dressed.install_license(&license().sign(&vendor()).unwrap().to_armoured()).unwrap();
+    activate(&dressed, now);
+    assert!(matches!(dressed.check_at(now), Verdict::Licensed(_)), "with the made-up NIC it validates");
+    let bare = Validator::new(app(), trusted(), d.path()).with_collector(collector(container().finish()));
+    match reason(bare.check_at(now)) {
+        Reason::ImplausibleProfile { detail: nodelock::policy::Implausible::Weak(weak) } => {
+            assert_eq!((weak.found, weak.required), (2, 3));
+        }
+        other => panic!("expected an implausible profile, got {other:?}"),
+    }
+    // A profile with two memories (the union of two machines) is refused too,
+    // even on a store whose certificate matches one of them exactly.
+    let d = tempfile::tempdir().unwrap();
+    activate(&validator(d.path(), &license()), now);
+    let union = Validator::new(app(), trusted(), d.path()).with_collector(collector(two_memories()));
+    let r = reason(union.check_at(now));
+    assert_eq!(r.code(), "implausible_profile");
+    assert!(r.to_string().contains("2 Memory entries, and a machine has at most 1"), "{r}");
 }

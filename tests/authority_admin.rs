@@ -25,6 +25,7 @@ on_every_ledger!(
     history_never_shrinks_and_anonymise_keeps_counts,
     status_per_product_and_license,
     administration_without_the_signing_key,
+    union_and_made_up_profiles_are_refused,
 );
 
 fn seats_of<L: Ledger>(a: &Authority<L>, id: LicenseId, now: Timestamp) -> LicenseStatus {
@@ -287,4 +288,54 @@ fn administration_without_the_signing_key<L: Ledger>(b: Backend<L>) {
         a.activate(&m1.request(id), None, "bad\nactor", t0()),
         Err(AuthorityError::BadName(BadName::Actor { actor })) if actor == "bad\nactor"
     ));
+}
+
+/// Attack 4 (one request carrying two machines' digests) and a made-up
+/// component are refused by the plausibility rule the validator also applies,
+/// before anything is recorded.
+fn union_and_made_up_profiles_are_refused<L: Ledger>(b: Backend<L>) {
+    use nodelock::hardware::ComponentKind;
+    use nodelock::policy::Implausible;
+    use nodelock::profile::{Digest, Profile};
+    let (a, _dir) = authority(b, &[license(1, 1)]);
+    let id = license(1, 1).id;
+    let (one, two) = (hardware(1), hardware(2));
+    fn both(p: &Profile) -> impl Iterator<Item = (ComponentKind, Digest)> + '_ {
+        ComponentKind::ALL.into_iter().flat_map(move |k| p.digests(k).iter().map(move |d| (k, *d)))
+    }
+    let mut union = Machine::new(1);
+    union.profile = Profile::from_digests(both(&one).chain(both(&two))).unwrap();
+    let err = a.activate(&union.request(id), None, "desk", t0()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthorityError::ImplausibleProfile(Implausible::TooManyInstances {
+                kind: ComponentKind::SystemDrive,
+                found: 2,
+                max: 1
+            })
+        ),
+        "{err}"
+    );
+    assert!(err.is_refusal());
+    let mut made_up = Machine::new(3);
+    made_up.profile = Profile::from_digests(
+        both(&hardware(3)).chain((0..16u8).map(|i| (ComponentKind::Mac, Digest([0xf0 ^ i; 16])))),
+    )
+    .unwrap();
+    let err = a.activate(&made_up.request(id), None, "desk", t0()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthorityError::ImplausibleProfile(Implausible::TooManyInstances {
+                kind: ComponentKind::Mac,
+                found: 18,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert_eq!(seats_of(&a, id, t0()).in_use, 0, "nothing was recorded");
+    // Each machine alone is plausible and takes the one seat.
+    a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap();
 }

@@ -28,7 +28,7 @@ impl Store {
         label: Option<String>,
         now: Timestamp,
     ) -> Result<ActivationRequest, ActivationError> {
-        license.policy.check_kinds(profile.kind_count())?;
+        license.policy.check_profile(&profile)?;
         let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
         if label.as_ref().is_some_and(|l| l.len() > super::request::MAX_LABEL_LEN) {
             return Err(CodecError::Invalid {

@@ -28,7 +28,7 @@ use thiserror::Error;
 use crate::codec::CodecError;
 use crate::codec::hex::{hex, unhex};
 use crate::license::{LicenseError, LicenseId};
-use crate::policy::WeakProfile;
+use crate::policy::{Implausible, WeakProfile};
 use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
@@ -196,6 +196,10 @@ pub enum ActivationError {
     /// Too little hardware could be identified.
     #[error("{0}")]
     WeakProfile(#[from] WeakProfile),
+    /// The machine's profile cannot be one real machine's (a kind with more
+    /// digests than a machine has instances of it).
+    #[error("{0}")]
+    ImplausibleProfile(Implausible),
     /// A response that answers no request made here.
     #[error(
         "this response does not answer any activation request made on this machine (or it was already \
@@ -248,6 +252,15 @@ pub enum ActivationError {
 
 /// One variant per cause: a code error read through the text reader is a
 /// [`ActivationError::Code`].
+impl From<Implausible> for ActivationError {
+    fn from(error: Implausible) -> Self {
+        match error {
+            Implausible::Weak(weak) => ActivationError::WeakProfile(weak),
+            other => ActivationError::ImplausibleProfile(other),
+        }
+    }
+}
+
 impl From<CodecError> for ActivationError {
     fn from(error: CodecError) -> Self {
         match error {

@@ -7,8 +7,10 @@
 //! clock against the high-water mark (which must exist: every install writes
 //! one); check a temporary activation's end;
 //! compare the store's location stamp (refuse outright when the policy
-//! invalidates on move); collect the hardware and compare it with the
-//! certified profile (moved weights when the stamp differs). The result is
+//! invalidates on move); collect the hardware, check that it is plausible
+//! ([`Policy::check_profile`](crate::policy::Policy::check_profile), the rule
+//! the authority applies to requests) and compare it with the certified
+//! profile (moved weights when the stamp differs). The result is
 //! one [`Verdict`]; every [`Reason`] tells the end user what to do.
 //!
 //! Each step is done once: a license whose embedded text is byte-identical
@@ -196,6 +198,10 @@ impl Validator {
             return Err(Reason::StoreMoved);
         }
         let current = seen.profile.insert(self.current_profile(license));
+        // The authority's plausibility rule, on the hardware seen now: a
+        // certificate obtained with a made-up component does not validate on
+        // the machine without it (nor does a 2-kind container).
+        license.policy.check_profile(current).map_err(|detail| Reason::ImplausibleProfile { detail })?;
         let comparison = compare(&cert.profile, current, moved, &license.policy);
         if comparison.reactivate {
             return Err(Reason::HardwareChanged { comparison });

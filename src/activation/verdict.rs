@@ -16,6 +16,7 @@ use crate::codec::{CodecError, tag};
 use crate::compare::Comparison;
 use crate::keys::KeyId;
 use crate::license::{License, LicenseError, Origin, Version};
+use crate::policy::Implausible;
 use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
@@ -222,6 +223,14 @@ pub enum Reason {
         /// What is wrong.
         detail: StoreProblem,
     },
+    /// This machine's current profile cannot be one real machine's under the
+    /// license's policy (too few kinds, or more instances of a kind than a
+    /// machine has), whatever the certificate says.
+    ImplausibleProfile {
+        /// What is wrong with it.
+        #[serde(serialize_with = "as_text")]
+        detail: Implausible,
+    },
 }
 }
 
@@ -305,6 +314,12 @@ impl fmt::Display for Reason {
                 "the activation store cannot be read ({detail}). Activate again; if that fails, contact the \
                  vendor's support."
             ),
+            Reason::ImplausibleProfile { detail } => write!(
+                f,
+                "the hardware seen now cannot be one machine's under this license ({detail}). Run the \
+                 application on the machine it was activated on, with its hardware as it is, or ask the \
+                 vendor for a license that fits this machine."
+            ),
         }
     }
 }
@@ -329,6 +344,7 @@ impl Reason {
             Reason::UpdatesEnded { .. } => "updates_ended",
             Reason::ActivationMismatch { .. } => "activation_mismatch",
             Reason::StoreDamaged { .. } => "store_damaged",
+            Reason::ImplausibleProfile { .. } => "implausible_profile",
         }
     }
 

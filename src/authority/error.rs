@@ -22,7 +22,7 @@ use super::record::{ActivationState, SeatHolder};
 use crate::activation::{ActivationError, ActivationId};
 use crate::keys::{KeyError, KeyId};
 use crate::license::{LicenseError, LicenseId};
-use crate::policy::WeakProfile;
+use crate::policy::{Implausible, WeakProfile};
 use crate::timestamp::Timestamp;
 
 /// Why the authority refused or could not carry out an operation. Nothing
@@ -67,6 +67,10 @@ pub enum AuthorityError {
     /// The machine's profile identifies too few kinds of hardware.
     #[error("{0}")]
     WeakProfile(#[from] WeakProfile),
+    /// The request's profile cannot be one real machine's: a made-up
+    /// component, or the digests of several machines in one request.
+    #[error("{0}")]
+    ImplausibleProfile(Implausible),
     /// Every seat is taken and temporary activations are off.
     #[error("{}", no_free_seat_message(*license_id, *total, holders, None))]
     NoFreeSeat {
@@ -304,6 +308,15 @@ pub enum AuthorityError {
     Issue(#[source] ActivationError),
 }
 
+impl From<Implausible> for AuthorityError {
+    fn from(error: Implausible) -> Self {
+        match error {
+            Implausible::Weak(weak) => AuthorityError::WeakProfile(weak),
+            other => AuthorityError::ImplausibleProfile(other),
+        }
+    }
+}
+
 impl AuthorityError {
     /// Whether this is a refusal under the license's rules (the answer to
     /// give the customer) rather than bad input or a failure.
@@ -314,6 +327,7 @@ impl AuthorityError {
                 | AuthorityError::LicenseExpired { .. }
                 | AuthorityError::ReleaseMismatch { .. }
                 | AuthorityError::WeakProfile(_)
+                | AuthorityError::ImplausibleProfile(_)
                 | AuthorityError::NoFreeSeat { .. }
                 | AuthorityError::TemporaryUsed { .. }
                 | AuthorityError::NotActive { .. }

@@ -66,7 +66,9 @@ impl<L: Ledger> Authority<L> {
     }
 
     /// The license a request names, usable now, and the request fit for it:
-    /// for its current release, with a profile strong enough for its policy.
+    /// for its current release, with a profile that can be one real machine's
+    /// under its policy ([`Policy::check_profile`]: no made-up components, no
+    /// union of two machines' single-instance kinds, `min_kinds`).
     /// Every operation that certifies a machine starts here.
     pub(super) fn usable_for(
         &self,
@@ -83,7 +85,8 @@ impl<L: Ledger> Authority<L> {
                 current: record.release_version,
             });
         }
-        license.policy.check_kinds(request.profile.kind_count())?;
+        // The one plausibility rule the validator applies to the current profile.
+        license.policy.check_profile(&request.profile)?;
         Ok((record, license))
     }
 }
