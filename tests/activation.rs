@@ -796,3 +796,69 @@ fn a_certificate_obtained_with_a_made_up_component_does_not_validate_without_it(
     assert_eq!(r.code(), "implausible_profile");
     assert!(r.to_string().contains("2 Memory entries, and a machine has at most 1"), "{r}");
 }
+
+/// Installing a certificate renews the store's anchor: a backup of the store
+/// holding the earlier certificate, copied back over the activation file,
+/// reads as moved (moved weights; refused under `invalidate_on_move`), while
+/// the newly installed certificate validates unmoved.
+#[test]
+fn installing_renews_the_anchor_so_an_earlier_certificate_reads_as_moved() {
+    let now = ts("2026-07-01T10:00:00Z");
+    for strict in [false, true] {
+        let d = tempfile::tempdir().unwrap();
+        let mut terms = license();
+        terms.policy.invalidate_on_move = strict;
+        let v = validator(d.path(), &terms);
+        activate(&v, now);
+        let earlier = std::fs::read(d.path().join("activation")).unwrap();
+        activate(&v, now.plus_secs(60));
+        match v.check_at(now.plus_secs(120)) {
+            Verdict::Licensed(l) => assert!(!l.moved, "the installed certificate matches the renewed anchor"),
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(d.path().join("activation"), earlier).unwrap();
+        match v.check_at(now.plus_secs(120)) {
+            Verdict::Licensed(l) if !strict => assert!(l.moved, "the earlier certificate reads as moved"),
+            Verdict::ActivationRequired { reason: Reason::StoreMoved } if strict => {}
+            other => panic!("strict {strict}: {other:?}"),
+        }
+    }
+}
+
+/// A crash after an install renamed the next anchor into place but before it
+/// wrote the activation leaves the request pending: applying the same answer
+/// again completes the install, unmoved.
+#[test]
+fn an_install_interrupted_after_the_anchor_rename_completes_when_applied_again() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let d = tempfile::tempdir().unwrap();
+    let v = validator(d.path(), &license());
+    let request = v.request_activation_at(None, now).unwrap();
+    let answer = grant(&request, now);
+    // What the interrupted install had done: only the rename.
+    std::fs::rename(d.path().join("anchor.next"), d.path().join("anchor")).unwrap();
+    assert_eq!(reason(v.check_at(now)), Reason::NotActivated);
+    v.install(&answer).unwrap();
+    match v.check_at(now) {
+        Verdict::Licensed(l) => assert!(!l.moved),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A store directory others can write is tightened to 0700 when the
+/// activation is requested.
+#[cfg(unix)]
+#[test]
+fn a_store_others_can_write_is_restricted_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let now = ts("2026-07-01T10:00:00Z");
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let v = validator(&store, &license());
+    assert_eq!(std::fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o700);
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o775)).unwrap();
+    v.request_activation_at(None, now).unwrap();
+    assert_eq!(std::fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o700);
+}

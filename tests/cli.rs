@@ -313,3 +313,83 @@ fn apply_refuses_a_response_to_another_request_and_bad_codes() {
     ok(&unverified);
     assert!(String::from_utf8_lossy(&unverified.stderr).contains("signature was not checked"));
 }
+
+/// Attack 3 (ghost restore in place), through the CLI as a customer would do
+/// it: back up the activated store, deactivate (the seat is freed), then
+/// bring the old activation back — by copying the old `activation` file
+/// back, or with `cp -a backup/. store/` over the directory — or restore the
+/// backup elsewhere. Deactivation renewed the store's anchor, so every one of
+/// these reads as moved: not Licensed (`store_moved`) under a license issued
+/// with `--invalidate-on-move`; Licensed only with `"moved": true` (moved
+/// weights) without it.
+#[cfg(unix)]
+#[test]
+fn a_deactivated_store_restored_from_a_backup_reads_as_moved() {
+    let sh = |d: &Path, script: &str| {
+        let out = Command::new("sh").args(["-c", script]).current_dir(d).output().unwrap();
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let laptop = fixture("laptop");
+    let laptop = laptop.to_str().unwrap();
+    for strict in [true, false] {
+        let dir = vendor(if strict { &["--invalidate-on-move"] } else { &[] });
+        let d = dir.path();
+        let status_json = |store: &str| {
+            let args = [
+                "status",
+                "--license",
+                "acme.lic",
+                "--public-key",
+                "keys/public.key",
+                "--store",
+                store,
+                "--root",
+                laptop,
+                "--json",
+            ];
+            let out = nodelock(d, &args);
+            (status(&out), json(&out))
+        };
+        let request = ok(&nodelock(
+            d,
+            &["activate", "request", "--license", "acme.lic", "--store", "store", "--root", laptop],
+        ));
+        let response = grant(d, request.trim());
+        ok(&nodelock(
+            d,
+            &[
+                "activate",
+                "apply",
+                "--store",
+                "store",
+                "--response",
+                &response,
+                "--public-key",
+                "keys/public.key",
+            ],
+        ));
+        let (code, v) = status_json("store");
+        assert_eq!((code, &v["verdict"], &v["moved"]), (0, &"licensed".into(), &false.into()), "{v}");
+        sh(d, "mkdir backup && cp -a store/. backup/");
+        assert!(ok(&nodelock(d, &["deactivate", "--store", "store"])).trim().starts_with("NLD-"));
+        assert_eq!(status_json("store").1["reason"]["reason"], "not_activated");
+
+        let expect_moved = |(code, v): (i32, Value), how: &str| {
+            if strict {
+                assert_eq!((code, &v["reason"]["reason"]), (1, &"store_moved".into()), "{how} (strict): {v}");
+            } else {
+                assert_eq!(
+                    (code, &v["verdict"], &v["moved"]),
+                    (0, &"licensed".into(), &true.into()),
+                    "{how}: {v}"
+                );
+            }
+        };
+        sh(d, "cp backup/activation store/activation");
+        expect_moved(status_json("store"), "the old activation file copied back");
+        sh(d, "cp -a backup/. store/");
+        expect_moved(status_json("store"), "cp -a backup/. store/");
+        sh(d, "cp -a backup elsewhere");
+        expect_moved(status_json("elsewhere"), "restored elsewhere");
+    }
+}

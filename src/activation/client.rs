@@ -46,7 +46,9 @@ impl Store {
             .into());
         }
         self.create()?;
-        let stamp = self.require_stamp()?;
+        // The request is for the next anchor; installing its answer renews
+        // the store's anchor to that one (see `stamp`).
+        let stamp = self.next_stamp()?;
         let secret = SecretSeed::generate()?;
         let request = ActivationRequest {
             license_id: license.id,
@@ -123,6 +125,9 @@ impl Store {
             .as_ref()
             .and_then(|old| self.clock_mark(old, &old.certificate_unverified().ok()?.activation_id));
         let seen = carried.map_or(cert.issued_at, |m| m.max(cert.issued_at));
+        // Anchor first, clock mark and activation second: a crash in between
+        // leaves the request pending and this answer installable again.
+        self.adopt_anchor_of(cert.stamp)?;
         // The public key is derived here, once, and kept beside the secret.
         let active = Active::new(certificate.to_vec(), pending.secret.clone());
         self.write_clock(&active, &cert.activation_id, seen)?;
@@ -139,6 +144,9 @@ impl Store {
         let mut state = self.load()?;
         let active = state.active.take().ok_or(ActivationError::NotActivated)?;
         let cert = active.certificate_unverified()?;
+        // Before the activation goes: a backup of it restored here, in place
+        // or elsewhere, reads as moved from now on (see `stamp`).
+        self.renew_anchor()?;
         let receipt = DeactivationReceipt {
             activation_id: cert.activation_id,
             license_id: cert.license_id,

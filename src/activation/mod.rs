@@ -234,6 +234,21 @@ pub enum ActivationError {
         /// The error.
         source: std::io::Error,
     },
+    /// The store directory can be written by other users and could not be
+    /// restricted to its owner.
+    #[error(
+        "the activation store {} can be written by other users (mode {mode:o}) and could not be restricted \
+         to its owner ({kind}); run `chmod 700 {}` as its owner, or use a store directory of your own",
+        path.display(), path.display()
+    )]
+    StoreWritableByOthers {
+        /// The directory.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+        /// Why changing them failed.
+        kind: std::io::ErrorKind,
+    },
     /// The random number generator failed.
     #[error("the system random number generator failed ({0}); try again")]
     Random(getrandom::Error),

@@ -1,7 +1,7 @@
 //! The location stamp: where a license store physically lives.
 //!
-//! When a store is created it gets an **anchor** file, written once with 32
-//! random bytes and never rewritten. The stamp is
+//! When a store is created it gets an **anchor** file of 32 random bytes. The
+//! stamp is
 //! `SHA-256("nodelock/location-stamp/v1" ‖ identity)` truncated to 16 bytes,
 //! where the identity is the anchor's
 //!
@@ -17,6 +17,34 @@
 //! disk image restored onto the *same* disk keeps every identity field, as it
 //! keeps the file at the same physical place; the hardware comparison is what
 //! catches such an image on another machine.
+//!
+//! ## Renewal: a store cannot be restored to life
+//!
+//! The anchor is renewed whenever the activation it locates changes, so an
+//! old certificate's stamp can never match again:
+//!
+//! - **A request** is made for the *next* anchor, `anchor.next` (created once
+//!   and shared by every pending request); its stamp is computed as if it
+//!   were already named `anchor`.
+//! - **Installing** the answer renames `anchor.next` over `anchor` (a rename
+//!   keeps the file's identity, so the new certificate matches and every
+//!   earlier one, bound to the replaced file, reads as moved).
+//! - **Deactivating** writes a fresh anchor (new file, new content) before the
+//!   activation is removed.
+//!
+//! So a backup copied back over the store (`cp -a backup/. store/` rewrites
+//! the anchor's *content* in place, in a file that is not the one certified),
+//! or an old `activation` file copied back, reads as moved: refused when the
+//! policy invalidates on move, compared with moved weights otherwise.
+//!
+//! Crash safety: an install renames the anchor first and writes the new
+//! activation second. A crash between the two leaves the request pending and
+//! the certificate's anchor in place, so applying the same answer again
+//! completes the install (a certificate whose stamp matches the current
+//! anchor is installed without a rename). A deactivation renews the anchor
+//! first: a crash before the activation is removed leaves it reading as
+//! moved, and deactivating again completes it; never the reverse (a
+//! deactivated store whose anchor still matches a backup).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -29,35 +57,94 @@ use crate::fsio;
 
 /// Name of the anchor file in a store directory.
 pub const ANCHOR: &str = "anchor";
+/// Name of the anchor the pending requests were made for, which installing
+/// their answer renames to [`ANCHOR`].
+pub const NEXT_ANCHOR: &str = "anchor.next";
 /// Domain tag of location stamps.
 pub const STAMP_DOMAIN: &[u8] = b"nodelock/location-stamp/v1";
 const ANCHOR_LEN: usize = 32;
 
 /// Creates the anchor of `dir` if it has none (never rewrites an existing one).
 pub fn ensure_anchor(dir: &Path) -> io::Result<()> {
-    let path = dir.join(ANCHOR);
+    create_once(&dir.join(ANCHOR))
+}
+
+/// Creates the next anchor of `dir` if it has none (pending requests share
+/// it). It appears whole or not at all (written aside, then linked into
+/// place without replacing one another process linked first); a torn one
+/// left by an earlier build's crash was never requested for and is replaced.
+pub fn ensure_next_anchor(dir: &Path) -> io::Result<()> {
+    let path = dir.join(NEXT_ANCHOR);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.len() == ANCHOR_LEN as u64 => return Ok(()),
+        Ok(_) => std::fs::remove_file(&path)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let aside = dir.join(".anchor.next.new");
+    fsio::write_atomic(&aside, &random_content()?, false)?;
+    let linked = match std::fs::hard_link(&aside, &path) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        // A file system without hard links: a rename (whole, but it could
+        // replace a next anchor linked at the same instant).
+        Err(_) if !path.exists() => std::fs::rename(&aside, &path),
+        other => other,
+    };
+    let _ = std::fs::remove_file(&aside);
+    linked?;
+    fsio::sync_dir(dir)
+}
+
+fn random_content() -> io::Result<[u8; ANCHOR_LEN]> {
+    let mut content = [0u8; ANCHOR_LEN];
+    getrandom::fill(&mut content).map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(content)
+}
+
+fn create_once(path: &Path) -> io::Result<()> {
     if path.exists() {
         return Ok(());
     }
-    let mut content = [0u8; ANCHOR_LEN];
-    getrandom::fill(&mut content).map_err(|e| io::Error::other(e.to_string()))?;
-    match fsio::write_new(&path, &content, false) {
+    match fsio::write_new(path, &random_content()?, false) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         other => other,
     }
 }
 
+/// Makes the next anchor the anchor (an atomic, durable rename): the stamp of
+/// the requests made for it now matches, every earlier one does not.
+pub fn promote_next_anchor(dir: &Path) -> io::Result<()> {
+    std::fs::rename(dir.join(NEXT_ANCHOR), dir.join(ANCHOR))?;
+    fsio::sync_dir(dir)
+}
+
+/// Replaces the anchor with a new file of new content (atomically): no
+/// certificate made so far matches the store any more.
+pub fn renew_anchor(dir: &Path) -> io::Result<()> {
+    fsio::write_atomic(&dir.join(ANCHOR), &random_content()?, false)
+}
+
 /// The location stamp of the store in `dir`; fails when it has no anchor.
 pub fn stamp(dir: &Path) -> io::Result<LocationStamp> {
     let path = dir.join(ANCHOR);
-    let mut file = File::open(&path)?;
+    stamp_of(&path, &std::fs::canonicalize(&path)?)
+}
+
+/// The stamp the store in `dir` will have once its next anchor is installed;
+/// fails when it has no next anchor.
+pub fn next_stamp(dir: &Path) -> io::Result<LocationStamp> {
+    stamp_of(&dir.join(NEXT_ANCHOR), &std::fs::canonicalize(dir)?.join(ANCHOR))
+}
+
+/// The stamp of the anchor file at `path` once its canonical path is `canonical`.
+fn stamp_of(path: &Path, canonical: &Path) -> io::Result<LocationStamp> {
+    let mut file = File::open(path)?;
     let mut content = Vec::with_capacity(ANCHOR_LEN);
     (&mut file).take(ANCHOR_LEN as u64 + 1).read_to_end(&mut content)?;
     if content.len() != ANCHOR_LEN {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "the store's anchor file was altered"));
     }
     let meta = file.metadata()?;
-    let canonical = std::fs::canonicalize(&path)?;
     let mut h = Sha256::new();
     h.update(STAMP_DOMAIN);
     for field in file_identity(&file, &meta)? {
@@ -133,6 +220,25 @@ mod tests {
         ensure_anchor(dir.path()).unwrap();
         assert_eq!(std::fs::read(dir.path().join(ANCHOR)).unwrap(), first);
         assert_eq!(stamp(dir.path()).unwrap(), s1);
+    }
+
+    #[test]
+    fn the_next_anchor_has_the_stamp_it_will_have_once_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        ensure_anchor(dir.path()).unwrap();
+        let old = stamp(dir.path()).unwrap();
+        assert!(next_stamp(dir.path()).is_err(), "no next anchor yet");
+        ensure_next_anchor(dir.path()).unwrap();
+        let next = next_stamp(dir.path()).unwrap();
+        ensure_next_anchor(dir.path()).unwrap();
+        assert_eq!(next_stamp(dir.path()).unwrap(), next, "pending requests share one next anchor");
+        assert_ne!(next, old);
+        promote_next_anchor(dir.path()).unwrap();
+        assert_eq!(stamp(dir.path()).unwrap(), next);
+        assert!(!dir.path().join(NEXT_ANCHOR).exists());
+        renew_anchor(dir.path()).unwrap();
+        let renewed = stamp(dir.path()).unwrap();
+        assert!(renewed != next && renewed != old, "a renewed anchor matches no earlier stamp");
     }
 
     #[test]

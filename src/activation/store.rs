@@ -3,7 +3,8 @@
 //! protocol that changes them is in [`client`](super::client)).
 //!
 //! ```text
-//! <store>/anchor        created once, never rewritten: the location stamp's anchor
+//! <store>/anchor        the location stamp's anchor, renewed by every install and deactivation
+//! <store>/anchor.next   the anchor the pending requests were made for (renamed to `anchor` by an install)
 //! <store>/license.lic   the license the activation belongs to (armoured)
 //! <store>/activation    pending requests, the active certificate, its secret and public key (0600)
 //! <store>/clock         the time high-water mark, MAC'd with the activation secret (0600);
@@ -185,6 +186,9 @@ impl Store {
     }
 
     /// Creates the directory (mode 0700 on Unix) and its anchor if missing.
+    /// An existing directory that others can write (group or world write
+    /// bit) is tightened to 0700, or refused when that is not possible: whoever
+    /// can write it could swap its files.
     pub fn create(&self) -> Result<(), ActivationError> {
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
@@ -194,7 +198,30 @@ impl Store {
             builder.mode(0o700);
         }
         builder.create(&self.dir).map_err(io_err(&self.dir))?;
+        self.restrict_to_owner()?;
         stamp::ensure_anchor(&self.dir).map_err(io_err(&self.dir))
+    }
+
+    /// Tightens a directory others can write to 0700 (Unix).
+    #[cfg(unix)]
+    fn restrict_to_owner(&self) -> Result<(), ActivationError> {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&self.dir).map_err(io_err(&self.dir))?.permissions().mode();
+        if mode & 0o022 == 0 {
+            return Ok(());
+        }
+        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).map_err(|source| {
+            ActivationError::StoreWritableByOthers {
+                path: self.dir.clone(),
+                mode: mode & 0o7777,
+                kind: source.kind(),
+            }
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn restrict_to_owner(&self) -> Result<(), ActivationError> {
+        Ok(())
     }
 
     /// The store's location stamp; `None` when it has no (valid) anchor.
@@ -202,14 +229,31 @@ impl Store {
         stamp::stamp(&self.dir).ok()
     }
 
-    /// The location stamp of a store that must have one (after [`create`](Self::create)).
-    pub(crate) fn require_stamp(&self) -> Result<LocationStamp, ActivationError> {
-        self.stamp().ok_or_else(|| {
-            ActivationError::StoreCorrupt(StoreCorrupt {
-                path: self.dir.join(stamp::ANCHOR),
-                damage: Damage::Anchor,
-            })
-        })
+    /// The stamp of the store's next anchor (created if missing), the one a
+    /// request is made for: installing its answer makes it the anchor.
+    pub(crate) fn next_stamp(&self) -> Result<LocationStamp, ActivationError> {
+        stamp::ensure_next_anchor(&self.dir).map_err(io_err(&self.dir))?;
+        stamp::next_stamp(&self.dir).map_err(io_err(&self.dir.join(stamp::NEXT_ANCHOR)))
+    }
+
+    /// Makes the store's location the one `certified` was made for, when that
+    /// is its next anchor (see [`stamp`] for why, and why this comes before
+    /// the activation is written). A certificate for the current anchor (an
+    /// install completed again after a crash, or a request of an earlier
+    /// build) changes nothing; one for neither will read as moved.
+    pub(crate) fn adopt_anchor_of(&self, certified: LocationStamp) -> Result<(), ActivationError> {
+        if self.stamp() == Some(certified) {
+            return Ok(());
+        }
+        if stamp::next_stamp(&self.dir).ok() == Some(certified) {
+            stamp::promote_next_anchor(&self.dir).map_err(io_err(&self.dir.join(stamp::ANCHOR)))?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the anchor with a new one: no certificate made so far matches.
+    pub(crate) fn renew_anchor(&self) -> Result<(), ActivationError> {
+        stamp::renew_anchor(&self.dir).map_err(io_err(&self.dir.join(stamp::ANCHOR)))
     }
 
     /// Reads the activation state (empty when the file does not exist).
