@@ -400,3 +400,76 @@ proptest! {
         }
     }
 }
+
+/// Per kind, the instances of one machine drawn from a small universe (so two
+/// machines overlap often): single-instance kinds hold at most one.
+fn machine_strategy() -> impl Strategy<Value = Profile> {
+    let per_kind = ComponentKind::ALL.map(|kind| {
+        let most = if kind.is_multi_instance() { 3 } else { 1 };
+        proptest::collection::btree_set(0u8..5, 0..=most).prop_map(move |set| {
+            set.into_iter().map(move |n| (kind, d(kind as u8 * 16 + n))).collect::<Vec<_>>()
+        })
+    });
+    per_kind.prop_map(|kinds| Profile::from_digests(kinds.into_iter().flatten()).unwrap())
+}
+
+fn union(a: &Profile, b: &Profile) -> Profile {
+    let all = |p: &Profile| {
+        ComponentKind::ALL.map(|k| p.digests(k).iter().map(move |x| (k, *x)).collect::<Vec<_>>())
+    };
+    Profile::from_digests(all(a).into_iter().chain(all(b)).flatten()).unwrap()
+}
+
+proptest! {
+    /// **The union profile (attack 4).** Let A and B be two plausible machine
+    /// profiles and U = A ∪ B (per kind, the union of their digests) the
+    /// profile a crafted request certifies. Then:
+    ///
+    /// 1. If A and B both carry a memory (or system-drive) digest and those
+    ///    differ, U is refused by [`Policy::check_profile`] — the rule the
+    ///    authority applies to every request — so no such certificate exists.
+    /// 2. Otherwise, with normal weights,
+    ///    `score(A, B) ≤ score(U, A) + score(U, B) + slack`, where `slack` sums,
+    ///    over multi-instance kinds in which A and B are both non-empty and
+    ///    share no instance, `max(0, default − 2·partial)`. Hence if
+    ///    `score(A, B) > 2·tolerance + slack`, U validates on at most one of
+    ///    A and B.
+    ///
+    /// Missing certified instances cost what new ones do (the symmetry of
+    /// `comparison_is_symmetric_in_score`), which is what makes 2 hold. It is
+    /// not the stronger "at most one validates whenever A and B are out of
+    /// tolerance": an additive score below a threshold splits — e.g. A and B
+    /// differing only in their one NIC (3) and one video card (1) give
+    /// score(A, B) = 4 > 3, while U costs each of them 1 + 1 = 2.
+    #[test]
+    fn a_union_certificate_is_refused_or_bounded_by_the_triangle(a in machine_strategy(), b in machine_strategy()) {
+        let policy = Policy::default();
+        prop_assume!(policy.check_profile(&a).is_ok() && policy.check_profile(&b).is_ok());
+        let u = union(&a, &b);
+        let differ_single = [SystemDrive, Memory].into_iter().any(|k| {
+            !a.digests(k).is_empty() && !b.digests(k).is_empty() && a.digests(k) != b.digests(k)
+        });
+        if differ_single {
+            prop_assert!(policy.check_profile(&u).is_err(), "a union across a single-instance kind is refused");
+            return Ok(());
+        }
+        let slack: u32 = ComponentKind::ALL
+            .into_iter()
+            .filter(|&k| k.is_multi_instance())
+            .filter(|&k| {
+                let (x, y) = (a.digests(k), b.digests(k));
+                !x.is_empty() && !y.is_empty() && !x.iter().any(|i| y.contains(i))
+            })
+            .map(|k| {
+                let w = policy.weights(k);
+                u32::from(w.default.saturating_sub(2 * w.partial))
+            })
+            .sum();
+        let ab = compare(&a, &b, false, &policy).score;
+        let (ua, ub) = (compare(&u, &a, false, &policy), compare(&u, &b, false, &policy));
+        prop_assert!(ab <= ua.score + ub.score + slack, "score(A,B) {} > {} + {} + {}", ab, ua.score, ub.score, slack);
+        if ab > 2 * policy.tolerance + slack {
+            prop_assert!(ua.reactivate || ub.reactivate, "U validates on both A and B");
+        }
+    }
+}
