@@ -811,12 +811,15 @@ fn installing_renews_the_anchor_so_an_earlier_certificate_reads_as_moved() {
         let v = validator(d.path(), &terms);
         activate(&v, now);
         let earlier = std::fs::read(d.path().join("activation")).unwrap();
+        let earlier_clock = std::fs::read(d.path().join("clock")).unwrap();
         activate(&v, now.plus_secs(60));
         match v.check_at(now.plus_secs(120)) {
             Verdict::Licensed(l) => assert!(!l.moved, "the installed certificate matches the renewed anchor"),
             other => panic!("{other:?}"),
         }
+        // The earlier activation's files copied back (its clock mark with it).
         std::fs::write(d.path().join("activation"), earlier).unwrap();
+        std::fs::write(d.path().join("clock"), earlier_clock).unwrap();
         match v.check_at(now.plus_secs(120)) {
             Verdict::Licensed(l) if !strict => assert!(l.moved, "the earlier certificate reads as moved"),
             Verdict::ActivationRequired { reason: Reason::StoreMoved } if strict => {}

@@ -317,7 +317,7 @@ fn apply_refuses_a_response_to_another_request_and_bad_codes() {
 /// Attack 3 (ghost restore in place), through the CLI as a customer would do
 /// it: back up the activated store, deactivate (the seat is freed), then
 /// bring the old activation back — by copying the old `activation` file
-/// back, or with `cp -a backup/. store/` over the directory — or restore the
+/// back (with its `clock` mark, without which it is refused anyway), or with `cp -a backup/. store/` over the directory — or restore the
 /// backup elsewhere. Deactivation renewed the store's anchor, so every one of
 /// these reads as moved: not Licensed (`store_moved`) under a license issued
 /// with `--invalidate-on-move`; Licensed only with `"moved": true` (moved
@@ -386,7 +386,10 @@ fn a_deactivated_store_restored_from_a_backup_reads_as_moved() {
             }
         };
         sh(d, "cp backup/activation store/activation");
-        expect_moved(status_json("store"), "the old activation file copied back");
+        let (code, v) = status_json("store");
+        assert_eq!(code, 1, "the old activation file alone (its clock mark is gone): {v}");
+        sh(d, "cp backup/clock store/clock");
+        expect_moved(status_json("store"), "the old activation and clock files copied back");
         sh(d, "cp -a backup/. store/");
         expect_moved(status_json("store"), "cp -a backup/. store/");
         sh(d, "cp -a backup elsewhere");
