@@ -298,3 +298,37 @@ fn bad_input_is_refused_with_status_two_and_nothing_is_created() {
         assert!(!bytes.windows(32).any(|w| w == seed), "the secret key is in {name}");
     }
 }
+
+#[test]
+fn a_store_renews_its_seat_from_the_command_line_until_the_seat_is_released() {
+    let s = Scratch::new();
+    desk(&s, &[]);
+    let root = fixture("workstation");
+    let root = root.to_str().unwrap();
+    let code = s.request("lic.lic", "workstation", "ws");
+    let response = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code]);
+    let apply = |response: &str| {
+        s.ok(&["activate", "apply", "--store", "store-ws", "--response", response.trim()]);
+    };
+    apply(&response);
+    let renew = ["activate", "renew", "--license", "lic.lic", "--store", "store-ws", "--root", root];
+    let renewal = s.ok(&renew);
+    assert!(renewal.trim().starts_with("NLR-"), "{renewal}");
+    let r = s.run(&["authority", "grant", "--db", "ledger.db", "--request", renewal.trim()]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("already holds seat 1") && r.stderr.contains("renewed"), "{}", r.stderr);
+    apply(&r.stdout);
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    let activations = status["licenses"][0]["activations"].as_array().unwrap();
+    assert_eq!((activations.len(), status["licenses"][0]["in_use"].as_u64()), (1, Some(1)));
+    let id = activations[0]["activation_id"].as_str().unwrap().to_owned();
+    // Released by the vendor: the next renewal is refused (1), saying why.
+    s.ok(&["seats", "release", "--db", "ledger.db", &id]);
+    let renewal = s.ok(&renew);
+    let err = s.fails(&["authority", "grant", "--db", "ledger.db", "--request", renewal.trim()], 1);
+    assert!(err.contains("cannot be renewed") && err.contains("released"), "{err}");
+    // A store without an activation has nothing to renew.
+    let err =
+        s.fails(&["activate", "renew", "--license", "lic.lic", "--store", "store-none", "--root", root], 2);
+    assert!(err.contains("no activation to renew") && err.contains("activate request"), "{err}");
+}

@@ -260,3 +260,120 @@ fn a_revoked_license_is_refused() {
     // What the machine would have installed: nothing; it still asks.
     assert!(!alice.verdict(now()).is_licensed());
 }
+
+impl Installed {
+    /// `nodelock activate renew` and `authority grant`: the renewal request
+    /// of the activation this store holds, answered by the desk.
+    fn renew(&self, desk: &Desk, now: Timestamp) -> Result<ActivationCertificate, AuthorityError> {
+        let request = self.validator.request_renewal_at(None, now).unwrap();
+        let held = self.validator.store().load().unwrap().active.unwrap().public_key();
+        assert_eq!(request.activation_key, held, "a renewal announces the key the store holds");
+        let response = desk.answer(&request.to_code(), now)?;
+        Ok(self.validator.install(response.as_bytes()).unwrap())
+    }
+}
+
+#[test]
+fn a_renewal_keeps_the_activation_and_seat_and_carries_the_clock_mark() {
+    let desk = Desk::new(&license());
+    let alice = install(&license(), workstation(1));
+    let bob = install(&license(), workstation(2));
+    let first = alice.activate(&desk, "Alice", now()).unwrap();
+    bob.activate(&desk, "Bob", now()).unwrap();
+    let seen = now().plus_days(30);
+    assert!(alice.verdict(seen).is_licensed(), "records the high-water mark");
+    // The vendor's clock is a day behind this machine's: the renewal's issue
+    // time is below the mark, and the mark survives the install.
+    let renewed = alice.renew(&desk, now().plus_days(29)).unwrap();
+    assert_eq!(
+        (renewed.activation_id, renewed.seat, renewed.kind),
+        (first.activation_id, first.seat, ActivationKind::Permanent)
+    );
+    assert_eq!(renewed.issued_at, now().plus_days(29));
+    assert_eq!(desk.in_use(now()), (2, 0, 1), "a renewal takes no other seat");
+    assert!(alice.verdict(seen).is_licensed());
+    let back = seen.minus_secs(7 * 86_400);
+    assert_eq!(
+        alice.verdict(back).reason(),
+        Some(&Reason::ClockSetBack { now: back, last_seen: seen }),
+        "the renewal carried the mark forward"
+    );
+    // A renewal issued after the mark raises the floor to its issue time.
+    let later = now().plus_days(60);
+    alice.renew(&desk, later).unwrap();
+    std::fs::remove_file(alice.dir.path().join("clock")).unwrap();
+    assert_eq!(alice.verdict(later).reason(), Some(&Reason::ClockMarkMissing));
+}
+
+#[test]
+fn a_store_without_an_activation_has_nothing_to_renew() {
+    let alice = install(&license(), workstation(1));
+    let err = alice.validator.request_renewal_at(None, now()).unwrap_err();
+    assert!(matches!(err, nodelock::activation::ActivationError::NothingToRenew), "{err}");
+}
+
+#[test]
+fn a_renewal_is_refused_once_the_seat_was_released_transferred_or_the_license_ended() {
+    let mut one = license();
+    one.seats = 1;
+    one.transfers_per_seat = 2;
+    // Released by an administrator: the old machine's renewal is refused,
+    // and it does not take the freed seat as a new machine either.
+    let desk = Desk::new(&one);
+    let old = install(&one, workstation(1));
+    let cert = old.activate(&desk, "Old PC", now()).unwrap();
+    desk.authority.release(cert.activation_id, "admin", now()).unwrap();
+    let err = old.renew(&desk, now().plus_days(1)).unwrap_err();
+    match &err {
+        AuthorityError::RenewalRefused { activation_id, state, .. } => {
+            assert_eq!((*activation_id, state.name()), (cert.activation_id, "released"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_refusal());
+    assert!(err.to_string().contains("its seat was released by the vendor"), "{err}");
+    assert_eq!(desk.in_use(now()), (0, 0, 1), "the refused renewal took no seat");
+
+    // Transferred to another machine.
+    let desk = Desk::new(&one);
+    let old = install(&one, workstation(1));
+    let cert = old.activate(&desk, "Old PC", now()).unwrap();
+    let new = install(&one, workstation(2));
+    let request = ActivationRequest::from_code(&new.request("New PC", now())).unwrap();
+    desk.authority.transfer(cert.activation_id, &request, None, "admin", now()).unwrap();
+    let err = old.renew(&desk, now().plus_days(1)).unwrap_err();
+    assert!(matches!(&err, AuthorityError::RenewalRefused { state, .. } if state.name() == "transferred"));
+    assert!(err.to_string().contains("transferred to another machine"), "{err}");
+
+    // A live seat of an expired or revoked license.
+    let mut expiring = one.clone();
+    expiring.expires_at = Some(now().plus_days(10));
+    let desk = Desk::new(&expiring);
+    let m = install(&expiring, workstation(1));
+    m.activate(&desk, "PC", now()).unwrap();
+    // The client makes no request for an expired license; one made the day
+    // before reaches the vendor the day after.
+    let request = m.validator.request_renewal_at(None, now().plus_days(9)).unwrap();
+    let err = desk.answer(&request.to_code(), now().plus_days(11)).unwrap_err();
+    assert!(matches!(err, AuthorityError::LicenseExpired { .. }) && err.is_refusal(), "{err}");
+    let desk = Desk::new(&one);
+    let m = install(&one, workstation(1));
+    m.activate(&desk, "PC", now()).unwrap();
+    desk.authority.revoke(one.id, "vendor", now()).unwrap();
+    let err = m.renew(&desk, now().plus_days(1)).unwrap_err();
+    assert!(matches!(err, AuthorityError::LicenseRevoked { .. }) && err.is_refusal(), "{err}");
+}
+
+#[test]
+fn a_deactivated_key_cannot_come_back_as_a_renewal() {
+    let desk = Desk::new(&license());
+    let alice = install(&license(), workstation(1));
+    alice.activate(&desk, "Alice", now()).unwrap();
+    let request = alice.validator.request_renewal_at(None, now()).unwrap();
+    let receipt = alice.validator.store().deactivate(now()).unwrap();
+    desk.authority.deactivate(&receipt, "customer", now()).unwrap();
+    // The renewal request made before the receipt names a key the receipt
+    // proved gone.
+    let err = desk.answer(&request.to_code(), now()).unwrap_err();
+    assert!(matches!(&err, AuthorityError::RenewalRefused { state, .. } if state.name() == "deactivated"));
+}

@@ -1,5 +1,6 @@
 //! The machine's side of the activation protocol, over the [`Store`]'s
-//! files: make a request (remembering its secret as pending), install the
+//! files: make a request (remembering its secret as pending) or a renewal
+//! of the activation held (announcing its existing key), install the
 //! authority's answer to it (carrying the clock high-water mark forward),
 //! and deactivate (sign the receipt, forget the secret).
 
@@ -28,6 +29,35 @@ impl Store {
         label: Option<String>,
         now: Timestamp,
     ) -> Result<ActivationRequest, ActivationError> {
+        self.new_request(license_text, license, profile, label, now, None)
+    }
+
+    /// Starts a renewal of the activation this store holds: a request like
+    /// [`request`](Self::request)'s, but announcing the activation's existing
+    /// key (so the authority renews the same activation and seat, and the
+    /// clock mark, keyed by the activation, carries over), remembered as
+    /// pending with that key's secret. Never part of a start-up check.
+    pub fn renew(
+        &self,
+        license_text: &str,
+        license: &License,
+        profile: Profile,
+        label: Option<String>,
+        now: Timestamp,
+    ) -> Result<ActivationRequest, ActivationError> {
+        let active = self.load()?.active.ok_or(ActivationError::NothingToRenew)?;
+        self.new_request(license_text, license, profile, label, now, Some(active.secret))
+    }
+
+    fn new_request(
+        &self,
+        license_text: &str,
+        license: &License,
+        profile: Profile,
+        label: Option<String>,
+        now: Timestamp,
+        renewing: Option<SecretSeed>,
+    ) -> Result<ActivationRequest, ActivationError> {
         license.policy.check_profile(&profile)?;
         let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
         if label.as_ref().is_some_and(|l| l.len() > super::request::MAX_LABEL_LEN) {
@@ -49,7 +79,10 @@ impl Store {
         // The request is for the next anchor; installing its answer renews
         // the store's anchor to that one (see `stamp`).
         let stamp = self.next_stamp()?;
-        let secret = SecretSeed::generate()?;
+        let secret = match renewing {
+            Some(secret) => secret,
+            None => SecretSeed::generate()?,
+        };
         let request = ActivationRequest {
             license_id: license.id,
             release_version: license.release_version,

@@ -219,6 +219,12 @@ pub enum ActivationError {
     /// Nothing to deactivate.
     #[error("this machine holds no activation to deactivate")]
     NotActivated,
+    /// Nothing to renew.
+    #[error(
+        "this store holds no activation to renew; make an activation request (`nodelock activate request`) \
+         instead"
+    )]
+    NothingToRenew,
     /// A store file is damaged.
     #[cfg(feature = "client")]
     #[error("{0}")]

@@ -232,6 +232,28 @@ impl Validator {
         label: Option<&str>,
         now: Timestamp,
     ) -> Result<ActivationRequest, ActivationError> {
+        self.make_request(label, now, false)
+    }
+
+    /// Makes a renewal request for the activation this store holds, as of
+    /// `now` ([`Store::renew`]): the authority answers with a new certificate
+    /// for the same activation and seat, installed with
+    /// [`install`](Self::install). Fails with
+    /// [`ActivationError::NothingToRenew`] when the store holds none.
+    pub fn request_renewal_at(
+        &self,
+        label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<ActivationRequest, ActivationError> {
+        self.make_request(label, now, true)
+    }
+
+    fn make_request(
+        &self,
+        label: Option<&str>,
+        now: Timestamp,
+        renewal: bool,
+    ) -> Result<ActivationRequest, ActivationError> {
         let mut guard = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         let last = &mut *guard;
         let resolved = match last.resolved.take() {
@@ -248,7 +270,12 @@ impl Validator {
             Some(profile) => profile.clone(),
             None => last.profile.insert(self.current_profile(license)).clone(),
         };
-        self.store.request(&resolved.license.to_armoured(), license, profile, label.map(str::to_owned), now)
+        let (text, label) = (resolved.license.to_armoured(), label.map(str::to_owned));
+        if renewal {
+            self.store.renew(&text, license, profile, label, now)
+        } else {
+            self.store.request(&text, license, profile, label, now)
+        }
     }
 
     /// Installs the authority's response: an offline code (`NLC-…`),

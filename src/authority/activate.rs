@@ -1,6 +1,9 @@
 //! Granting activations: a machine's request becomes a renewal of the seat
 //! it already holds, an upgrade of its temporary activation, a free seat, a
-//! temporary activation, or a refusal listing the seats.
+//! temporary activation, or a refusal listing the seats. A renewal from a
+//! store (`nodelock activate renew`: the request announces the store's
+//! existing activation key) is refused when that activation was released,
+//! transferred or deactivated, and when the license expired or was revoked.
 //!
 //! [`Authority::activate`] reads top to bottom here; what it shares with the
 //! other operations (which license a request may use, recognising the
@@ -47,6 +50,19 @@ impl<L: Ledger> Authority<L> {
         let log = |tx: &mut dyn LedgerTx, kind, activation, details: String| {
             rules::log_activation(tx, now, actor, kind, id, activation, details)
         };
+        // 0. A renewal (the key of an activation the ledger knows) of an
+        //    activation that lost its seat is refused: it must not come back
+        //    as a new machine under the key whose seat was reclaimed. A live
+        //    one is renewed below like any request from its machine.
+        if let Some(renewed) = rules::renewed_by(tx, request)?
+            && renewed.state != ActivationState::Active
+        {
+            return Err(AuthorityError::RenewalRefused {
+                license_id: id,
+                activation_id: renewed.activation_id,
+                state: renewed.state,
+            });
+        }
         let recognised = rules::recognise(tx, &active, request, policy)?;
 
         // 1. This machine holds a seat: renew it.

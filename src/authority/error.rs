@@ -93,6 +93,20 @@ pub enum AuthorityError {
         /// The machines holding the seats.
         holders: Vec<SeatHolder>,
     },
+    /// A renewal (a request announcing the key of an activation the ledger
+    /// knows) of an activation that no longer holds its seat.
+    #[error(
+        "activation {activation_id} of license {license_id} cannot be renewed: {}",
+        renewal_refusal(*state)
+    )]
+    RenewalRefused {
+        /// The license.
+        license_id: LicenseId,
+        /// The activation the request renews.
+        activation_id: ActivationId,
+        /// What happened to it.
+        state: ActivationState,
+    },
     /// No such activation in the ledger.
     #[error("activation {activation_id} is not in the ledger; check the id (`nodelock seats status`)")]
     UnknownActivation {
@@ -330,6 +344,7 @@ impl AuthorityError {
                 | AuthorityError::ImplausibleProfile(_)
                 | AuthorityError::NoFreeSeat { .. }
                 | AuthorityError::TemporaryUsed { .. }
+                | AuthorityError::RenewalRefused { .. }
                 | AuthorityError::NotActive { .. }
                 | AuthorityError::NotTransferable { .. }
                 | AuthorityError::TransfersExhausted { .. }
@@ -338,6 +353,24 @@ impl AuthorityError {
                 | AuthorityError::StaleRelease { .. }
                 | AuthorityError::SeatsInUse { .. }
         )
+    }
+}
+
+fn renewal_refusal(state: ActivationState) -> &'static str {
+    match state {
+        ActivationState::Released => {
+            "its seat was released by the vendor; deactivate this machine, then make a new activation \
+             request (it takes a free seat if there is one)"
+        }
+        ActivationState::Transferred => {
+            "its seat was transferred to another machine; deactivate this machine, then make a new \
+             activation request (it takes a free seat if there is one)"
+        }
+        ActivationState::Deactivated => {
+            "it was deactivated, and its receipt proves its key is gone; make a new activation request"
+        }
+        // An active activation is renewed, never refused for its state.
+        _ => "it is not active; make a new activation request",
     }
 }
 

@@ -126,6 +126,19 @@ pub(super) fn recognise(
     })
 }
 
+/// The activation of the request's license whose certificate binds the
+/// request's activation key: a request that names it is a **renewal** from
+/// the store holding that activation (`nodelock activate renew`), not a new
+/// machine. Activation keys are fresh per activation, so at most one record
+/// binds a key; `None` for an ordinary request.
+pub(super) fn renewed_by(
+    tx: &mut dyn LedgerTx,
+    request: &ActivationRequest,
+) -> Result<Option<ActivationRecord>, AuthorityError> {
+    let all = tx.activations(&request.license_id, Which::All)?;
+    Ok(all.into_iter().find(|a| a.activation_key == request.activation_key))
+}
+
 /// The record among `candidates` whose recorded profile is within the
 /// policy's tolerance of the request's (the lowest score; the earliest on a
 /// tie), by the same comparison the client applies. Anonymised records

@@ -31,6 +31,22 @@ pub(crate) enum ActivateCommand {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
+    /// Renew the activation this store holds: print a request code (NLR-…)
+    /// for the same seat; install the vendor's response with `activate apply`.
+    Renew {
+        /// The license the activation is for.
+        #[arg(long, value_name = "FILE")]
+        license: PathBuf,
+        /// The license store (default: the per-user store of the license's product).
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// A name for this machine in the vendor's seat list.
+        #[arg(long, value_name = "NAME")]
+        label: Option<String>,
+        /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Install the vendor's response (an NLC-… code, or a file holding it).
     Apply {
         /// The license store the request was made in.
@@ -80,7 +96,10 @@ pub(crate) struct DeactivateArgs {
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
     match command {
         ActivateCommand::Request { license, store, label, root } => {
-            request(&license, store, label, root.as_deref())
+            request(&license, store, label, root.as_deref(), false)
+        }
+        ActivateCommand::Renew { license, store, label, root } => {
+            request(&license, store, label, root.as_deref(), true)
         }
         ActivateCommand::Apply { store, response, public_key } => apply(&store, &response, &public_key),
     }
@@ -106,13 +125,20 @@ fn request(
     store: Option<PathBuf>,
     label: Option<String>,
     root: Option<&Path>,
+    renewal: bool,
 ) -> Outcome {
     let text = read_text(license_file, MAX_FILE)?;
     // The authority verifies the license; here it only names what to activate.
     let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
     let store = Store::new(store_for(store, &license.product)?);
     let profile = profile_of(&license, root);
-    let request = store.request(&text, &license, profile, label, Timestamp::now()).map_err(Failure::input)?;
+    let now = Timestamp::now();
+    let request = if renewal {
+        store.renew(&text, &license, profile, label, now)
+    } else {
+        store.request(&text, &license, profile, label, now)
+    }
+    .map_err(Failure::input)?;
     println!("{}", request.to_code());
     eprintln!(
         "Send this code to the vendor (web page or email), then install the response with\n  \
