@@ -95,10 +95,7 @@ pub enum AuthorityError {
     },
     /// A renewal (a request announcing the key of an activation the ledger
     /// knows) of an activation that no longer holds its seat.
-    #[error(
-        "activation {activation_id} of license {license_id} cannot be renewed: {}",
-        renewal_refusal(*state)
-    )]
+    #[error("activation {activation_id} of license {license_id} cannot be renewed: {}", renewal_refusal(*state))]
     RenewalRefused {
         /// The license.
         license_id: LicenseId,
@@ -359,17 +356,17 @@ impl AuthorityError {
 fn renewal_refusal(state: ActivationState) -> &'static str {
     match state {
         ActivationState::Released => {
-            "its seat was released by the vendor; deactivate this machine, then make a new activation \
-             request (it takes a free seat if there is one)"
+            "its seat was released by the vendor; deactivate this machine, then make \
+             a new activation request (it takes a free seat if there is one)"
         }
         ActivationState::Transferred => {
-            "its seat was transferred to another machine; deactivate this machine, then make a new \
-             activation request (it takes a free seat if there is one)"
+            "its seat was transferred to another machine; deactivate this machine, \
+             then make a new activation request (it takes a free seat if there is one)"
         }
         ActivationState::Deactivated => {
-            "it was deactivated, and its receipt proves its key is gone; make a new activation request"
+            "it was deactivated, and its receipt proves its key is gone; make a new \
+             activation request"
         }
-        // An active activation is renewed, never refused for its state.
         _ => "it is not active; make a new activation request",
     }
 }
