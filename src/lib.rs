@@ -4,8 +4,9 @@
 //! the application it sells and, at start-up, asks one question — *may this
 //! copy run on this machine?* — and gets a precise, explainable answer, offline.
 //!
-//! The layers, in import order, lowest first (a layer imports only the
-//! layers above it in this list, never one below):
+//! The layers, in import order, lowest first: a layer imports only layers
+//! listed before it, never one listed after it (the import graph has no
+//! circle).
 //!
 //! 1. [`timestamp`] and [`fsio`]: time, and durable atomic file writes.
 //! 2. [`codec`]: pure bytes — the one registry of domain tags, the
