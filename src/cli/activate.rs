@@ -17,36 +17,10 @@ const MAX_FILE: u64 = 256 * 1024;
 #[derive(Debug, Subcommand)]
 pub(crate) enum ActivateCommand {
     /// Make an activation request for this machine and print its offline code.
-    Request {
-        /// The license to activate.
-        #[arg(long, value_name = "FILE")]
-        license: PathBuf,
-        /// The license store (default: the per-user store of the license's product).
-        #[arg(long, value_name = "DIR")]
-        store: Option<PathBuf>,
-        /// A name for this machine in the vendor's seat list.
-        #[arg(long, value_name = "NAME")]
-        label: Option<String>,
-        /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
-        #[arg(long, value_name = "DIR")]
-        root: Option<PathBuf>,
-    },
+    Request(RequestArgs),
     /// Renew the activation this store holds: print a request code (NLR-…)
     /// for the same seat; install the vendor's response with `activate apply`.
-    Renew {
-        /// The license the activation is for.
-        #[arg(long, value_name = "FILE")]
-        license: PathBuf,
-        /// The license store (default: the per-user store of the license's product).
-        #[arg(long, value_name = "DIR")]
-        store: Option<PathBuf>,
-        /// A name for this machine in the vendor's seat list.
-        #[arg(long, value_name = "NAME")]
-        label: Option<String>,
-        /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
-        #[arg(long, value_name = "DIR")]
-        root: Option<PathBuf>,
-    },
+    Renew(RequestArgs),
     /// Install the vendor's response (an NLC-… code, or a file holding it).
     Apply {
         /// The license store the request was made in.
@@ -86,6 +60,23 @@ pub(crate) struct StatusArgs {
     json: bool,
 }
 
+/// What a request and a renewal are made from.
+#[derive(Debug, Args)]
+pub(crate) struct RequestArgs {
+    /// The license to activate (for a renewal: the license the activation is for).
+    #[arg(long, value_name = "FILE")]
+    license: PathBuf,
+    /// The license store (default: the per-user store of the license's product).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// A name for this machine in the vendor's seat list.
+    #[arg(long, value_name = "NAME")]
+    label: Option<String>,
+    /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct DeactivateArgs {
     /// The license store.
@@ -95,12 +86,8 @@ pub(crate) struct DeactivateArgs {
 
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
     match command {
-        ActivateCommand::Request { license, store, label, root } => {
-            request(&license, store, label, root.as_deref(), false)
-        }
-        ActivateCommand::Renew { license, store, label, root } => {
-            request(&license, store, label, root.as_deref(), true)
-        }
+        ActivateCommand::Request(a) => request(&a.license, a.store, a.label, a.root.as_deref(), false),
+        ActivateCommand::Renew(a) => request(&a.license, a.store, a.label, a.root.as_deref(), true),
         ActivateCommand::Apply { store, response, public_key } => apply(&store, &response, &public_key),
     }
 }
