@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::*;
 use nodelock::activation::store::decode_state_bytes;
 use nodelock::activation::{
-    ActivationCertificate, ActivationError, ActivationKind, ActivationRequest, DeactivationReceipt, Reason,
-    Validator, Verdict,
+    ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest,
+    DeactivationReceipt, LeaseState, Reason, Validator, Verdict,
 };
 use nodelock::hardware::{Collector, Component, ComponentKind, Environment, Inventory};
 use nodelock::license::{License, LicenseId, Origin, Version};
@@ -680,7 +680,92 @@ fn every_reason() -> Vec<Reason> {
     activated(d.path(), &license());
     let two = Validator::new(app(), trusted(), d.path()).with_collector(collector(two_memories()));
     out.push(reason(two.check_at(now))); // ImplausibleProfile
+
+    let d = fresh();
+    let v = validator(d.path(), &leased());
+    let request = v.request_activation_at(None, now).unwrap();
+    v.install(&grant_leased(&request, now)).unwrap();
+    out.push(reason(v.check_at(now.plus_days(37)))); // LeaseExpired
     out
+}
+
+/// A license whose certificates run 30 days, with 7 days of grace.
+fn leased() -> License {
+    let mut l = license();
+    l.lease_days = 30;
+    l.grace_days = 7;
+    l
+}
+
+/// The authority's certificate under [`leased`]: its lease ends 30 days
+/// after `now`.
+fn grant_leased(request: &ActivationRequest, now: Timestamp) -> Vec<u8> {
+    ActivationCertificate::answering(
+        request,
+        ActivationId([0x77; 16]),
+        ActivationKind::Permanent,
+        Some(1),
+        now,
+    )
+    .with_lease_end(Some(now.plus_days(30)))
+    .sign(&vendor())
+    .unwrap()
+}
+
+#[test]
+fn a_lease_is_current_then_due_then_overdue_then_expired() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let d = tempfile::tempdir().unwrap();
+    let v = validator(d.path(), &leased());
+    let request = v.request_activation_at(None, now).unwrap();
+    // Installed from its offline code: the v2 certificate's own type byte.
+    v.install(ActivationCertificate::code_of(&grant_leased(&request, now)).as_bytes()).unwrap();
+    let end = now.plus_days(30);
+    let state = |at: Timestamp| {
+        let verdict = v.check_at(at);
+        let l = verdict.licensed().unwrap_or_else(|| panic!("licensed at {at}: {verdict}"));
+        assert_eq!(l.lease_ends, Some(end));
+        l.lease_state
+    };
+    assert_eq!(state(now), LeaseState::Current);
+    assert_eq!(state(now.plus_days(20).minus_secs(1)), LeaseState::Current);
+    assert_eq!(state(now.plus_days(20)), LeaseState::RenewalDue, "the last third of the lease");
+    assert_eq!(state(end.minus_secs(1)), LeaseState::RenewalDue);
+    assert_eq!(state(end), LeaseState::Overdue, "past the end, inside the grace");
+    let overdue = v.check_at(end.plus_days(7).minus_secs(1));
+    let l = overdue.licensed().unwrap();
+    let warning = l.lease_state.warning(l.lease_ends).unwrap();
+    assert!(warning.contains("nodelock activate renew") && warning.contains("2026-07-31"), "{warning}");
+    let json = serde_json::to_value(&overdue).unwrap();
+    assert_eq!(json["lease_state"], "overdue");
+    assert_eq!(json["lease_ends"], serde_json::to_value(end).unwrap());
+    // The same time format as the document's other times.
+    assert_eq!(json["license"]["issued_at"], serde_json::to_value(l.license.issued_at).unwrap());
+    let expired = v.check_at(end.plus_days(7));
+    let reason = expired.reason().unwrap();
+    assert_eq!(reason, &Reason::LeaseExpired { at: end });
+    assert_eq!(serde_json::to_value(&expired).unwrap()["reason"]["reason"], "lease_expired");
+    let text = reason.to_string();
+    assert!(
+        text.contains("Renew it online, or with a") && text.contains("nodelock activate renew"),
+        "{text}"
+    );
+
+    // A perpetual certificate: no lease end, state `none`, no warning.
+    let d = tempfile::tempdir().unwrap();
+    let v = validator(d.path(), &license());
+    activate(&v, now);
+    let verdict = v.check_at(now.plus_days(3650));
+    let l = verdict.licensed().unwrap();
+    assert_eq!(
+        (l.lease_ends, l.lease_state, l.lease_state.warning(l.lease_ends)),
+        (None, LeaseState::None, None)
+    );
+    let json = serde_json::to_value(&verdict).unwrap();
+    assert_eq!(
+        (&json["lease_ends"], &json["lease_state"]),
+        (&serde_json::Value::Null, &serde_json::json!("none"))
+    );
 }
 
 #[test]

@@ -377,3 +377,95 @@ fn a_deactivated_key_cannot_come_back_as_a_renewal() {
     let err = desk.answer(&request.to_code(), now()).unwrap_err();
     assert!(matches!(&err, AuthorityError::RenewalRefused { state, .. } if state.name() == "deactivated"));
 }
+
+/// A 1-seat license whose certificates run 30 days, with 7 days of grace.
+fn leased() -> License {
+    let mut l = license();
+    l.seats = 1;
+    l.transfers_per_seat = 2;
+    l.lease_days = 30;
+    l.grace_days = 7;
+    l
+}
+
+#[test]
+fn the_authority_grants_leases_that_run_from_each_grant() {
+    let terms = leased();
+    let desk = Desk::new(&terms);
+    let alice = install(&terms, workstation(1));
+    let cert = alice.activate(&desk, "Alice", now()).unwrap();
+    assert_eq!(cert.lease_ends, Some(now().plus_days(30)));
+    let status = &desk.authority.status(None, now()).unwrap().licenses[0];
+    assert_eq!(
+        status.activations[0].lease_ends,
+        Some(now().plus_days(30)),
+        "seats status shows the lease end"
+    );
+    let licensed = alice.verdict(now()).licensed().cloned().unwrap();
+    assert_eq!(
+        (licensed.lease_ends, licensed.lease_state),
+        (Some(now().plus_days(30)), nodelock::activation::LeaseState::Current)
+    );
+    // A renewal's lease runs from when it is granted.
+    let renewed = alice.renew(&desk, now().plus_days(25)).unwrap();
+    assert_eq!(renewed.lease_ends, Some(now().plus_days(55)));
+    let status = &desk.authority.status(None, now().plus_days(25)).unwrap().licenses[0];
+    assert_eq!(status.activations[0].lease_ends, Some(now().plus_days(55)));
+    assert!(alice.verdict(now().plus_days(61)).is_licensed(), "overdue, inside the grace");
+    // Perpetual terms grant perpetual (version 1) certificates.
+    let desk = Desk::new(&license());
+    let bob = install(&license(), workstation(2));
+    assert_eq!(bob.activate(&desk, "Bob", now()).unwrap().lease_ends, None);
+    assert_eq!(desk.authority.status(None, now()).unwrap().licenses[0].activations[0].lease_ends, None);
+}
+
+/// Attack 8 (SPEC §1.5, seeds 000 and 002): a released, a transferred and a
+/// revoked seat's old machine keeps running only until its lease end plus
+/// grace on an injected clock, then gets `lease_expired`, and its renewal is
+/// refused — every reclaim now ends the machine, not just the bookkeeping.
+#[test]
+fn attack_8_reclaimed_seats_stop_at_lease_end_plus_grace() {
+    let terms = leased();
+    let end = now().plus_days(30);
+    let stop = end.plus_days(7);
+    let expect_stop = |m: &Installed, what: &str| {
+        assert!(m.verdict(end.minus_secs(1)).is_licensed(), "{what}: runs to its lease end");
+        let overdue = m.verdict(stop.minus_secs(1));
+        let l = overdue.licensed().unwrap_or_else(|| panic!("{what}: runs through the grace"));
+        assert_eq!(l.lease_state, nodelock::activation::LeaseState::Overdue, "{what}");
+        let reason = m.verdict(stop).reason().cloned();
+        assert_eq!(reason, Some(Reason::LeaseExpired { at: end }), "{what}: stops at lease end + grace");
+        assert_eq!(reason.unwrap().code(), "lease_expired");
+    };
+
+    // Released by an administrator (seed 000).
+    let desk = Desk::new(&terms);
+    let old = install(&terms, workstation(1));
+    let cert = old.activate(&desk, "Old PC", now()).unwrap();
+    desk.authority.release(cert.activation_id, "admin", now().plus_days(1)).unwrap();
+    let other = install(&terms, workstation(3));
+    other.activate(&desk, "Replacement", now().plus_days(1)).unwrap();
+    expect_stop(&old, "released");
+    let err = old.renew(&desk, stop).unwrap_err();
+    assert!(matches!(&err, AuthorityError::RenewalRefused { state, .. } if state.name() == "released"));
+
+    // Transferred to another machine (seed 002).
+    let desk = Desk::new(&terms);
+    let old = install(&terms, workstation(1));
+    let cert = old.activate(&desk, "Old PC", now()).unwrap();
+    let new = install(&terms, workstation(2));
+    let request = ActivationRequest::from_code(&new.request("New PC", now())).unwrap();
+    desk.authority.transfer(cert.activation_id, &request, None, "admin", now()).unwrap();
+    expect_stop(&old, "transferred");
+    let err = old.renew(&desk, stop).unwrap_err();
+    assert!(matches!(&err, AuthorityError::RenewalRefused { state, .. } if state.name() == "transferred"));
+
+    // A revoked license.
+    let desk = Desk::new(&terms);
+    let m = install(&terms, workstation(1));
+    m.activate(&desk, "PC", now()).unwrap();
+    desk.authority.revoke(terms.id, "vendor", now().plus_days(1)).unwrap();
+    expect_stop(&m, "revoked");
+    let err = m.renew(&desk, stop).unwrap_err();
+    assert!(matches!(err, AuthorityError::LicenseRevoked { .. }) && err.is_refusal(), "{err}");
+}

@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use nodelock::activation::{
-    ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest, LocationStamp,
-    Nonce,
+    ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest, CertificateV2,
+    LocationStamp, Nonce,
 };
 use nodelock::codec::tag::{self, Tag};
 use nodelock::codec::{CodecError, armour, frame};
 use nodelock::hardware::ComponentKind;
-use nodelock::license::{License, LicenseError, LicenseId, SignedLicense, Version};
+use nodelock::license::{License, LicenseError, LicenseId, LicenseV2, SignedLicense, Version};
 use nodelock::policy::Weights;
 use nodelock::profile::{Digest, Profile};
 use nodelock::signed::{SignatureError, seal, seal_payload};
@@ -56,6 +56,15 @@ fn minimal() -> License {
     License::new(LicenseId(id), "com.example.app", "ACME Corp", 5, ts("2026-01-01T00:00:00Z"))
 }
 
+/// The leased license vector: the minimal license with a 30-day lease and a
+/// 5-day grace (so it is `nodelock/license/v2`).
+fn leased() -> License {
+    let mut l = minimal();
+    l.lease_days = 30;
+    l.grace_days = 5;
+    l
+}
+
 fn full() -> License {
     let mut l = minimal();
     l.licensee = "Müller & Söhne GmbH".into();
@@ -80,7 +89,8 @@ fn full() -> License {
     l
 }
 
-const LICENSE_V2: Tag = Tag { tag: "nodelock/license/v2", name: "license", ..tag::LICENSE };
+/// A license version this build does not read (v2 is the leased license).
+const LICENSE_V3: Tag = Tag { tag: "nodelock/license/v3", name: "license", ..tag::LICENSE };
 const REQUEST_V2: Tag = Tag { tag: "nodelock/activation-request/v2", ..tag::REQUEST };
 
 /// The request of the request vectors: two kinds, so their order can be broken.
@@ -110,6 +120,12 @@ fn certificate() -> ActivationCertificate {
         Some(1),
         ts("2026-07-01T10:05:00Z"),
     )
+}
+
+/// The leased certificate vector: the same certificate with a lease ending
+/// 30 days after it was issued (`nodelock/activation-certificate/v2`).
+fn leased_certificate() -> ActivationCertificate {
+    certificate().with_lease_end(Some(ts("2026-07-31T10:05:00Z")))
 }
 
 /// `envelope` with its algorithm byte set to 2 and signed again.
@@ -172,6 +188,11 @@ fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
             cert(&with_algorithm_2(certificate_bytes.clone(), tag::CERTIFICATE, key)),
         ),
         ("fail_invalid_terms.cert", cert(&seal(&seatless, key))),
+        ("certificate_lease.cert", cert(&leased_certificate().sign(key).unwrap())),
+        (
+            "fail_lease_before_issue.cert",
+            cert(&seal(&CertificateV2 { base: certificate(), lease_ends: certificate().issued_at }, key)),
+        ),
     ]
 }
 
@@ -216,7 +237,12 @@ fn vectors() -> Vec<(&'static str, String)> {
         ("license_full.json", json(&full())),
         ("fail_bad_signature.lic", arm(&bad_sig)),
         ("fail_wrong_domain_tag.lic", arm(&seal_payload(tag::CERTIFICATE, &payload, &key))),
-        ("fail_unknown_version.lic", arm(&seal_payload(LICENSE_V2, &payload, &key))),
+        ("fail_unknown_version.lic", arm(&seal_payload(LICENSE_V3, &payload, &key))),
+        ("license_lease.lic", leased().sign(&key).unwrap().to_armoured()),
+        (
+            "fail_v2_without_lease.lic",
+            arm(&seal(&LicenseV2 { base: minimal(), lease_days: 0, grace_days: 7 }, &key)),
+        ),
         ("fail_truncated.lic", arm(&bytes[..bytes.len() - 10])),
         ("fail_trailing_data.lic", arm(&trailing)),
         ("fail_trailing_payload.lic", arm(&seal_payload(tag::LICENSE, &trailing_payload, &key))),
@@ -396,6 +422,24 @@ const FAIL_VECTORS: &[(&str, Expected)] = &[
             Refusal::Format(CodecError::UnknownAlgorithm { what: "activation certificate", algorithm: 2 })
         )
     }),
+    ("fail_v2_without_lease.lic", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::Invalid {
+                what: "license",
+                rule: "a version 2 license has a lease (lease_days 0 is written as version 1)"
+            })
+        )
+    }),
+    ("fail_lease_before_issue.cert", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::Invalid {
+                what: "activation certificate",
+                rule: "a lease must end after the certificate was issued"
+            })
+        )
+    }),
     ("fail_invalid_terms.cert", |r| {
         matches!(
             r,
@@ -434,10 +478,63 @@ fn fail_vectors_are_refused_for_their_reason() {
     assert_eq!(ActivationCertificate::open(&bytes, &stranger).unwrap().message, certificate());
 }
 
+/// Version 2 of the license and the certificate (a lease): read by this
+/// build with their lease, refused by a version 1 reader as "unsupported
+/// version", and only written when there is a lease (without one, the bytes
+/// are version 1's, so every earlier vector is unchanged).
+#[test]
+fn lease_vectors_are_version_2_and_a_v1_reader_refuses_them() {
+    let trusted = trusted();
+    let text = read("license_lease.lic");
+    let signed = SignedLicense::from_armoured(&text, &trusted).unwrap();
+    assert_eq!(signed.license(), &leased());
+    let bytes = armour::decode(&text, tag::LICENSE, 1 << 20).unwrap();
+    assert_eq!(bytes[1..1 + 19], *b"nodelock/license/v2");
+    let v1_only = nodelock::signed::open::<License>(&bytes, &trusted).unwrap_err();
+    assert_eq!(
+        v1_only.to_string(),
+        "this license uses format `nodelock/license/v2`, which this version of nodelock does not read; update the application"
+    );
+    assert!(matches!(
+        v1_only,
+        SignatureError::Format(CodecError::UnsupportedVersion { what: "license", ref found })
+            if found == "nodelock/license/v2"
+    ));
+    // The v2 payload is the v1 payload followed by the two lease varints.
+    let v1 = minimal().sign(&vendor_key()).unwrap();
+    let v1_payload = postcard::to_allocvec(&minimal()).unwrap();
+    assert!(v1.as_bytes()[1..20] == *b"nodelock/license/v1");
+    let v2_payload =
+        postcard::to_allocvec(&LicenseV2 { base: minimal(), lease_days: 30, grace_days: 5 }).unwrap();
+    assert_eq!(v2_payload, [v1_payload.as_slice(), &[30, 5]].concat());
+
+    let bytes =
+        ActivationCertificate::bytes_from_response(read("certificate_lease.cert").as_bytes()).unwrap();
+    assert_eq!(bytes[1..35], *b"nodelock/activation-certificate/v2");
+    let opened = ActivationCertificate::open(&bytes, &trusted).unwrap().message;
+    assert_eq!(opened, leased_certificate());
+    assert_eq!(opened.lease_ends, Some(ts("2026-07-31T10:05:00Z")));
+    let v1_only = nodelock::signed::open::<ActivationCertificate>(&bytes, &trusted).unwrap_err();
+    assert!(matches!(
+        v1_only,
+        SignatureError::Format(CodecError::UnsupportedVersion { what: "activation certificate", ref found })
+            if found == "nodelock/activation-certificate/v2"
+    ));
+    // Its offline code has its own type byte, and decoding restores the v2 tag.
+    let code = ActivationCertificate::code_of(&bytes);
+    let raw = nodelock::codec::base32::decode(&code[3..]).unwrap();
+    assert_eq!(raw[0], 0x04);
+    assert_eq!(ActivationCertificate::bytes_from_response(code.as_bytes()).unwrap(), bytes);
+    let v1_code = ActivationCertificate::code_of(&seal(&certificate(), &vendor_key()));
+    assert_eq!(nodelock::codec::base32::decode(&v1_code[3..]).unwrap()[0], 0x02);
+    // Without a lease end, a certificate is version 1 byte for byte.
+    assert_eq!(certificate().sign(&vendor_key()).unwrap(), seal(&certificate(), &vendor_key()));
+}
+
 #[test]
 fn every_single_bit_flip_of_an_envelope_is_rejected() {
     let trusted = trusted();
-    for name in ["license_minimal.lic", "license_full.lic"] {
+    for name in ["license_minimal.lic", "license_full.lic", "license_lease.lic"] {
         let bytes = armour::decode(&read(name), tag::LICENSE, 1 << 20).unwrap();
         SignedLicense::from_bytes(&bytes, &trusted).unwrap();
         for i in 0..bytes.len() * 8 {

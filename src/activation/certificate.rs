@@ -5,6 +5,11 @@
 //! and release version, the profile, the location stamp, the request's nonce
 //! and the activation public key, with the issue time, the kind (permanent or
 //! temporary with an end) and the seat it occupies.
+//!
+//! When the license has a lease, the certificate also carries the end of
+//! its lease and is signed as `nodelock/activation-certificate/v2`
+//! ([`CertificateV2`]: the version 1 payload followed by `lease_ends`); a
+//! certificate without a lease stays version 1, byte for byte. Both are read.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +18,7 @@ use crate::codec::{CodecError, Message, armour, code, tag, text};
 use crate::keys::{SecretKey, TrustedKeys};
 use crate::license::LicenseId;
 use crate::profile::Profile;
-use crate::signed::{self, Opened};
+use crate::signed::{self, Opened, SignatureError};
 use crate::timestamp::Timestamp;
 
 /// The largest certificate accepted.
@@ -43,6 +48,52 @@ pub struct ActivationCertificate {
     /// The seat it occupies (1-based); `None` for a temporary activation,
     /// which holds no seat.
     pub seat: Option<u32>,
+    /// When its lease ends (grant time + the license's `lease_days`);
+    /// `None` for a perpetual certificate. Not in the version 1 payload: a
+    /// certificate with a lease end is version 2 ([`CertificateV2`]).
+    #[serde(skip)]
+    pub lease_ends: Option<Timestamp>,
+}
+
+/// The version 2 payload: the version 1 fields, then the lease end
+/// (`docs/FORMAT.md` §7.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateV2 {
+    /// Every version 1 field.
+    pub base: ActivationCertificate,
+    /// [`ActivationCertificate::lease_ends`].
+    pub lease_ends: Timestamp,
+}
+
+/// A certificate with a lease, read by its own tag.
+impl Message for CertificateV2 {
+    const TAG: tag::Tag = tag::CERTIFICATE_V2;
+    const MAX_LEN: usize = MAX_CERTIFICATE_LEN;
+
+    fn validate(&self) -> Result<(), &'static str> {
+        if self.lease_ends <= self.base.issued_at {
+            return Err("a lease must end after the certificate was issued");
+        }
+        self.base.validate()
+    }
+}
+
+/// Reads either version: version 1 first, version 2 when the tag says so.
+fn either<'a>(
+    bytes: &'a [u8],
+    v1: impl FnOnce(&'a [u8]) -> Result<Opened<ActivationCertificate>, SignatureError>,
+    v2: impl FnOnce(&'a [u8]) -> Result<Opened<CertificateV2>, SignatureError>,
+) -> Result<Opened<ActivationCertificate>, SignatureError> {
+    match v1(bytes) {
+        Err(SignatureError::Format(CodecError::UnsupportedVersion { found, .. }))
+            if found == tag::CERTIFICATE_V2.tag =>
+        {
+            let o = v2(bytes)?;
+            let message = ActivationCertificate { lease_ends: Some(o.message.lease_ends), ..o.message.base };
+            Ok(Opened { message, key_id: o.key_id })
+        }
+        other => other,
+    }
 }
 
 /// Signed by the authority: read only through [`signed::open`].
@@ -83,18 +134,46 @@ impl ActivationCertificate {
             issued_at,
             kind,
             seat,
+            lease_ends: None,
         }
+    }
+
+    /// The same certificate with its lease ending at `lease_ends` (`None`:
+    /// perpetual).
+    pub fn with_lease_end(self, lease_ends: Option<Timestamp>) -> Self {
+        ActivationCertificate { lease_ends, ..self }
     }
 
     /// Signs the certificate with the authority's key; returns envelope bytes.
     pub fn sign(&self, key: &SecretKey) -> Result<Vec<u8>, ActivationError> {
         self.validate().map_err(|rule| CodecError::Invalid { what: Self::TAG.name, rule })?;
-        Ok(signed::seal(self, key))
+        match self.lease_ends {
+            None => Ok(signed::seal(self, key)),
+            Some(lease_ends) => {
+                let v2 = CertificateV2 { base: self.clone(), lease_ends };
+                v2.validate().map_err(|rule| CodecError::Invalid { what: Self::TAG.name, rule })?;
+                Ok(signed::seal(&v2, key))
+            }
+        }
     }
 
     /// Verifies envelope bytes against the trusted keys, then decodes them.
     pub fn open(bytes: &[u8], trusted: &TrustedKeys) -> Result<Opened<Self>, ActivationError> {
-        Ok(signed::open::<Self>(bytes, trusted)?)
+        Ok(either(
+            bytes,
+            |b| signed::open::<Self>(b, trusted),
+            |b| signed::open::<CertificateV2>(b, trusted),
+        )?)
+    }
+
+    /// Decodes envelope bytes of either version **without** verifying them
+    /// (for display and for matching a pending request only).
+    pub fn decode_unverified(bytes: &[u8]) -> Result<Opened<Self>, SignatureError> {
+        either(
+            bytes,
+            |b| signed::decode_unverified::<Self>(b).map_err(SignatureError::from),
+            |b| signed::decode_unverified::<CertificateV2>(b).map_err(SignatureError::from),
+        )
     }
 
     /// The offline response code (`NLC-…`) of envelope bytes.

@@ -13,7 +13,6 @@ use crate::codec::{CodecError, tag};
 use crate::keys::TrustedKeys;
 use crate::license::License;
 use crate::profile::Profile;
-use crate::signed::decode_unverified;
 use crate::timestamp::Timestamp;
 
 impl Store {
@@ -127,7 +126,7 @@ impl Store {
     /// verifies the signature at every check, so an unsigned certificate is
     /// never honoured — but it does replace the activation it displaces.
     pub fn install_unverified(&self, certificate: &[u8]) -> Result<ActivationCertificate, ActivationError> {
-        let cert = decode_unverified::<ActivationCertificate>(certificate)?.message;
+        let cert = ActivationCertificate::decode_unverified(certificate)?.message;
         self.install_answer(cert, certificate)
     }
 

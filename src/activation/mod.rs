@@ -54,7 +54,7 @@ pub mod validator;
 pub mod verdict;
 
 pub use crate::codec::code::CodeError;
-pub use certificate::ActivationCertificate;
+pub use certificate::{ActivationCertificate, CertificateV2};
 pub use receipt::DeactivationReceipt;
 pub use request::ActivationRequest;
 #[cfg(feature = "client")]
@@ -62,7 +62,7 @@ pub use store::{Damage, Store, StoreCorrupt, StoreUnreadable};
 #[cfg(feature = "client")]
 pub use validator::Validator;
 #[cfg(feature = "client")]
-pub use verdict::{Document, Licensed, Mismatch, Reason, StoreProblem, Verdict};
+pub use verdict::{Document, LeaseState, Licensed, Mismatch, Reason, StoreProblem, Verdict};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal, $len:literal) => {

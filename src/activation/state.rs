@@ -18,7 +18,6 @@ use super::{ActivationCertificate, ActivationError, Nonce};
 use crate::codec::{CodecError, Framed, Message, bounded, frame, tag};
 use crate::keys::{SecretKey, TrustedKeys};
 use crate::license::LicenseId;
-use crate::signed::decode_unverified;
 use crate::timestamp::Timestamp;
 
 /// How many outstanding requests are remembered (the newest ones).
@@ -103,7 +102,7 @@ impl Active {
     /// The certificate's fields, without verifying the signature again (it
     /// was verified when installed; the validator verifies it at every check).
     pub fn certificate_unverified(&self) -> Result<ActivationCertificate, ActivationError> {
-        Ok(decode_unverified::<ActivationCertificate>(&self.certificate)?.message)
+        Ok(ActivationCertificate::decode_unverified(&self.certificate)?.message)
     }
 
     /// Verifies the certificate against `trusted`.

@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use super::store::{Store, StoreCorrupt, StoreUnreadable};
-use super::verdict::{Document, Mismatch, StoreProblem};
+use super::verdict::{Document, LeaseState, Mismatch, StoreProblem};
 // Where these lived before the verdict had its own file.
 pub use super::verdict::{Licensed, Reason, Verdict};
 use super::{ActivationCertificate, ActivationError, ActivationKind, ActivationRequest};
@@ -193,6 +193,10 @@ impl Validator {
         {
             return Err(Reason::TemporaryEnded { at: until });
         }
+        let lease_state = LeaseState::at(cert.issued_at, cert.lease_ends, license.grace_secs(), now);
+        if let (LeaseState::Expired, Some(at)) = (lease_state, cert.lease_ends) {
+            return Err(Reason::LeaseExpired { at });
+        }
         let moved = self.store.stamp() != Some(cert.stamp);
         if moved && license.policy.invalidate_on_move {
             return Err(Reason::StoreMoved);
@@ -215,6 +219,8 @@ impl Validator {
             kind: cert.kind,
             moved,
             comparison: (!comparison.is_exact()).then_some(comparison),
+            lease_ends: cert.lease_ends,
+            lease_state,
         })
     }
 

@@ -80,6 +80,62 @@ pub struct Licensed {
     pub moved: bool,
     /// The comparison, when the hardware drifted but stayed within tolerance.
     pub comparison: Option<Comparison>,
+    /// When the certificate's lease ends; `None` for a perpetual one.
+    pub lease_ends: Option<Timestamp>,
+    /// Where the lease stands (`none` for a perpetual certificate).
+    pub lease_state: LeaseState,
+}
+
+/// Where a certificate's lease stands at a check (`lease_state` in
+/// `nodelock status --json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaseState {
+    /// A perpetual certificate (the license's `lease_days` is 0).
+    None,
+    /// Inside the first two thirds of the lease.
+    Current,
+    /// Inside the last third of the lease: time to renew.
+    RenewalDue,
+    /// Past the end of the lease but inside the grace: still licensed, with
+    /// a warning ([`LeaseState::warning`]).
+    Overdue,
+    /// Past the end and the grace: the check answers
+    /// [`Reason::LeaseExpired`] instead (never in a [`Licensed`]).
+    Expired,
+}
+
+impl LeaseState {
+    /// The state at `now` of a lease from `issued_at` to `ends`, with
+    /// `grace_secs` after it.
+    pub fn at(issued_at: Timestamp, ends: Option<Timestamp>, grace_secs: u64, now: Timestamp) -> LeaseState {
+        let Some(ends) = ends else { return LeaseState::None };
+        let third = ends.0.saturating_sub(issued_at.0) / 3;
+        if now >= ends.plus_secs(grace_secs) {
+            LeaseState::Expired
+        } else if now >= ends {
+            LeaseState::Overdue
+        } else if now.0 >= ends.0.saturating_sub(third) {
+            LeaseState::RenewalDue
+        } else {
+            LeaseState::Current
+        }
+    }
+
+    /// The warning a prompt can show, when the lease needs attention.
+    pub fn warning(self, ends: Option<Timestamp>) -> Option<String> {
+        let ends = ends?.date_string();
+        match self {
+            LeaseState::RenewalDue => Some(format!(
+                "the activation's lease ends on {ends}; renew it (online, or `nodelock activate renew`)."
+            )),
+            LeaseState::Overdue => Some(format!(
+                "the activation's lease ended on {ends} and runs on only for its grace period; renew it now \
+                 (online, or `nodelock activate renew`)."
+            )),
+            LeaseState::None | LeaseState::Current | LeaseState::Expired => None,
+        }
+    }
 }
 
 impl Licensed {
@@ -164,6 +220,11 @@ pub enum Reason {
     /// The temporary activation has ended.
     TemporaryEnded {
         /// When.
+        at: Timestamp,
+    },
+    /// The certificate's lease and its grace ended without a renewal.
+    LeaseExpired {
+        /// When the lease ended.
         at: Timestamp,
     },
     /// The clock is behind the last validated time by more than the tolerance.
@@ -267,6 +328,13 @@ impl fmt::Display for Reason {
                  is free, or ask your administrator to release a seat.",
                 at.date_string()
             ),
+            Reason::LeaseExpired { at } => write!(
+                f,
+                "the activation's lease ended on {} and its grace period is over. Renew it online, or with a \
+                 code: run `nodelock activate renew`, send the code to the vendor and apply the answer. A seat \
+                 that was released, transferred or revoked is not renewed: activate again.",
+                at.date_string()
+            ),
             Reason::ClockSetBack { now, last_seen } => write!(
                 f,
                 "the system clock ({now}) is behind the last time this license was checked ({last_seen}). \
@@ -335,6 +403,7 @@ impl Reason {
             Reason::ReleaseSuperseded { .. } => "release_superseded",
             Reason::LicenseExpired { .. } => "license_expired",
             Reason::TemporaryEnded { .. } => "temporary_ended",
+            Reason::LeaseExpired { .. } => "lease_expired",
             Reason::ClockSetBack { .. } => "clock_set_back",
             Reason::ClockMarkMissing => "clock_mark_missing",
             Reason::WrongProduct { .. } => "wrong_product",

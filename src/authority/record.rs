@@ -272,6 +272,10 @@ pub struct SeatHolder {
     pub until: Option<Timestamp>,
     /// When it was last certified.
     pub renewed_at: Timestamp,
+    /// When the lease of its live (last granted) certificate ends; `None`
+    /// when the license's certificates are perpetual. Filled in by the
+    /// status view, which knows the license's terms.
+    pub lease_ends: Option<Timestamp>,
 }
 
 impl SeatHolder {
@@ -289,6 +293,7 @@ impl SeatHolder {
                 ActivationKind::Permanent => None,
             },
             renewed_at: record.renewed_at,
+            lease_ends: None,
         }
     }
 }

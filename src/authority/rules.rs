@@ -299,17 +299,21 @@ impl Grant {
 }
 
 impl<L: Ledger> Authority<L> {
-    /// Signs the certificate answering `request` for `record`.
+    /// Signs the certificate answering `request` for `record`, under the
+    /// license `terms`: with a lease, it ends `lease_days` after `now` (a
+    /// renewal's lease runs from when it is granted).
     pub(super) fn grant(
         &self,
         kind: GrantKind,
         request: &ActivationRequest,
         record: &ActivationRecord,
         seat: Option<u32>,
+        terms: &License,
         now: Timestamp,
     ) -> Result<Grant, AuthorityError> {
         let certificate =
-            ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now);
+            ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now)
+                .with_lease_end(terms.lease_end(now));
         let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
         Ok(Grant { kind, certificate, bytes })
     }

@@ -212,7 +212,7 @@ impl<L: Ledger> Authority<L> {
         );
         let freed = Freed { activation_id, license_id: id, seat: Some(seat.seat) };
         log(tx, now, actor, EventKind::Transfer, &freed, details)?;
-        self.grant(GrantKind::Transfer, request, &target, Some(seat.seat), now)
+        self.grant(GrantKind::Transfer, request, &target, Some(seat.seat), &license, now)
     }
 
     /// Grants a new pack of `seats` seats to a license (when its transfers

@@ -11,7 +11,7 @@ use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::record::{HistoryEntry, LicenseRecord, SeatHolder};
 use super::rules::{holders, known};
-use crate::license::LicenseId;
+use crate::license::{License, LicenseId};
 use crate::timestamp::Timestamp;
 
 /// Seats of one license at one moment.
@@ -75,8 +75,10 @@ impl<L: Ledger> Authority<L> {
                 Some(id) => vec![known(tx, id)?],
                 None => tx.licenses()?,
             };
-            let licenses =
-                records.iter().map(|r| license_status(tx, r, now)).collect::<Result<Vec<_>, _>>()?;
+            let licenses = records
+                .iter()
+                .map(|r| license_status(tx, r, &self.terms(r)?, now))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Status { at: now, products: by_product(&licenses), licenses })
         })
     }
@@ -95,10 +97,16 @@ impl<L: Ledger> Authority<L> {
 fn license_status(
     tx: &mut dyn LedgerTx,
     record: &LicenseRecord,
+    terms: &License,
     now: Timestamp,
 ) -> Result<LicenseStatus, AuthorityError> {
     let active = tx.activations(&record.license_id, Which::Active)?;
-    let activations = holders(tx, &record.license_id, &active, now)?;
+    let mut activations = holders(tx, &record.license_id, &active, now)?;
+    // The live certificate of each holder was granted when it was last
+    // certified, so its lease ends `lease_days` after that.
+    for h in &mut activations {
+        h.lease_ends = terms.lease_end(h.renewed_at);
+    }
     let total = record.total_seats;
     let in_use = activations.iter().filter(|h| h.seat.is_some()).count() as u32;
     let temporary = activations.len() as u32 - in_use;

@@ -193,6 +193,9 @@ fn print_verdict(verdict: &Verdict) {
             if let Some(c) = &l.comparison {
                 print!("{c}");
             }
+            if let Some(warning) = l.lease_state.warning(l.lease_ends) {
+                println!("Warning: {warning}");
+            }
         }
         Verdict::ActivationRequired { reason } => {
             println!("Activation required: {reason}");

@@ -70,6 +70,13 @@ pub(crate) struct Terms {
     /// How far (seconds) the clock may go back before it is reported.
     #[arg(long, value_name = "SECS")]
     clock_tolerance: Option<u32>,
+    /// Certificates end N days after they are granted and must be renewed
+    /// (0, the default: perpetual certificates).
+    #[arg(long, value_name = "N")]
+    lease_days: Option<u16>,
+    /// Days a certificate still validates, with a warning, after its lease ends (default 7).
+    #[arg(long, value_name = "G")]
+    grace_days: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +181,12 @@ fn apply_terms(license: &mut License, terms: &Terms) -> Result<(), Failure> {
     if let Some(c) = terms.clock_tolerance {
         license.clock_tolerance_secs = c;
     }
+    if let Some(n) = terms.lease_days {
+        license.lease_days = n;
+    }
+    if let Some(g) = terms.grace_days {
+        license.grace_days = g;
+    }
     Ok(())
 }
 
@@ -251,6 +264,10 @@ fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {
     if json {
         let mut value = serde_json::to_value(&license).map_err(|e| Failure::input(e.to_string()))?;
         if let Some(map) = value.as_object_mut() {
+            // The lease is not part of the version 1 JSON of a license (the
+            // vectors' form); inspect shows it beside the fields.
+            map.insert("lease_days".into(), license.lease_days.into());
+            map.insert("grace_days".into(), license.grace_days.into());
             map.insert("key_id".into(), key_id.to_string().into());
             map.insert(
                 "signature".into(),
@@ -302,6 +319,11 @@ fn print_license(l: &License, key_id: &str, signature: &str) {
         println!("  {:<15} default {} partial {} moved {}", kind.label(), w.default, w.partial, w.moved);
     }
     println!("Clock tolerance  {} s", l.clock_tolerance_secs);
+    if l.lease_days == 0 {
+        println!("Lease            none (perpetual certificates)");
+    } else {
+        println!("Lease            {} days, grace {} days", l.lease_days, l.grace_days);
+    }
     for (k, v) in &l.features {
         println!("Feature          {k} = {v}");
     }

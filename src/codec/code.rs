@@ -123,6 +123,8 @@ pub fn encode<M: Message>(message: &[u8]) -> String {
 /// Turns a framed or signed message (starting with `tag`) into a code; `tag`
 /// must have a code form.
 pub fn encode_as(tag: Tag, message: &[u8]) -> String {
+    // A later version of the type has its own type byte.
+    let tag = tag::version_of(tag, message).unwrap_or(tag);
     let kind = form(tag);
     let tag_len = 1 + tag.tag.len();
     let body = message.get(tag_len..).unwrap_or_default();
@@ -194,11 +196,13 @@ pub fn decode_as(text: &str, expected: Tag) -> Result<Vec<u8>, CodeError> {
     if crc32(data).to_be_bytes() != crc {
         return Err(typo_hint(symbols, kind));
     }
-    if data[0] != kind.type_byte {
+    // The type byte names the version of the message type; the message's
+    // own reader decides which versions it accepts.
+    let Some(version) = tag::by_type_byte(expected, data[0]) else {
         return Err(CodeError::Checksum { at: None });
-    }
-    let mut message = Vec::with_capacity(1 + expected.tag.len() + data.len() - 1);
-    tag::write(&mut message, expected);
+    };
+    let mut message = Vec::with_capacity(1 + version.tag.len() + data.len() - 1);
+    tag::write(&mut message, version);
     message.extend_from_slice(&data[1..]);
     Ok(message)
 }

@@ -92,6 +92,44 @@ pub const STORE_STATE_V2: Tag = Tag {
 pub const CLOCK: Tag =
     Tag { tag: "nodelock/clock/v1", name: "clock record", armour: "NODELOCK CLOCK", code: None };
 
+/// Signed license, version 2: the terms carry a lease (`lease_days`,
+/// `grace_days`, `docs/FORMAT.md` §4.2). Written only for a license with a
+/// lease; version 1 is still read.
+pub const LICENSE_V2: Tag =
+    Tag { tag: "nodelock/license/v2", name: "license", armour: "NODELOCK LICENSE", code: None };
+/// Activation certificate, version 2: it carries the end of its lease
+/// (`lease_ends`, `docs/FORMAT.md` §7.2), and its offline code has its own
+/// type byte. Written only when the license has a lease; version 1 is still
+/// read.
+pub const CERTIFICATE_V2: Tag = Tag {
+    tag: "nodelock/activation-certificate/v2",
+    name: "activation certificate",
+    armour: "NODELOCK ACTIVATION CERTIFICATE",
+    code: Some(CodeForm { prefix: "NLC", type_byte: 0x04 }),
+};
+
+/// The later versions this build also reads and writes, beside the first
+/// versions in [`ALL`] (which alone tell one message type from another).
+pub const LATER: [Tag; 3] = [LICENSE_V2, CERTIFICATE_V2, STORE_STATE_V2];
+
+/// The version of the message type of `tag` whose offline code carries
+/// `type_byte` (the tag a code restores).
+pub fn by_type_byte(tag: Tag, type_byte: u8) -> Option<Tag> {
+    ALL.into_iter()
+        .chain(LATER)
+        .find(|t| t.prefix() == tag.prefix() && t.code.is_some_and(|c| c.type_byte == type_byte))
+}
+
+/// The version of the message type of `tag` that `message` starts with, if
+/// this build knows it (so a message is coded under its own version).
+pub fn version_of(tag: Tag, message: &[u8]) -> Option<Tag> {
+    ALL.into_iter().chain(LATER).find(|t| {
+        t.prefix() == tag.prefix()
+            && message.first() == Some(&(t.tag.len() as u8))
+            && message.get(1..1 + t.tag.len()) == Some(t.tag.as_bytes())
+    })
+}
+
 /// Every tag this build knows, for telling one message from another.
 pub const ALL: [Tag; 8] =
     [LICENSE, CERTIFICATE, RECEIPT, REQUEST, PUBLIC_KEY, SECRET_KEY, STORE_STATE, CLOCK];
@@ -183,5 +221,21 @@ mod tests {
         }
         let codes: Vec<&str> = with_codes().map(|(_, c)| c.prefix).collect();
         assert_eq!(codes, ["NLC", "NLD", "NLR"]);
+        // A later version is the same type (its prefix is in ALL) and its
+        // code type byte is unique across every version of every type.
+        let bytes: Vec<u8> =
+            ALL.into_iter().chain(LATER).filter_map(|t| t.code).map(|c| c.type_byte).collect();
+        let mut unique = bytes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), bytes.len());
+        for t in LATER {
+            assert!(ALL.iter().any(|a| a.prefix() == t.prefix() && a.name == t.name && a.armour == t.armour));
+        }
+        assert_eq!(by_type_byte(CERTIFICATE, 0x04), Some(CERTIFICATE_V2));
+        assert_eq!(by_type_byte(CERTIFICATE, 0x02), Some(CERTIFICATE));
+        assert_eq!(by_type_byte(CERTIFICATE, 0x01), None);
+        assert_eq!(version_of(CERTIFICATE, &tagged(CERTIFICATE_V2.tag)), Some(CERTIFICATE_V2));
+        assert_eq!(version_of(LICENSE, &tagged("nodelock/license/v3")), None);
     }
 }

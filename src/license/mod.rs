@@ -16,10 +16,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::hex::{hex, unhex};
-use crate::codec::{Message, armour, bounded, tag, text};
+use crate::codec::{CodecError, Message, armour, bounded, tag, text};
 use crate::keys::{KeyId, SecretKey, TrustedKeys};
 use crate::policy::{Policy, PolicyError};
-use crate::signed;
+use crate::signed::{self, Opened, SignatureError};
 use crate::timestamp::Timestamp;
 
 pub mod error;
@@ -47,6 +47,13 @@ pub const MAX_FEATURE_VALUE_LEN: usize = 256;
 pub const DEFAULT_CLOCK_TOLERANCE_SECS: u32 = 24 * 3600;
 /// Default temporary-activation length when temporary activations are enabled.
 pub const DEFAULT_TEMPORARY_DAYS: u16 = 90;
+/// Default grace after a lease ends, in days: the certificate still
+/// validates (with a warning) while the machine gets its renewal through.
+pub const DEFAULT_GRACE_DAYS: u16 = 7;
+
+const fn default_grace_days() -> u16 {
+    DEFAULT_GRACE_DAYS
+}
 
 /// A license id: 16 random bytes, shown like a UUID.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -137,6 +144,50 @@ pub struct License {
     /// Feature flags and key-value entitlements.
     #[serde(deserialize_with = "bounded::map::<_, String, String, MAX_FEATURES>")]
     pub features: BTreeMap<String, String>,
+    /// How long a certificate runs before it must be renewed, in days; 0
+    /// (the default) makes certificates perpetual. Not part of the version 1
+    /// payload: a license with a lease is signed as `nodelock/license/v2`
+    /// ([`LicenseV2`]), whose payload appends it and `grace_days`.
+    #[serde(skip)]
+    pub lease_days: u16,
+    /// How long after its lease ends a certificate still validates, with a
+    /// warning, in days (default 7). Meaningful only with a lease; a version
+    /// 1 license reads back with the default.
+    #[serde(skip, default = "default_grace_days")]
+    pub grace_days: u16,
+}
+
+/// The version 2 payload: the version 1 fields in their order, then the
+/// lease (`docs/FORMAT.md` §4.2). Postcard writes a nested struct as its
+/// fields, so the first bytes are exactly the version 1 payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseV2 {
+    /// Every version 1 field.
+    pub base: License,
+    /// [`License::lease_days`].
+    pub lease_days: u16,
+    /// [`License::grace_days`].
+    pub grace_days: u16,
+}
+
+impl LicenseV2 {
+    /// The license, with its lease.
+    pub fn into_license(self) -> License {
+        License { lease_days: self.lease_days, grace_days: self.grace_days, ..self.base }
+    }
+}
+
+/// A license with a lease is signed as version 2 and read by its own tag.
+impl Message for LicenseV2 {
+    const TAG: tag::Tag = tag::LICENSE_V2;
+    const MAX_LEN: usize = MAX_LICENSE_LEN;
+
+    fn validate(&self) -> Result<(), &'static str> {
+        if self.lease_days == 0 {
+            return Err(rule::V2_WITHOUT_LEASE);
+        }
+        self.base.check_rules()
+    }
 }
 
 impl License {
@@ -165,6 +216,8 @@ impl License {
             policy: Policy::default(),
             clock_tolerance_secs: DEFAULT_CLOCK_TOLERANCE_SECS,
             features: BTreeMap::new(),
+            lease_days: 0,
+            grace_days: DEFAULT_GRACE_DAYS,
         }
     }
 
@@ -216,8 +269,27 @@ impl License {
         // The policy first: its own error names the kind and the weights.
         self.policy.validate()?;
         self.check_rules().map_err(LicenseError::Invalid)?;
-        let bytes = signed::seal(self, key);
+        let bytes = if self.lease_days == 0 {
+            signed::seal(self, key)
+        } else {
+            signed::seal(&self.clone().with_lease_wire(), key)
+        };
         Ok(SignedLicense { bytes, license: self.clone(), key_id: key.key_id() })
+    }
+
+    fn with_lease_wire(self) -> LicenseV2 {
+        LicenseV2 { lease_days: self.lease_days, grace_days: self.grace_days, base: self }
+    }
+
+    /// When a certificate granted at `granted` under these terms ends its
+    /// lease; `None` when certificates are perpetual (`lease_days` 0).
+    pub fn lease_end(&self, granted: Timestamp) -> Option<Timestamp> {
+        (self.lease_days != 0).then(|| granted.plus_secs(u64::from(self.lease_days) * 86_400))
+    }
+
+    /// The grace after a lease ends, in seconds.
+    pub fn grace_secs(&self) -> u64 {
+        u64::from(self.grace_days) * 86_400
     }
 
     /// Whether the license has expired at `now`.
@@ -278,6 +350,8 @@ mod rule {
     pub(super) const EXPIRY: &str = "the license would expire before it was issued";
     pub(super) const PARTIAL_WEIGHT: &str = "a partial weight is greater than the default weight of its kind";
     pub(super) const MIN_KINDS: &str = "min_kinds is greater than the number of component kinds";
+    pub(super) const V2_WITHOUT_LEASE: &str =
+        "a version 2 license has a lease (lease_days 0 is written as version 1)";
 }
 
 /// A license is signed by the vendor: it is read only through [`signed::open`].
@@ -287,6 +361,24 @@ impl Message for License {
 
     fn validate(&self) -> Result<(), &'static str> {
         self.check_rules()
+    }
+}
+
+/// Reads a license of either version: version 1 first, and version 2 when
+/// the tag says so (any other version stays "unsupported version").
+fn open_any<'a>(
+    bytes: &'a [u8],
+    v1: impl FnOnce(&'a [u8]) -> Result<Opened<License>, SignatureError>,
+    v2: impl FnOnce(&'a [u8]) -> Result<Opened<LicenseV2>, SignatureError>,
+) -> Result<Opened<License>, SignatureError> {
+    match v1(bytes) {
+        Err(SignatureError::Format(CodecError::UnsupportedVersion { found, .. }))
+            if found == tag::LICENSE_V2.tag =>
+        {
+            let o = v2(bytes)?;
+            Ok(Opened { message: o.message.into_license(), key_id: o.key_id })
+        }
+        other => other,
     }
 }
 
@@ -302,7 +394,11 @@ pub struct SignedLicense {
 impl SignedLicense {
     /// Verifies envelope bytes against `trusted`, then decodes them.
     pub fn from_bytes(bytes: &[u8], trusted: &TrustedKeys) -> Result<Self, LicenseError> {
-        let opened = signed::open::<License>(bytes, trusted)?;
+        let opened = open_any(
+            bytes,
+            |b| signed::open::<License>(b, trusted),
+            |b| signed::open::<LicenseV2>(b, trusted),
+        )?;
         Ok(SignedLicense { bytes: bytes.to_vec(), license: opened.message, key_id: opened.key_id })
     }
 
@@ -321,7 +417,11 @@ impl SignedLicense {
     /// only: nothing in the result may be trusted.
     pub fn inspect_unverified(text: &str) -> Result<(License, KeyId), LicenseError> {
         let bytes = armour::decode(text, tag::LICENSE, MAX_LICENSE_LEN)?;
-        let opened = signed::decode_unverified::<License>(&bytes)?;
+        let opened = open_any(
+            &bytes,
+            |b| signed::decode_unverified::<License>(b).map_err(SignatureError::from),
+            |b| signed::decode_unverified::<LicenseV2>(b).map_err(SignatureError::from),
+        )?;
         Ok((opened.message, opened.key_id))
     }
 
@@ -349,7 +449,6 @@ impl SignedLicense {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signed::SignatureError;
 
     fn sample() -> License {
         let mut l =
