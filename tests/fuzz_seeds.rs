@@ -26,7 +26,7 @@ use nodelock::activation::{
 use nodelock::capture::Capture;
 use nodelock::codec::{armour, tag};
 use nodelock::hardware::linux::LinuxCollector;
-use nodelock::license::{LicenseId, MAX_LICENSE_LEN, SignedLicense};
+use nodelock::license::{LicenseId, LicenseV2, MAX_LICENSE_LEN, SignedLicense};
 use nodelock::profile::{ProductKey, Profile};
 use nodelock::{Collector, Inventory, SecretKey, Timestamp, TrustedKeys};
 use serde::Serialize;
@@ -135,6 +135,13 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
             SignedLicense::from_armoured(&read(&format!("tests/vectors/{name}.lic")), &trusted).unwrap();
         add("license_payload", name, postcard::to_allocvec(signed.license()).unwrap());
     }
+    // The leased license's v2 payload (the target also reads its bytes as v2).
+    let leased = SignedLicense::from_armoured(&read("tests/vectors/license_lease.lic"), &trusted).unwrap();
+    add(
+        "license_payload",
+        "license_lease-v2",
+        postcard::to_allocvec(&LicenseV2::of(leased.license().clone())).unwrap(),
+    );
 
     // Profiles and captures of the fixture machines.
     for name in ["laptop", "workstation", "cloud-vm", "container"] {
@@ -186,6 +193,14 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("certificate", "temporary-bytes", temporary.clone());
     add("envelope", "certificate", permanent.clone());
     add("envelope", "certificate-temporary", temporary);
+    // Version 2: a certificate with a lease end, as bytes and as its code.
+    let leased =
+        ActivationCertificate::answering(&request, activation_id, ActivationKind::Permanent, Some(1), now)
+            .with_lease_end(Some(now.plus_days(30)))
+            .sign(&vendor)
+            .unwrap();
+    add("certificate", "lease-bytes", leased.clone());
+    add("certificate", "lease-code", ActivationCertificate::code_of(&leased).into_bytes());
 
     let receipt = DeactivationReceipt {
         activation_id,

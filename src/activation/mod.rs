@@ -14,7 +14,8 @@
 //! messages; [`stamp`] the location stamp; [`store`] the store's files and
 //! [`state`] what the activation file holds; [`client`] the machine's side of
 //! the protocol (request, install, deactivate); [`verdict`] (with
-//! [`detail`]) the answer and its reasons; [`validator`] the start-up check.
+//! [`detail`]) the answer and its reasons, [`lease`] where a certificate's
+//! lease stands; [`validator`] the start-up check.
 //!
 //! This layer uses the profile, policy and license layers and knows nothing
 //! of the authority; the authority consumes these very types.
@@ -40,6 +41,8 @@ pub mod certificate;
 pub mod client;
 #[cfg(feature = "client")]
 pub mod detail;
+#[cfg(feature = "client")]
+pub mod lease;
 pub mod receipt;
 pub mod request;
 #[cfg(feature = "client")]

@@ -16,17 +16,20 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::hex::{hex, unhex};
-use crate::codec::{CodecError, Message, armour, bounded, tag, text};
+use crate::codec::{Message, armour, bounded, tag, text};
 use crate::keys::{KeyId, SecretKey, TrustedKeys};
 use crate::policy::{Policy, PolicyError};
-use crate::signed::{self, Opened, SignatureError};
+use crate::signed::{self, SignatureError};
 use crate::timestamp::Timestamp;
 
 pub mod error;
+pub mod lease;
 pub mod source;
 pub mod version;
 
 pub use error::LicenseError;
+pub use lease::LicenseV2;
+use lease::open_any;
 pub use source::{LicenseSource, Origin, Resolved, Supersession};
 pub use version::{AppInfo, Version};
 
@@ -157,39 +160,6 @@ pub struct License {
     pub grace_days: u16,
 }
 
-/// The version 2 payload: the version 1 fields in their order, then the
-/// lease (`docs/FORMAT.md` §4.2). Postcard writes a nested struct as its
-/// fields, so the first bytes are exactly the version 1 payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenseV2 {
-    /// Every version 1 field.
-    pub base: License,
-    /// [`License::lease_days`].
-    pub lease_days: u16,
-    /// [`License::grace_days`].
-    pub grace_days: u16,
-}
-
-impl LicenseV2 {
-    /// The license, with its lease.
-    pub fn into_license(self) -> License {
-        License { lease_days: self.lease_days, grace_days: self.grace_days, ..self.base }
-    }
-}
-
-/// A license with a lease is signed as version 2 and read by its own tag.
-impl Message for LicenseV2 {
-    const TAG: tag::Tag = tag::LICENSE_V2;
-    const MAX_LEN: usize = MAX_LICENSE_LEN;
-
-    fn validate(&self) -> Result<(), &'static str> {
-        if self.lease_days == 0 {
-            return Err(rule::V2_WITHOUT_LEASE);
-        }
-        self.base.check_rules()
-    }
-}
-
 impl License {
     /// A license for `seats` seats of `product` issued to `licensee` at
     /// `issued_at`, with release version 1, the default policy, one transfer
@@ -272,24 +242,9 @@ impl License {
         let bytes = if self.lease_days == 0 {
             signed::seal(self, key)
         } else {
-            signed::seal(&self.clone().with_lease_wire(), key)
+            signed::seal(&LicenseV2::of(self.clone()), key)
         };
         Ok(SignedLicense { bytes, license: self.clone(), key_id: key.key_id() })
-    }
-
-    fn with_lease_wire(self) -> LicenseV2 {
-        LicenseV2 { lease_days: self.lease_days, grace_days: self.grace_days, base: self }
-    }
-
-    /// When a certificate granted at `granted` under these terms ends its
-    /// lease; `None` when certificates are perpetual (`lease_days` 0).
-    pub fn lease_end(&self, granted: Timestamp) -> Option<Timestamp> {
-        (self.lease_days != 0).then(|| granted.plus_secs(u64::from(self.lease_days) * 86_400))
-    }
-
-    /// The grace after a lease ends, in seconds.
-    pub fn grace_secs(&self) -> u64 {
-        u64::from(self.grace_days) * 86_400
     }
 
     /// Whether the license has expired at `now`.
@@ -361,24 +316,6 @@ impl Message for License {
 
     fn validate(&self) -> Result<(), &'static str> {
         self.check_rules()
-    }
-}
-
-/// Reads a license of either version: version 1 first, and version 2 when
-/// the tag says so (any other version stays "unsupported version").
-fn open_any<'a>(
-    bytes: &'a [u8],
-    v1: impl FnOnce(&'a [u8]) -> Result<Opened<License>, SignatureError>,
-    v2: impl FnOnce(&'a [u8]) -> Result<Opened<LicenseV2>, SignatureError>,
-) -> Result<Opened<License>, SignatureError> {
-    match v1(bytes) {
-        Err(SignatureError::Format(CodecError::UnsupportedVersion { found, .. }))
-            if found == tag::LICENSE_V2.tag =>
-        {
-            let o = v2(bytes)?;
-            Ok(Opened { message: o.message.into_license(), key_id: o.key_id })
-        }
-        other => other,
     }
 }
 
