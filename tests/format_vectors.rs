@@ -101,3 +101,46 @@ fn section_10_offline_code() {
     assert_eq!(ActivationRequest::from_code(&code).unwrap(), example_request());
     assert_eq!(nodelock::codec::code::crc32(b"123456789"), 0xcbf4_3926);
 }
+
+fn vector_bytes(name: &str, what: nodelock::codec::tag::Tag) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name);
+    nodelock::codec::armour::decode(&std::fs::read_to_string(path).unwrap(), what, 1 << 20).unwrap()
+}
+
+/// §7.7: `license_lease.lic` is `license_minimal.lic` with a 30-day lease
+/// and 5 days of grace: tag v2, payload 88 bytes = the 86 bytes of v1 and
+/// `1e 05`.
+#[test]
+fn section_7_7_license_v2_bytes() {
+    use nodelock::codec::tag;
+    let v1 = vector_bytes("license_minimal.lic", tag::LICENSE);
+    let v2 = vector_bytes("license_lease.lic", tag::LICENSE);
+    assert_eq!(hex(&v2[..20]), "136e6f64656c6f636b2f6c6963656e73652f7632");
+    assert_eq!(hex(&v2[20..33]), "01894c6f27b5a6316358000000");
+    assert_eq!(hex(&v1[20..33]), "01894c6f27b5a6316356000000");
+    // The payload: version 1's, byte for byte, then lease_days 30, grace_days 5.
+    assert_eq!(v2[33..33 + 86], v1[33..33 + 86]);
+    assert_eq!(hex(&v2[33 + 86..33 + 88]), "1e05");
+    assert_eq!(v2.len(), 185);
+}
+
+/// §9.4: `certificate_lease.cert` is a version 1 certificate's payload
+/// followed by `lease_ends` (2026-07-31T10:05:00Z = `cce6b1d306`), under the
+/// v2 tag; its offline code's type byte is `04`.
+#[test]
+fn section_9_4_certificate_v2_bytes() {
+    use nodelock::activation::ActivationCertificate;
+    use nodelock::codec::tag;
+    let v2 = vector_bytes("certificate_lease.cert", tag::CERTIFICATE);
+    let tag_hex = "226e6f64656c6f636b2f61637469766174696f6e2d63657274696669636174652f7632";
+    assert_eq!(hex(&v2[..35]), tag_hex);
+    let len = u32::from_le_bytes(v2[44..48].try_into().unwrap()) as usize;
+    let payload = &v2[48..48 + len];
+    assert_eq!(hex(&payload[len - 5..]), "cce6b1d306");
+    assert_eq!(v2.len(), 48 + len + 64);
+    let code = ActivationCertificate::code_of(&v2);
+    assert!(code.starts_with("NLC-0"), "{code}");
+    let data = nodelock::codec::base32::decode(&code[3..]).unwrap();
+    assert_eq!(data[0], 0x04);
+    assert_eq!(data[1..data.len() - 4], v2[35..]);
+}

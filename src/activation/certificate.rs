@@ -56,7 +56,7 @@ pub struct ActivationCertificate {
 }
 
 /// The version 2 payload: the version 1 fields, then the lease end
-/// (`docs/FORMAT.md` §7.2).
+/// (`docs/FORMAT.md` §9.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateV2 {
     /// Every version 1 field.

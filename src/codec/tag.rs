@@ -93,12 +93,12 @@ pub const CLOCK: Tag =
     Tag { tag: "nodelock/clock/v1", name: "clock record", armour: "NODELOCK CLOCK", code: None };
 
 /// Signed license, version 2: the terms carry a lease (`lease_days`,
-/// `grace_days`, `docs/FORMAT.md` §4.2). Written only for a license with a
+/// `grace_days`, `docs/FORMAT.md` §7.7). Written only for a license with a
 /// lease; version 1 is still read.
 pub const LICENSE_V2: Tag =
     Tag { tag: "nodelock/license/v2", name: "license", armour: "NODELOCK LICENSE", code: None };
 /// Activation certificate, version 2: it carries the end of its lease
-/// (`lease_ends`, `docs/FORMAT.md` §7.2), and its offline code has its own
+/// (`lease_ends`, `docs/FORMAT.md` §9.4), and its offline code has its own
 /// type byte. Written only when the license has a lease; version 1 is still
 /// read.
 pub const CERTIFICATE_V2: Tag = Tag {

@@ -1,6 +1,6 @@
 //! Leases: how long a certificate granted under a license runs
 //! (`lease_days`, `grace_days`), and the version 2 license payload that
-//! carries them (`nodelock/license/v2`, `docs/FORMAT.md` §4.2). A license
+//! carries them (`nodelock/license/v2`, `docs/FORMAT.md` §7.7). A license
 //! without a lease is written as version 1, byte for byte; both are read.
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use crate::signed::{Opened, SignatureError};
 use crate::timestamp::Timestamp;
 
 /// The version 2 payload: the version 1 fields in their order, then the
-/// lease (`docs/FORMAT.md` §4.2). Postcard writes a nested struct as its
+/// lease (`docs/FORMAT.md` §7.7). Postcard writes a nested struct as its
 /// fields, so the first bytes are exactly the version 1 payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseV2 {
