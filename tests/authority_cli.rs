@@ -332,3 +332,60 @@ fn a_store_renews_its_seat_from_the_command_line_until_the_seat_is_released() {
         s.fails(&["activate", "renew", "--license", "lic.lic", "--store", "store-none", "--root", root], 2);
     assert!(err.contains("no activation to renew") && err.contains("activate request"), "{err}");
 }
+
+#[test]
+fn a_leased_license_shows_its_lease_in_inspect_status_and_seats_status() {
+    let s = Scratch::new();
+    desk(&s, &["--lease-days", "30", "--grace-days", "5"]);
+    let inspected =
+        json(&s.ok(&["license", "inspect", "lic.lic", "--json", "--public-key", "keys/public.key"]));
+    assert_eq!((inspected["lease_days"].as_u64(), inspected["grace_days"].as_u64()), (Some(30), Some(5)));
+    let text = s.ok(&["license", "inspect", "lic.lic"]);
+    assert!(text.contains("Lease            30 days, grace 5 days"), "{text}");
+    let root = fixture("workstation");
+    let root = root.to_str().unwrap();
+    let code = s.request("lic.lic", "workstation", "ws");
+    let response = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code]);
+    s.ok(&["activate", "apply", "--store", "store-ws", "--response", response.trim()]);
+    let status = [
+        "status",
+        "--license",
+        "lic.lic",
+        "--public-key",
+        "keys/public.key",
+        "--store",
+        "store-ws",
+        "--root",
+        root,
+    ];
+    let verdict = json(&s.ok(&[&status[..], &["--json"]].concat()));
+    assert_eq!(verdict["verdict"], "licensed");
+    assert_eq!(verdict["lease_state"], "current");
+    let ends = verdict["lease_ends"].as_str().expect("lease_ends is a time").to_owned();
+    // The same time format as the document's other times.
+    let issued = verdict["license"]["issued_at"].as_str().unwrap();
+    assert_eq!(
+        (ends.len(), ends.ends_with('Z')),
+        (issued.len(), issued.ends_with('Z')),
+        "{ends} vs {issued}"
+    );
+    let seats = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert_eq!(seats["licenses"][0]["activations"][0]["lease_ends"], ends.as_str());
+
+    // Without a lease: null in both, state none, and inspect says so.
+    let s = Scratch::new();
+    desk(&s, &[]);
+    assert!(
+        s.ok(&["license", "inspect", "lic.lic"]).contains("Lease            none (perpetual certificates)")
+    );
+    let code = s.request("lic.lic", "workstation", "ws");
+    let response = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code]);
+    s.ok(&["activate", "apply", "--store", "store-ws", "--response", response.trim()]);
+    let verdict = json(&s.ok(&[&status[..], &["--json"]].concat()));
+    assert_eq!(
+        (&verdict["lease_ends"], &verdict["lease_state"]),
+        (&serde_json::Value::Null, &serde_json::json!("none"))
+    );
+    let seats = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert!(seats["licenses"][0]["activations"][0]["lease_ends"].is_null());
+}
