@@ -16,7 +16,7 @@ total() { # config n -> instructions of the whole run
     awk '/^summary:/ {print $2}' "$out/cg.$1.$2"
 }
 printf '| configuration | instructions per check |\n|---|---:|\n'
-for config in readme disk; do
+for config in readme disk lease; do
     one=$(total "$config" 1)
     many=$(total "$config" 101)
     printf '| `%s` | %s |\n' "$config" "$(( (many - one) / 100 ))"

@@ -30,11 +30,12 @@ fn startup(c: &mut criterion::Criterion) {
     let a = activated(Timestamp::now());
     let (readme, validator, app, public_text) = (&a.readme, &a.disk, &a.app, &a.public_text);
     let store = a.store.path();
-    let before = snapshot(store);
+    let before = (snapshot(store), snapshot(a.lease_store.path()));
 
     let mut group = c.benchmark_group("startup");
     group.bench_function("readme_embedded_and_disk_check", |b| b.iter(|| black_box(readme.check())));
     group.bench_function("validator_check", |b| b.iter(|| black_box(validator.check())));
+    group.bench_function("readme_lease_check", |b| b.iter(|| black_box(a.lease.check())));
     group.bench_function("keys_validator_check", |b| {
         b.iter(|| {
             let trusted = TrustedKeys::from_armoured([black_box(public_text.as_str())]).unwrap();
@@ -47,7 +48,9 @@ fn startup(c: &mut criterion::Criterion) {
 
     assert!(validator.check().is_licensed(), "still licensed after the measurements");
     assert!(readme.check().is_licensed(), "still licensed after the measurements");
-    assert_eq!(snapshot(store), before, "the steady-state check wrote to the store");
+    assert!(a.lease.check().is_licensed(), "still licensed after the measurements");
+    let after = (snapshot(store), snapshot(a.lease_store.path()));
+    assert_eq!(after, before, "the steady-state check wrote to a store");
 }
 
 criterion_group! { name = benches; config = common::criterion(); targets = startup }

@@ -4,7 +4,8 @@
 //!
 //! `startup_instructions CONFIG N` activates a store (as `benches/startup.rs`
 //! does), then runs `N` checks of `CONFIG` — `readme` (embedded license plus
-//! its identical disk copy) or `disk` (disk copy only). Run it under
+//! its identical disk copy), `disk` (disk copy only) or `lease` (the README
+//! configuration with a 30-day lease on the certificate). Run it under
 //! `valgrind --tool=callgrind` with N = 1 and N = 101: the difference of the
 //! two totals divided by 100 is the cost of one steady-state check, setup
 //! excluded. `benches/instructions.sh` does exactly that for both
@@ -26,13 +27,14 @@ fn main() {
     let a = activated(Timestamp::now());
     let runs: Vec<(&str, usize)> = match args.as_slice() {
         [config, n] => vec![(config.as_str(), n.parse().expect("N is a whole number of checks"))],
-        _ => vec![("readme", 3), ("disk", 3)],
+        _ => vec![("readme", 3), ("disk", 3), ("lease", 3)],
     };
     for (config, n) in runs {
         let validator = match config {
             "readme" => &a.readme,
             "disk" => &a.disk,
-            other => panic!("unknown configuration `{other}`: use `readme` or `disk`"),
+            "lease" => &a.lease,
+            other => panic!("unknown configuration `{other}`: use `readme`, `disk` or `lease`"),
         };
         let mut licensed = 0;
         for _ in 0..n {

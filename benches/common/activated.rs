@@ -1,8 +1,10 @@
 //! The activated store every start-up bench measures: a vendor key, a license
 //! with expiry, version limit and features, a store activated in setup with a
-//! test issuer (the authority issues the same certificate type), and two
-//! validators over it — disk copy only, and the README's configuration (the
-//! same license embedded in the application *and* installed on disk).
+//! test issuer (the authority issues the same certificate type), and three
+//! validators — disk copy only, the README's configuration (the same license
+//! embedded in the application *and* installed on disk), and the README's
+//! configuration for a license whose certificates have a 30-day lease (a
+//! store of its own).
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -26,6 +28,10 @@ pub struct Activated {
     pub disk: Validator,
     /// The README's configuration: embedded license plus its identical disk copy.
     pub readme: Validator,
+    /// The README's configuration with a leased certificate (its own store).
+    pub lease: Validator,
+    /// The leased store's directory.
+    pub lease_store: tempfile::TempDir,
 }
 
 /// Issues a license, activates a fresh store on this host at `now`, and runs
@@ -42,8 +48,24 @@ pub fn activated(now: Timestamp) -> Activated {
     license.features.insert("edition".into(), "pro".into());
     license.features.insert("max_users".into(), "50".into());
 
+    let (store, disk, readme) = activate(&license, &vendor, &app, &trusted, now);
+    license.id = LicenseId([0x5b; 16]);
+    license.lease_days = 30;
+    let (lease_store, _, lease) = activate(&license, &vendor, &app, &trusted, now);
+    Activated { store, app, public_text, disk, readme, lease, lease_store }
+}
+
+/// A store activated for `license` at `now`, with its disk-only and its
+/// embedded-plus-disk validators, both checked once.
+fn activate(
+    license: &License,
+    vendor: &SecretKey,
+    app: &AppInfo,
+    trusted: &TrustedKeys,
+    now: Timestamp,
+) -> (tempfile::TempDir, Validator, Validator) {
     let store = tempfile::tempdir().unwrap();
-    let license_text = license.sign(&vendor).unwrap().to_armoured();
+    let license_text = license.sign(vendor).unwrap().to_armoured();
     let disk = Validator::new(app.clone(), trusted.clone(), store.path());
     disk.install_license(&license_text).unwrap();
     let request = disk.request_activation_at(Some("bench host"), now).unwrap();
@@ -54,14 +76,16 @@ pub fn activated(now: Timestamp) -> Activated {
         Some(1),
         now,
     )
-    .sign(&vendor)
+    .with_lease_end(license.lease_end(now))
+    .sign(vendor)
     .unwrap();
     disk.install(&certificate).unwrap();
     let verdict = disk.check();
     assert!(verdict.is_licensed(), "the bench store is activated: {verdict}");
-    let readme = Validator::new(app.clone(), trusted, store.path()).with_embedded_license(license_text);
+    let readme =
+        Validator::new(app.clone(), trusted.clone(), store.path()).with_embedded_license(license_text);
     assert!(readme.check().is_licensed(), "the README configuration is licensed");
-    Activated { store, app, public_text, disk, readme }
+    (store, disk, readme)
 }
 
 /// Every file of a store: name, size, modification time (to show a check wrote nothing).
