@@ -1,25 +1,31 @@
 //! The whole nodelock flow in one run, with no setup:
 //!
-//! 1. the vendor makes a signing key and issues a license into an embedded
-//!    SQLite ledger;
+//! 1. the vendor makes a signing key and issues a license into the
+//!    authority's in-memory ledger (the durable SQLite ledger, feature
+//!    `authority`, behaves the same);
 //! 2. the application on this machine finds itself not activated;
 //! 3. it makes an activation request (shown as the offline code a user would
 //!    copy), the authority grants a seat, the machine installs the answer;
 //! 4. the next start-up check says *licensed*;
 //! 5. a simulated hardware change (a network card and the system drive
 //!    replaced) makes the check ask for reactivation, with the comparison table;
-//! 6. the machine deactivates and the seat returns to the pool.
+//! 6. the machine deactivates and the seat returns to the pool;
+//! 7. what to do next: three commands to try and the code to copy into an
+//!    application.
 //!
 //! ```text
-//! cargo run --example quickstart --features authority
+//! cargo run --example quickstart
 //! ```
 //!
-//! Everything lives in a temporary directory that is removed at the end.
+//! It needs no feature beyond the default ones: the authority's rules and its
+//! in-memory ledger are always compiled. Everything lives in a temporary
+//! directory that is removed at the end. `tests/examples.rs` runs it and checks
+//! its output.
 
 use std::error::Error;
 
 use nodelock::activation::{Reason, Validator, Verdict};
-use nodelock::authority::{Authority, SqliteLedger};
+use nodelock::authority::{Authority, GrantKind, MemoryLedger};
 use nodelock::hardware::{Component, ComponentKind, Environment, FixedCollector, Inventory};
 use nodelock::license::{AppInfo, License, LicenseId, Version};
 use nodelock::{SecretKey, Timestamp, TrustedKeys};
@@ -80,6 +86,42 @@ fn repaired(mut inventory: Inventory) -> Inventory {
     inventory.finish()
 }
 
+/// What a grant did, in words.
+fn grant_words(kind: GrantKind) -> &'static str {
+    match kind {
+        GrantKind::Seat => "a new seat",
+        GrantKind::Renewal => "a renewal of the seat this machine holds",
+        GrantKind::Temporary => "a temporary activation (every seat was taken)",
+        GrantKind::Upgrade => "a seat for a machine that held a temporary activation",
+        GrantKind::Transfer => "a seat transferred to this machine",
+        _ => "an activation",
+    }
+}
+
+/// The one-line legend of the comparison table.
+const LEGEND: &str = "Columns: Stored / Current = instances of the kind in the activated profile / seen now; \
+Matched = instances still the same; Weight = what the change adds to the score (default weight when nothing \
+matches, partial when some instances still match, moved when the store was moved) and Why says which applied.";
+
+fn next_steps() {
+    heading("7. Next steps");
+    println!(
+        "Try the vendor's side with the `nodelock` tool (the README's \"Command line\" block goes on from here):"
+    );
+    println!("  cargo install --path . --features cli,authority");
+    println!("  nodelock keys generate --out keys");
+    println!(
+        "  nodelock license issue --key keys/secret.key --product com.example.app --licensee \"ACME\" --seats 5 --out acme.lic"
+    );
+    println!(
+        "Then copy the start-up check into your application: the code under \"Using it in an application\""
+    );
+    println!(
+        "in README.md (embed keys/public.key, never secret.key), or examples/activation_prompt.rs for a"
+    );
+    println!("complete prompt that explains why it asks and activates online or with offline codes.");
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let work = tempfile::tempdir()?;
     let now = Timestamp::now();
@@ -88,10 +130,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let key = SecretKey::generate()?;
     println!("vendor key id {} (the application embeds the public key)", key.key_id());
     let public = key.public_key().to_armoured();
-    let authority = Authority::new(
-        SecretKey::from_armoured(&key.to_armoured())?,
-        SqliteLedger::open(work.path().join("ledger.db"))?,
-    );
+    let authority = Authority::new(SecretKey::from_armoured(&key.to_armoured())?, MemoryLedger::new());
     let mut license = License::new(LicenseId::generate()?, PRODUCT, "ACME Corp", 2, now);
     license.features.insert("edition".into(), "pro".into());
     let signed = authority.issue(&license, "quickstart", now)?;
@@ -120,14 +159,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("offline request code ({} characters): {}…", code.len(), &code[..40.min(code.len())]);
     let grant = authority.activate(&request, None, "activation desk", now)?;
     let response = grant.code();
-    println!("authority: {:?} grant, response code {}…", grant.kind, &response[..40.min(response.len())]);
+    println!(
+        "authority granted {}; response code ({} characters): {}…",
+        grant_words(grant.kind),
+        response.len(),
+        &response[..40.min(response.len())]
+    );
     validator.install(response.as_bytes())?;
 
     heading("4. Next start-up");
     let verdict = validator.check_at(now);
     println!("{verdict}");
     if let Some(licensed) = verdict.licensed() {
-        println!("edition entitlement: {:?}", licensed.feature("edition"));
+        println!("edition entitlement: {}", licensed.feature("edition").unwrap_or("none"));
     }
     let status = authority.status(Some(license.id), now)?;
     let seats = &status.licenses[0];
@@ -140,6 +184,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     match changed.check_at(now) {
         Verdict::ActivationRequired { reason: Reason::HardwareChanged { comparison } } => {
             print!("{comparison}");
+            println!("{LEGEND}");
             println!("Activation required: the machine changed more than the license tolerates.");
         }
         other => println!("{other}"),
@@ -154,5 +199,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         status.licenses[0].in_use, status.licenses[0].total, status.licenses[0].available
     );
     println!("{}", validator.check_at(now));
+    next_steps();
     Ok(())
 }

@@ -26,15 +26,14 @@
 //!    with its location stamp, and the [`Validator`](activation::Validator).
 //! 10. [`simulate`]: replay machines' hardware histories against a policy —
 //!     false reactivations, false accepts, the recommended tolerance.
-//! 11. `authority` (feature `authority`): the vendor's side — licenses, seats,
-//!     activations and history in a ledger (SQLite by default).
+//! 11. [`authority`]: the vendor's side — licenses, seats, activations and
+//!     history in a ledger (in memory always; SQLite with feature `authority`).
 //! 12. `cli` (feature `cli`): argument parsing and presentation only.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod activation;
-#[cfg(feature = "authority")]
 pub mod authority;
 pub mod capture;
 #[cfg(feature = "cli")]

@@ -25,6 +25,7 @@ pub enum LedgerError {
         path: PathBuf,
     },
     /// The database file cannot be opened.
+    #[cfg(feature = "sqlite")]
     #[error("{}: {source}", path.display())]
     Open {
         /// The file.
@@ -44,6 +45,7 @@ pub enum LedgerError {
         mode: String,
     },
     /// SQLite reported an error.
+    #[cfg(feature = "sqlite")]
     #[error("{0}")]
     Sqlite(#[source] rusqlite::Error),
     /// A stored value does not fit its type.
@@ -65,6 +67,7 @@ pub enum LedgerError {
     #[error("{0}")]
     Rule(&'static str),
     /// A write breaking one of SQLite's own constraints (unique, check, foreign key).
+    #[cfg(feature = "sqlite")]
     #[error("{0}")]
     Constraint(#[source] rusqlite::Error),
 }

@@ -1,4 +1,5 @@
-//! The vendor's activation authority (feature `authority`).
+//! The vendor's activation authority, always compiled with its in-memory
+//! ledger; the durable SQLite ledger needs feature `authority` (alias `sqlite`).
 //!
 //! An [`Authority`] is the vendor's signing key plus a [`Ledger`] of
 //! licenses, seats, activations and history. It answers the client's
@@ -30,7 +31,7 @@
 //!
 //! Every operation runs inside one ledger transaction, so it happens
 //! completely or not at all, on every backend: [`MemoryLedger`] for tests and
-//! [`SqliteLedger`], the durable embedded default.
+//! `SqliteLedger` (feature `authority`), the durable embedded default.
 //!
 //! # How the code is laid out
 //!
@@ -137,6 +138,7 @@ mod record;
 mod replay;
 mod rules;
 mod seats;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod status;
 
@@ -153,6 +155,7 @@ pub use record::{
 pub use replay::seat_histories;
 pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};
 pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};
+#[cfg(feature = "sqlite")]
 pub use sqlite::{KeyBinding, SqliteLedger};
 pub use status::{LicenseStatus, ProductStatus, Status};
 
