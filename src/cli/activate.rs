@@ -23,9 +23,10 @@ pub(crate) enum ActivateCommand {
     Renew(RequestArgs),
     /// Install the vendor's response (an NLC-… code, or a file holding it).
     Apply {
-        /// The license store the request was made in.
-        #[arg(long, value_name = "DIR")]
-        store: PathBuf,
+        /// The license store the request was made in: `--store DIR`, or the
+        /// per-user store of `--license FILE`'s product (the default of `activate request`).
+        #[command(flatten)]
+        store: StoreChoice,
         /// The response: an offline code or a file.
         #[arg(long, value_name = "CODE|FILE")]
         response: String,
@@ -79,16 +80,46 @@ pub(crate) struct RequestArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DeactivateArgs {
-    /// The license store.
+    /// The license store: `--store DIR`, or the per-user store of `--license FILE`'s product.
+    #[command(flatten)]
+    store: StoreChoice,
+}
+
+/// Which store a command that takes no license otherwise works on: the one
+/// given, or the per-user store of the license's product — the same default
+/// as every other command that takes `--store`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = true)]
+pub(crate) struct StoreChoice {
+    /// The license store (default: the per-user store of the license's product).
     #[arg(long, value_name = "DIR")]
-    store: PathBuf,
+    store: Option<PathBuf>,
+    /// The license the store is for, naming the default store.
+    #[arg(long, value_name = "FILE")]
+    license: Option<PathBuf>,
+}
+
+impl StoreChoice {
+    fn dir(self) -> Result<PathBuf, Failure> {
+        match (self.store, self.license) {
+            (Some(store), _) => Ok(store),
+            (None, Some(license)) => {
+                let text = read_text(&license, MAX_FILE)?;
+                let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
+                store_for(None, &license.product)
+            }
+            (None, None) => Err(Failure::input("name the license store: --store DIR or --license FILE")),
+        }
+    }
 }
 
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
     match command {
         ActivateCommand::Request(a) => request(&a.license, a.store, a.label, a.root.as_deref(), false),
         ActivateCommand::Renew(a) => request(&a.license, a.store, a.label, a.root.as_deref(), true),
-        ActivateCommand::Apply { store, response, public_key } => apply(&store, &response, &public_key),
+        ActivateCommand::Apply { store, response, public_key } => {
+            apply(&store.dir()?, &response, &public_key)
+        }
     }
 }
 
@@ -207,7 +238,7 @@ fn print_verdict(verdict: &Verdict) {
 }
 
 pub(crate) fn deactivate(args: DeactivateArgs) -> Outcome {
-    let store = Store::new(&args.store);
+    let store = Store::new(args.store.dir()?);
     let receipt = match store.deactivate(Timestamp::now()) {
         Ok(r) => r,
         Err(crate::activation::ActivationError::NotActivated) => match store
