@@ -302,6 +302,46 @@ fn a_clock_mark_with_bytes_after_it_is_ignored() {
 }
 
 #[test]
+fn an_hourly_check_overwrites_the_older_slot_and_a_lost_write_costs_only_that_write() {
+    // Issue 14: the check that advances the mark writes one slot in place,
+    // without fsync. Whatever a crash does to that slot, the other one
+    // (here the install's mark) is still read: the mark falls back, never
+    // goes missing.
+    use nodelock::activation::clock::CLOCK_SLOT_LEN;
+    let dir = tempfile::tempdir().unwrap();
+    let now = ts("2026-07-01T10:00:00Z");
+    let v = validator(dir.path(), &license());
+    activate(&v, now);
+    let path = dir.path().join("clock");
+    let installed = std::fs::read(&path).unwrap();
+    assert!(installed.len() <= CLOCK_SLOT_LEN, "an install writes one frame");
+    let later = now.plus_days(30);
+    assert!(v.check_at(later).is_licensed());
+    let advanced = std::fs::read(&path).unwrap();
+    assert_eq!(advanced.len(), 2 * CLOCK_SLOT_LEN, "the check wrote slot 1");
+    assert_eq!(&advanced[..installed.len()], &installed[..], "and left slot 0 alone");
+    let back = later.minus_secs(7 * 86_400);
+    assert_eq!(reason(v.check_at(back)), Reason::ClockSetBack { now: back, last_seen: later });
+    // The next advance replaces the older slot (0), keeping `later` in slot 1.
+    let latest = later.plus_days(10);
+    assert!(v.check_at(latest).is_licensed());
+    let twice = std::fs::read(&path).unwrap();
+    assert_eq!(&twice[CLOCK_SLOT_LEN..], &advanced[CLOCK_SLOT_LEN..], "slot 1 untouched");
+    assert_ne!(&twice[..CLOCK_SLOT_LEN], &advanced[..CLOCK_SLOT_LEN]);
+    // A crash that lost the newest write (slot 0 zeroed, or torn): the mark
+    // is the previous one, `later`.
+    let mut torn = twice.clone();
+    torn[10..40].fill(0);
+    assert_eq!(reason(v.check_at(later)), Reason::ClockSetBack { now: later, last_seen: latest });
+    std::fs::write(&path, &torn).unwrap();
+    assert!(v.check_at(later).is_licensed(), "what the crash cost: the mark is back at `later`");
+    assert_eq!(reason(v.check_at(back)), Reason::ClockSetBack { now: back, last_seen: later });
+    // Both slots gone is a missing mark, as a deleted file is.
+    std::fs::write(&path, vec![0u8; 2 * CLOCK_SLOT_LEN]).unwrap();
+    assert_eq!(reason(v.check_at(latest)), Reason::ClockMarkMissing);
+}
+
+#[test]
 fn wrong_product_tampering_and_unknown_keys() {
     let dir = tempfile::tempdir().unwrap();
     let now = ts("2026-07-01T10:00:00Z");

@@ -11,8 +11,8 @@
 //! only the machine that held the activation can produce.
 //!
 //! One file per concept: [`request`], [`certificate`] and [`receipt`] are the
-//! messages; [`stamp`] the location stamp; [`store`] the store's files and
-//! [`state`] what the activation file holds; [`client`] the machine's side of
+//! messages; [`stamp`] the location stamp; [`store`] the store's files,
+//! [`state`] what the activation file holds and [`clock`] the clock mark; [`client`] the machine's side of
 //! the protocol (request, install, deactivate); [`verdict`] (with
 //! [`detail`]) the answer and its reasons, [`lease`] where a certificate's
 //! lease stands; [`validator`] the start-up check.
@@ -39,6 +39,8 @@ pub use crate::codec::code;
 pub mod certificate;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod clock;
 #[cfg(feature = "client")]
 pub mod detail;
 #[cfg(feature = "client")]

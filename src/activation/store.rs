@@ -9,11 +9,15 @@
 //! <store>/activation    pending requests, the active certificate, its secret and public key (0600)
 //! <store>/clock         the time high-water mark, MAC'd with the activation secret (0600);
 //!                       written with every installed certificate, so a store holding an
-//!                       activation without a valid mark has lost it (reported, not trusted)
+//!                       activation without a valid mark has lost it (reported, not trusted);
+//!                       its two slots and what a check writes are [`clock`](super::clock)
 //! ```
 //!
-//! Every write is atomic and durable ([`crate::fsio::write_atomic`]); a crash
-//! at any instant leaves each file in its old or its new state. Reading a
+//! Every write is atomic and durable ([`crate::fsio::write_atomic`]) except a
+//! check's advance of the clock mark, which overwrites one slot in place
+//! without waiting for the disk ([`clock`](super::clock)); a crash
+//! at any instant leaves each file in its old or its new state (the clock
+//! file at worst with one of its two slots unreadable). Reading a
 //! damaged file never destroys anything: a damaged activation file is moved
 //! aside (to `activation.damaged`) only when a new request must be written.
 //! What the activation file holds, and its encoding, is [`state`](super::state).
@@ -23,27 +27,19 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
+pub use super::clock::{CLOCK_FILE, CLOCK_GRANULE_SECS};
 pub use super::state::{Active, MAX_PENDING, Pending, SecretSeed, State, decode_state_bytes};
 use super::state::{MAX_STATE_LEN, decode_state, encode_state};
-use super::{ActivationError, ActivationId, LocationStamp, stamp};
-use crate::codec::{CodecError, Framed, Message, tag};
+use super::{ActivationError, LocationStamp, stamp};
+use crate::codec::CodecError;
 use crate::fsio;
-use crate::timestamp::Timestamp;
 
 /// File name of the installed license.
 pub const LICENSE_FILE: &str = "license.lic";
 /// File name of the activation state.
 pub const STATE_FILE: &str = "activation";
-/// File name of the clock high-water mark.
-pub const CLOCK_FILE: &str = "clock";
 /// Where a damaged activation file is moved before a new one is written.
 pub const DAMAGED_FILE: &str = "activation.damaged";
-const MAX_CLOCK_LEN: usize = 256;
-/// The clock mark is rewritten only when time has advanced this far past it,
-/// so a normal start-up does not write to disk.
-pub const CLOCK_GRANULE_SECS: u64 = 3600;
 
 /// What is wrong with a store file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,19 +113,6 @@ impl fmt::Display for IoCause {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct ClockMark {
-    seen: Timestamp,
-    mac: [u8; 32],
-}
-
-impl Message for ClockMark {
-    const TAG: tag::Tag = tag::CLOCK;
-    const MAX_LEN: usize = MAX_CLOCK_LEN;
-}
-
-impl Framed for ClockMark {}
-
 /// A license store directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Store {
@@ -179,10 +162,6 @@ impl Store {
 
     fn state_path(&self) -> PathBuf {
         self.dir.join(STATE_FILE)
-    }
-
-    fn clock_path(&self) -> PathBuf {
-        self.dir.join(CLOCK_FILE)
     }
 
     /// Creates the directory (mode 0700 on Unix) and its anchor if missing.
@@ -313,77 +292,5 @@ impl Store {
     fn write_license(&self, text: &str) -> Result<(), ActivationError> {
         let path = self.license_path();
         fsio::write_atomic(&path, text.as_bytes(), false).map_err(io_err(&path))
-    }
-
-    /// Forgets the clock mark (it belongs to an activation that is gone).
-    pub(crate) fn remove_clock(&self) {
-        let _ = fs::remove_file(self.clock_path());
-    }
-
-    /// The highest validated time recorded for `active`, if the record exists
-    /// and its MAC is intact (a damaged or foreign record is ignored).
-    pub fn clock_mark(&self, active: &Active, activation_id: &ActivationId) -> Option<Timestamp> {
-        let bytes = fsio::read_capped(&self.clock_path(), MAX_CLOCK_LEN as u64).ok()?;
-        let mark = decode_clock(&bytes).ok()?;
-        (clock_mac(active, activation_id, mark.seen) == mark.mac).then_some(mark.seen)
-    }
-
-    /// Records `now` as validated time if it is at least
-    /// [`CLOCK_GRANULE_SECS`] past the current mark.
-    pub fn advance_clock(
-        &self,
-        active: &Active,
-        activation_id: &ActivationId,
-        mark: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Result<(), ActivationError> {
-        if mark.is_some_and(|m| now < m.plus_secs(CLOCK_GRANULE_SECS)) {
-            return Ok(());
-        }
-        self.write_clock(active, activation_id, now)
-    }
-
-    /// Records `seen` as the mark of `active` (unconditionally).
-    pub(crate) fn write_clock(
-        &self,
-        active: &Active,
-        activation_id: &ActivationId,
-        seen: Timestamp,
-    ) -> Result<(), ActivationError> {
-        let record = ClockMark { seen, mac: clock_mac(active, activation_id, seen) };
-        let path = self.clock_path();
-        fsio::write_atomic(&path, &record.encode(), true).map_err(io_err(&path))
-    }
-}
-
-/// HMAC-SHA-256 under a key derived from the activation secret.
-fn clock_mac(active: &Active, activation_id: &ActivationId, seen: Timestamp) -> [u8; 32] {
-    use hmac::{KeyInit, Mac};
-    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(active.secret.bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(tag::CLOCK.tag.as_bytes());
-    mac.update(&activation_id.0);
-    mac.update(&seen.0.to_le_bytes());
-    mac.finalize().into_bytes().into()
-}
-
-fn decode_clock(bytes: &[u8]) -> Result<ClockMark, CodecError> {
-    ClockMark::decode_exact(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codec::frame;
-
-    #[test]
-    fn clock_mark_refuses_trailing_bytes() {
-        let record = ClockMark { seen: Timestamp(5), mac: [7; 32] };
-        let mut payload = postcard::to_allocvec(&record).unwrap();
-        let good = frame::encode(tag::CLOCK, &payload);
-        assert_eq!(decode_clock(&good).unwrap().seen, Timestamp(5));
-        payload.push(0);
-        let long = frame::encode(tag::CLOCK, &payload);
-        assert!(matches!(decode_clock(&long), Err(CodecError::TrailingBytes { count: 1, .. })));
     }
 }

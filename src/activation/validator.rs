@@ -22,8 +22,10 @@
 //! failed check neither verifies nor collects again.
 //!
 //! `check` never changes the activation. Its only write is the clock
-//! high-water mark, at most once per [`CLOCK_GRANULE_SECS`](super::store::CLOCK_GRANULE_SECS),
-//! and a failure to write it does not change the verdict.
+//! high-water mark, at most once per [`CLOCK_GRANULE_SECS`](super::store::CLOCK_GRANULE_SECS):
+//! one slot of the clock file overwritten in place without waiting for the
+//! disk ([`clock`](super::clock): a crash costs at most that advance), and a
+//! failure to write it does not change the verdict.
 
 use std::fmt;
 use std::path::PathBuf;
