@@ -92,6 +92,8 @@ impl Capture {
         if text.len() > MAX_CAPTURE_LEN {
             return Err(CaptureError::TooLarge(text.len()));
         }
+        // A UTF-8 byte-order mark (written by editors on Windows) is skipped.
+        let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
         let capture: Capture = serde_json::from_slice(text).map_err(CaptureError::Malformed)?;
         if capture.format != CAPTURE_VERSION {
             return Err(CaptureError::UnknownVersion(capture.format));

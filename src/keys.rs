@@ -96,6 +96,11 @@ pub enum KeyError {
     /// The key bytes are not a usable Ed25519 key.
     #[error("the {0} is not a valid Ed25519 key; the file is damaged")]
     InvalidKey(&'static str),
+    /// The public key is a valid point written in a non-canonical way.
+    #[error(
+        "the public key is not in its canonical encoding (y ≥ p); the key file was altered — use the vendor's original"
+    )]
+    NotCanonical,
     /// Refused to overwrite an existing key file.
     #[error(
         "{} already exists; nodelock never overwrites a key file — move it away or choose another directory",
@@ -166,6 +171,11 @@ impl PublicKey {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::InvalidKey("public key"))?;
         if key.is_weak() {
             return Err(KeyError::InvalidKey("public key"));
+        }
+        // Decompression accepts y ≥ p; §1 requires the canonical `A`, the
+        // one the point compresses back to.
+        if key.to_edwards().compress().to_bytes() != *bytes {
+            return Err(KeyError::NotCanonical);
         }
         Ok(PublicKey { key, id: KeyId::of(bytes) })
     }
@@ -450,6 +460,19 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert!(matches!(PublicKey::from_bytes(&identity), Err(KeyError::InvalidKey(_))));
+    }
+
+    #[test]
+    fn non_canonical_public_keys_are_refused() {
+        // y = p + 3 (p = 2^255 - 19): the point y = 3, written with y ≥ p.
+        let mut high = [0xff; 32];
+        high[0] = 0xf0;
+        high[31] = 0x7f;
+        assert!(VerifyingKey::from_bytes(&high).is_ok_and(|k| !k.is_weak()), "a valid point");
+        assert!(matches!(PublicKey::from_bytes(&high), Err(KeyError::NotCanonical)));
+        let file = frame::encode(tag::PUBLIC_KEY, &[&[ALG_ED25519][..], &high].concat());
+        let text = armour::encode(tag::PUBLIC_KEY, &file);
+        assert!(matches!(PublicKey::from_armoured(&text), Err(KeyError::NotCanonical)));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use nodelock::activation::{
     ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest, CertificateV2,
     LocationStamp, Nonce,
 };
+use nodelock::codec::reader::NON_MINIMAL_VARINT;
 use nodelock::codec::tag::{self, Tag};
 use nodelock::codec::{CodecError, armour, frame};
 use nodelock::hardware::ComponentKind;
@@ -137,6 +138,18 @@ fn with_algorithm_2(mut envelope: Vec<u8>, tag: Tag, key: &SecretKey) -> Vec<u8>
     envelope
 }
 
+/// `a` with the one byte where it differs from `b` (a one-byte varint)
+/// written in two bytes, `80 | v` then `00`: the same value, not in its
+/// shortest form, which postcard itself reads.
+fn widen_varint(a: &[u8], b: &[u8]) -> Vec<u8> {
+    assert_eq!(a.len(), b.len());
+    let at: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    assert_eq!(at.len(), 1, "one differing byte");
+    let i = at[0];
+    assert!(a[i] < 0x80, "a one-byte varint");
+    [&a[..i], &[a[i] | 0x80, 0x00], &a[i + 1..]].concat()
+}
+
 /// The `fail_*.req` and `fail_*.cert` vectors.
 fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
     let req = |b: &[u8]| armour::encode(tag::REQUEST, b);
@@ -156,6 +169,16 @@ fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
     let at = request_payload.windows(profile.len()).position(|w| w == profile).unwrap();
     let mut unordered = request_payload.clone();
     unordered[at..at + profile.len()].copy_from_slice(&swapped);
+
+    // The profile's entry count 2 as `82 00`.
+    let mut long_count = request_payload.clone();
+    long_count.splice(at..at + 1, [0x82, 0x00]);
+    let mut seat_2 = certificate();
+    seat_2.seat = Some(2);
+    let long_seat = widen_varint(
+        &postcard::to_allocvec(&certificate()).unwrap(),
+        &postcard::to_allocvec(&seat_2).unwrap(),
+    );
 
     let certificate_bytes = seal(&certificate(), key);
     let certificate_payload = postcard::to_allocvec(&certificate()).unwrap();
@@ -178,6 +201,15 @@ fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
             req(&frame::encode(tag::REQUEST, &postcard::to_allocvec(&blank).unwrap())),
         ),
         ("fail_non_canonical_profile.req", req(&frame::encode(tag::REQUEST, &unordered))),
+        ("fail_non_minimal_varint.req", req(&frame::encode(tag::REQUEST, &long_count))),
+        ("fail_non_minimal_varint.cert", cert(&seal_payload(tag::CERTIFICATE, &long_seat, key))),
+        (
+            "fail_truncated_unknown_key.cert",
+            cert(&{
+                let b = seal(&certificate(), &stranger_key());
+                b[..b.len() - 10].to_vec()
+            }),
+        ),
         ("fail_bad_signature.cert", cert(&bad_sig)),
         ("fail_unknown_key_id.cert", cert(&seal(&certificate(), &stranger_key()))),
         ("fail_wrong_domain_tag.cert", cert(&seal_payload(tag::RECEIPT, &certificate_payload, key))),
@@ -213,6 +245,10 @@ fn vectors() -> Vec<(&'static str, String)> {
     trailing_payload.push(0x00);
     let mut zero_seats = minimal();
     zero_seats.seats = 0;
+    let mut six_seats = minimal();
+    six_seats.seats = 6;
+    let long_seats = widen_varint(&payload, &postcard::to_allocvec(&six_seats).unwrap());
+    let stranger_bytes = minimal().sign(&stranger_key()).unwrap().as_bytes().to_vec();
     let alg2 = with_algorithm_2(seal_payload(tag::LICENSE, &payload, &key), tag::LICENSE, &key);
     // Non-canonical base64: the last symbol before the padding carries
     // non-zero unused bits, which a lax decoder would accept. The full
@@ -250,6 +286,21 @@ fn vectors() -> Vec<(&'static str, String)> {
         ("fail_non_canonical_base64.lic", non_canonical),
         ("fail_unknown_key_id.lic", minimal().sign(&stranger_key()).unwrap().to_armoured()),
         ("fail_unknown_algorithm.lic", arm(&alg2)),
+        ("fail_non_canonical.public.key", {
+            // y = p + 3: a valid point (y = 3) written with y ≥ p.
+            let mut high = [0xff; 32];
+            high[0] = 0xf0;
+            high[31] = 0x7f;
+            armour::encode(tag::PUBLIC_KEY, &frame::encode(tag::PUBLIC_KEY, &[&[1u8][..], &high].concat()))
+        }),
+        ("fail_non_minimal_varint.lic", arm(&seal_payload(tag::LICENSE, &long_seats, &key))),
+        // Two faults each, showing the order of §4: the key id (step 4) is
+        // checked before the length (step 5), the cap (step 1) before the key id.
+        ("fail_truncated_unknown_key.lic", arm(&stranger_bytes[..stranger_bytes.len() - 10])),
+        (
+            "fail_oversize_unknown_key.lic",
+            arm(&seal_payload(tag::LICENSE, &vec![0u8; 16 * 1024], &stranger_key())),
+        ),
         (
             "fail_invalid_terms.lic",
             arm(&seal_payload(tag::LICENSE, &postcard::to_allocvec(&zero_seats).unwrap(), &key)),
@@ -298,6 +349,7 @@ fn valid_vectors_decode_to_their_expected_fields() {
 enum Refusal {
     Format(CodecError),
     Signature(SignatureError),
+    Key(nodelock::keys::KeyError),
 }
 
 /// Reads `text` as the message type its file extension names, the way the
@@ -319,6 +371,7 @@ fn refusal(name: &str, text: &str, trusted: &TrustedKeys) -> Option<Refusal> {
             .and_then(|bytes| ActivationCertificate::open(&bytes, trusted))
             .err()
             .map(from_activation),
+        Some("key") => PublicKey::from_armoured(text).err().map(Refusal::Key),
         _ => panic!("{name}: no reader for this vector"),
     }
 }
@@ -345,6 +398,37 @@ const FAIL_VECTORS: &[(&str, Expected)] = &[
     ("fail_unknown_key_id.lic", |r| matches!(r, Refusal::Signature(SignatureError::UnknownKey { .. }))),
     ("fail_unknown_algorithm.lic", |r| {
         matches!(r, Refusal::Format(CodecError::UnknownAlgorithm { algorithm: 2, .. }))
+    }),
+    ("fail_non_canonical.public.key", |r| matches!(r, Refusal::Key(nodelock::keys::KeyError::NotCanonical))),
+    ("fail_non_minimal_varint.lic", |r| {
+        matches!(r, Refusal::Format(CodecError::NotCanonical { what: "license", rule: NON_MINIMAL_VARINT }))
+    }),
+    ("fail_truncated_unknown_key.lic", |r| {
+        matches!(r, Refusal::Signature(SignatureError::UnknownKey { what: "license", .. }))
+    }),
+    ("fail_oversize_unknown_key.lic", |r| {
+        matches!(r, Refusal::Format(CodecError::TooLarge { what: "license", max: 16_384, .. }))
+    }),
+    ("fail_non_minimal_varint.req", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::NotCanonical {
+                what: "activation request",
+                rule: NON_MINIMAL_VARINT
+            })
+        )
+    }),
+    ("fail_non_minimal_varint.cert", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::NotCanonical {
+                what: "activation certificate",
+                rule: NON_MINIMAL_VARINT
+            })
+        )
+    }),
+    ("fail_truncated_unknown_key.cert", |r| {
+        matches!(r, Refusal::Signature(SignatureError::UnknownKey { what: "activation certificate", .. }))
     }),
     ("fail_invalid_terms.lic", |r| {
         matches!(

@@ -84,7 +84,7 @@ fn decoding_accepts_only_the_canonical_form() {
     assert!(Profile::from_digests((0..40u8).map(|i| (ComponentKind::Mac, Digest([i; 16])))).is_err());
     // Found by fuzzing: overlong varints (`80 00` is 0) decoded, so one
     // profile had several encodings. Entry count, kind index and digest count.
-    let not_canonical = Err(ProfileError::NotCanonical("an integer is not in its shortest encoding"));
+    let not_canonical = Err(ProfileError::NotCanonical(nodelock::codec::reader::NON_MINIMAL_VARINT));
     assert_eq!(Profile::from_bytes(&[0x80, 0x00]), not_canonical);
     let mut long_kind = vec![1u8, 0x81, 0x00, 1];
     long_kind.extend([7u8; 16]);
@@ -133,4 +133,7 @@ fn damaged_captures_are_refused() {
     let v2 = json.replacen("\"format\": 1", "\"format\": 2", 1);
     assert!(matches!(Capture::from_json(v2.as_bytes()), Err(CaptureError::UnknownVersion(2))));
     assert!(matches!(Capture::from_json(&vec![b' '; 300_000]), Err(CaptureError::TooLarge(_))));
+    // A byte-order mark before the JSON (Windows editors write one) is skipped.
+    let with_bom = [&b"\xef\xbb\xbf"[..], json.as_bytes()].concat();
+    assert_eq!(Capture::from_json(&with_bom).unwrap().fingerprint, c.fingerprint);
 }

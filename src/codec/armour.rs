@@ -37,20 +37,32 @@ fn label_of<'a>(line: &'a str, word: &str) -> Option<&'a str> {
     line.strip_prefix("-----")?.strip_suffix("-----")?.strip_prefix(word)?.strip_prefix(' ')
 }
 
+/// `text` without a leading UTF-8 byte-order mark (which editors on Windows
+/// write and `str::trim` keeps).
+pub fn skip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The cap on armoured text before anything is decoded: the base64 of
+/// `max_len` bytes, twice over (line breaks, indentation), plus 4 096 bytes of
+/// surrounding text. A license (16 384 bytes) gives 47 792.
+pub const fn max_text_len(max_len: usize) -> usize {
+    max_len.div_ceil(3) * 4 * 2 + 4096
+}
+
 /// Whether `text` looks like armour (has a BEGIN line).
 pub fn is_armoured(text: &str) -> bool {
-    text.lines().any(|l| label_of(l.trim(), "BEGIN").is_some())
+    skip_bom(text).lines().any(|l| label_of(l.trim(), "BEGIN").is_some())
 }
 
 /// Reads the single `expected` block of `text` and returns its bytes, which
 /// must be at most `max_len` long.
 pub fn decode(text: &str, expected: Tag, max_len: usize) -> Result<Vec<u8>, CodecError> {
-    // Base64 of max_len bytes, one newline per 64 columns, generous slack for
-    // surrounding text and indentation.
-    let max_text = max_len.div_ceil(3) * 4 * 2 + 4096;
+    let max_text = max_text_len(max_len);
     if text.len() > max_text {
-        return Err(CodecError::TooLarge { what: expected.name, len: text.len(), max: max_text });
+        return Err(CodecError::TooLargeText { what: expected.name, len: text.len(), max: max_text });
     }
+    let text = skip_bom(text);
     let mut lines = text.lines().map(str::trim);
     let label = loop {
         let line = lines.next().ok_or(CodecError::NoArmour { expected: expected.name })?;
@@ -82,7 +94,11 @@ pub fn decode(text: &str, expected: Tag, max_len: usize) -> Result<Vec<u8>, Code
         return Err(CodecError::BadArmour("more than one block; give one per file"));
     }
     if body.len() > max_len.div_ceil(3) * 4 {
-        return Err(CodecError::TooLarge { what: expected.name, len: body.len() / 4 * 3, max: max_len });
+        // The length the body decodes to: three bytes per four symbols, less
+        // one per padding symbol.
+        let padding = body.bytes().rev().take_while(|&b| b == b'=').count().min(2);
+        let len = (body.len() / 4 * 3).saturating_sub(padding);
+        return Err(CodecError::TooLarge { what: expected.name, len, max: max_len });
     }
     let bytes = Base64::decode_vec(&body).map_err(|_| CodecError::BadBase64 { what: expected.name })?;
     // The body check above allows up to two bytes more than `max_len` (base64
@@ -108,6 +124,8 @@ mod tests {
         assert_eq!(decode(&crlf, LICENSE, 1000).unwrap(), data);
         let indented: String = text.lines().map(|l| format!("  {l} \t\n")).collect();
         assert_eq!(decode(&indented, LICENSE, 1000).unwrap(), data);
+        assert_eq!(decode(&format!("\u{feff}{text}"), LICENSE, 1000).unwrap(), data, "byte-order mark");
+        assert!(is_armoured(&format!("\u{feff}{text}")));
         let mail = format!("Hello,\n\nhere is your license:\n\n{text}\nRegards,\nThe vendor\n");
         assert_eq!(decode(&mail, LICENSE, 1000).unwrap(), data);
         let rewrapped = text
@@ -152,6 +170,18 @@ mod tests {
             decode(&encode(LICENSE, &[0; 200]), LICENSE, 100),
             Err(CodecError::TooLarge { .. })
         ));
+        // The reported length is the decoded one, not the base64 length × 3/4.
+        assert_eq!(
+            decode(&encode(LICENSE, &[7; 200]), LICENSE, 100),
+            Err(CodecError::TooLarge { what: "license", len: 200, max: 100 })
+        );
+        // The text itself is capped before anything else, junk around the block included.
+        let padded = format!("{}{}", " ".repeat(max_text_len(100)), encode(LICENSE, &[7; 10]));
+        assert_eq!(
+            decode(&padded, LICENSE, 100),
+            Err(CodecError::TooLargeText { what: "license", len: padded.len(), max: max_text_len(100) })
+        );
+        assert_eq!(max_text_len(16_384), 47_792);
         // Found by fuzzing: 101 and 102 bytes have as many base64 symbols as
         // 100 (the cap rounded up to a group of three), and were returned.
         assert_eq!(decode(&encode(LICENSE, &[7; 100]), LICENSE, 100).unwrap(), vec![7; 100]);

@@ -19,7 +19,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::{CodecError, canonical, tag, tag::Tag};
+use super::{CodecError, canonical, reader, tag, tag::Tag};
 
 /// A nodelock message type: what every reader checks, declared once.
 ///
@@ -83,8 +83,9 @@ pub fn head<M: Message>(bytes: &[u8]) -> Result<&[u8], CodecError> {
     tag::read(bytes, M::TAG)
 }
 
-/// The one exact payload decoder: postcard consumed exactly, a typed
-/// refusal of non-canonical encodings, then [`Message::validate`].
+/// The one exact payload decoder: postcard consumed exactly by the one
+/// [`reader`] (shortest varints only), a typed refusal of non-canonical
+/// encodings, then [`Message::validate`].
 pub fn decode_payload<M: Message>(payload: &[u8]) -> Result<M, CodecError> {
     let what = M::TAG.name;
     let message = decode_exact_postcard::<M>(payload, what)?;
@@ -96,7 +97,8 @@ pub fn decode_payload<M: Message>(payload: &[u8]) -> Result<M, CodecError> {
 /// that are read on their own but are not messages (a hardware profile).
 pub fn decode_exact_postcard<T: DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, CodecError> {
     canonical::clear();
-    let decoded = postcard::take_from_bytes::<T>(bytes);
+    let mut reader = reader::Reader::new(bytes);
+    let decoded = T::deserialize(&mut reader).map(|value| (value, reader.rest()));
     let broken = canonical::take();
     match (decoded, broken) {
         (Ok((value, [])), _) => Ok(value),

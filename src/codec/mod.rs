@@ -2,7 +2,8 @@
 //! one registry of domain [`tag`]s, the [`frame::Message`] trait with its one
 //! exact decoder, the text [`armour`], offline [`code`]s, the [`text`] reader
 //! that recognises all three text forms, size-capped serde helpers
-//! ([`bounded`], [`canonical`]), the human-typable [`base32`] alphabet and
+//! ([`bounded`], [`canonical`]), the one postcard [`reader`] (shortest varints
+//! only), the human-typable [`base32`] alphabet and
 //! [`hex`]. `docs/FORMAT.md` specifies every byte.
 //!
 //! This layer imports nothing of nodelock above it: keys, signatures and the
@@ -17,6 +18,7 @@ pub mod canonical;
 pub mod code;
 pub mod frame;
 pub mod hex;
+pub mod reader;
 pub mod tag;
 pub mod text;
 
@@ -33,6 +35,18 @@ pub enum CodecError {
         /// The expected message type.
         what: &'static str,
         /// Its length.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The text holding the message is longer than any text of it can be.
+    #[error(
+        "the text given as a {what} is {len} bytes, more than the {max} one can be; give the {what} alone, not a larger document"
+    )]
+    TooLargeText {
+        /// The expected message type.
+        what: &'static str,
+        /// The text's length.
         len: usize,
         /// The cap.
         max: usize,

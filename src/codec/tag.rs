@@ -148,6 +148,15 @@ pub fn write(out: &mut Vec<u8>, tag: Tag) {
     out.extend_from_slice(tag.tag.as_bytes());
 }
 
+/// Whether `found` is some version of `tag`'s type: its type prefix, then
+/// `v` and a decimal number without leading zeros (`nodelock/license/v12`;
+/// not `nodelock/license/` + anything).
+fn is_version_of(found: &str, tag: Tag) -> bool {
+    found.strip_prefix(tag.prefix()).and_then(|v| v.strip_prefix('v')).is_some_and(|n| {
+        !n.is_empty() && n.len() <= 9 && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 /// Reads a length-prefixed tag from the start of `bytes`, checks that it is
 /// `expected`, and returns the rest.
 pub fn read(bytes: &[u8], expected: Tag) -> Result<&[u8], CodecError> {
@@ -162,10 +171,10 @@ pub fn read(bytes: &[u8], expected: Tag) -> Result<&[u8], CodecError> {
     }
     let found =
         std::str::from_utf8(found).map_err(|_| CodecError::NotNodelock { expected: expected.name })?;
-    if found.starts_with(expected.prefix()) {
+    if is_version_of(found, expected) {
         return Err(CodecError::UnsupportedVersion { what: expected.name, found: found.to_owned() });
     }
-    match ALL.iter().find(|t| found.starts_with(t.prefix())) {
+    match ALL.iter().find(|t| is_version_of(found, **t)) {
         Some(other) => Err(CodecError::WrongType { expected: expected.name, found: other.name }),
         None => Err(CodecError::NotNodelock { expected: expected.name }),
     }
@@ -180,6 +189,31 @@ mod tests {
         v.extend_from_slice(t.as_bytes());
         v.push(0xaa);
         v
+    }
+
+    #[test]
+    fn only_a_version_number_after_the_type_prefix_is_another_version() {
+        for other in [
+            "nodelock/license/",
+            "nodelock/license/x",
+            "nodelock/license/v",
+            "nodelock/license/v01",
+            "nodelock/license/v2x",
+        ] {
+            assert_eq!(
+                read(&tagged(other), LICENSE),
+                Err(CodecError::NotNodelock { expected: "license" }),
+                "{other}"
+            );
+        }
+        assert!(matches!(
+            read(&tagged("nodelock/license/v10"), LICENSE),
+            Err(CodecError::UnsupportedVersion { .. })
+        ));
+        assert!(matches!(
+            read(&tagged("nodelock/activation-certificate/v9"), LICENSE),
+            Err(CodecError::WrongType { .. })
+        ));
     }
 
     #[test]
