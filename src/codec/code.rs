@@ -23,7 +23,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::tag::{self, CodeForm, Tag};
-use super::{base32, frame::Message};
+use super::{base32, frame::Message, paste};
 
 /// Symbols per group.
 pub const GROUP: usize = 5;
@@ -60,7 +60,7 @@ impl fmt::Display for Hint {
 fn form(tag: Tag) -> CodeForm {
     // A tag without a code form gets one that no code has (an empty prefix
     // and type byte 0), so its codes are refused as "not a code".
-    tag.code.unwrap_or(CodeForm { prefix: "", type_byte: 0 })
+    tag.code.unwrap_or(CodeForm { prefix: "", type_byte: 0, signed: false })
 }
 
 /// Why a code could not be read.
@@ -98,6 +98,40 @@ pub enum CodeError {
     Checksum {
         /// Where the typo probably is, if one symbol explains it.
         at: Option<SymbolAt>,
+    },
+    /// The code ends before the message does: symbols are missing at the end.
+    #[error(
+        "the {expected} code is incomplete: {missing_groups} group(s) of five ({missing_symbols} symbol(s)) are missing \
+         at the end; copy the whole code, up to its last group"
+    )]
+    Incomplete {
+        /// The expected message.
+        expected: &'static str,
+        /// How many groups of five symbols are missing or incomplete.
+        missing_groups: usize,
+        /// How many symbols are missing.
+        missing_symbols: usize,
+    },
+    /// More symbols than the message the code announces.
+    #[error(
+        "the {expected} code has {extra} symbol(s) more than it should; check its end for extra characters"
+    )]
+    TooManySymbols {
+        /// The expected message.
+        expected: &'static str,
+        /// How many symbols too many.
+        extra: usize,
+    },
+    /// The checksum is right, but the type byte is none this build knows.
+    #[error(
+        "the code is intact but holds type {type_byte:#04x}, which is no {expected} this version of nodelock \
+         reads; it comes from a newer version or another product — update the application"
+    )]
+    WrongType {
+        /// The expected message.
+        expected: &'static str,
+        /// The type byte found.
+        type_byte: u8,
     },
     /// Too short or too long to be a code.
     #[error("the {expected} code is {problem}; copy the whole code")]
@@ -164,7 +198,9 @@ pub fn decode<M: Message>(text: &str) -> Result<Vec<u8>, CodeError> {
 pub fn decode_as(text: &str, expected: Tag) -> Result<Vec<u8>, CodeError> {
     let kind = form(expected);
     let name = expected.name;
-    let text = text.trim();
+    // A code pasted over several lines, quoted or inside an email.
+    let pasted = paste::find(text);
+    let text = pasted.as_deref().unwrap_or(text.trim());
     let found = tag::with_codes().find(|(_, c)| {
         text.len() >= 4 && text.is_char_boundary(3) && text[..3].eq_ignore_ascii_case(c.prefix)
     });
@@ -183,8 +219,9 @@ pub fn decode_as(text: &str, expected: Tag) -> Result<Vec<u8>, CodeError> {
         Err(e) if base32::symbol_value(e.character).is_none() => {
             return Err(CodeError::BadCharacter { character: e.character, position: 3 + e.position + 1 });
         }
-        // A dangling or non-canonical last symbol: a typo or a code cut short.
-        Err(_) => return Err(typo_hint(symbols, kind)),
+        // A dangling or non-canonical last symbol: a code cut short, a
+        // symbol too many, or a typo.
+        Err(_) => return Err(incomplete_or_typo(symbols, kind, name)),
     };
     if bytes.len() < 1 + 4 {
         return Err(CodeError::Length { expected: name, problem: "too short" });
@@ -194,17 +231,69 @@ pub fn decode_as(text: &str, expected: Tag) -> Result<Vec<u8>, CodeError> {
     }
     let (data, crc) = bytes.split_at(bytes.len() - 4);
     if crc32(data).to_be_bytes() != crc {
-        return Err(typo_hint(symbols, kind));
+        return Err(incomplete_or_typo(symbols, kind, name));
     }
     // The type byte names the version of the message type; the message's
     // own reader decides which versions it accepts.
     let Some(version) = tag::by_type_byte(expected, data[0]) else {
-        return Err(CodeError::Checksum { at: None });
+        return Err(CodeError::WrongType { expected: name, type_byte: data[0] });
     };
     let mut message = Vec::with_capacity(1 + version.tag.len() + data.len() - 1);
     tag::write(&mut message, version);
     message.extend_from_slice(&data[1..]);
     Ok(message)
+}
+
+/// The symbol values of `symbols`, separators skipped (`None` if one is
+/// outside the alphabet).
+fn values_of(symbols: &str) -> Option<Vec<u8>> {
+    symbols.chars().filter(|c| !base32::is_separator(*c)).map(base32::symbol_value).collect()
+}
+
+/// How many symbols the whole code has, read from the length field at its
+/// start (`docs/FORMAT.md` §10.2): type byte, then for a signed message the
+/// algorithm and key id, then `payload_len`; after the payload the signature
+/// of a signed message and the CRC. `None` when too little is there to say.
+fn expected_symbols(values: &[u8], kind: CodeForm) -> Option<usize> {
+    let header = if kind.signed { 1 + 1 + 8 } else { 1 };
+    let need = header + 4;
+    let mut head = Vec::with_capacity(need);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &v in values.iter().take((need * 8).div_ceil(5)) {
+        acc = (acc << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            head.push((acc >> bits) as u8);
+        }
+        acc &= (1 << bits) - 1;
+    }
+    let len: [u8; 4] = head.get(header..need)?.try_into().ok()?;
+    let total = need + u32::from_le_bytes(len) as usize + if kind.signed { 64 } else { 0 } + 4;
+    (total <= MAX_CODE_BYTES + 5).then(|| (total * 8).div_ceil(5))
+}
+
+/// The error of a code whose checksum does not match: incomplete (symbols
+/// missing at the end), too long (symbols too many), else a typo, located
+/// when one symbol explains it.
+fn incomplete_or_typo(symbols: &str, kind: CodeForm, name: &'static str) -> CodeError {
+    let Some(values) = values_of(symbols) else { return CodeError::Checksum { at: None } };
+    // A single wrong symbol explains it (even one in the length field).
+    let typo = typo_hint(symbols, kind);
+    if matches!(typo, CodeError::Checksum { at: Some(_) }) {
+        return typo;
+    }
+    match expected_symbols(&values, kind) {
+        Some(want) if values.len() < want => CodeError::Incomplete {
+            expected: name,
+            missing_groups: want.div_ceil(GROUP) - values.len() / GROUP,
+            missing_symbols: want - values.len(),
+        },
+        Some(want) if values.len() > want => {
+            CodeError::TooManySymbols { expected: name, extra: values.len() - want }
+        }
+        _ => typo,
+    }
 }
 
 /// The CRC-32 lookup table (reflected polynomial 0xedb88320).
@@ -242,9 +331,7 @@ fn crc_zero_byte(register: u32) -> u32 {
 /// is linear in the code's length.
 fn typo_hint(symbols: &str, kind: CodeForm) -> CodeError {
     let no_hint = || CodeError::Checksum { at: None };
-    let values: Option<Vec<u8>> =
-        symbols.chars().filter(|c| !base32::is_separator(*c)).map(base32::symbol_value).collect();
-    let Some(values) = values else { return no_hint() };
+    let Some(values) = values_of(symbols) else { return no_hint() };
     // The bit string of the code, most significant bit first: `n` whole bytes
     // and `pad` bits of padding, which a canonical code has all zero.
     let total_bits = values.len() * 5;
@@ -388,10 +475,45 @@ mod tests {
             decode_as(&code.replacen('-', "-U", 2), tag::REQUEST),
             Err(CodeError::BadCharacter { character: 'U', .. })
         ));
-        assert!(matches!(
+        // 53 bytes = 85 symbols in 17 groups; 6 symbols cut (the last group
+        // and one of the one before): groups 16 and 17 are missing.
+        assert_eq!(code.len(), 3 + 17 + 85);
+        assert_eq!(
             decode_as(&code[..code.len() - 7], tag::REQUEST),
-            Err(CodeError::Checksum { .. } | CodeError::Length { .. })
-        ));
+            Err(CodeError::Incomplete {
+                expected: "activation request",
+                missing_groups: 2,
+                missing_symbols: 6
+            })
+        );
+        assert_eq!(
+            decode_as(&code[..code.len() - 3], tag::REQUEST),
+            Err(CodeError::Incomplete {
+                expected: "activation request",
+                missing_groups: 1,
+                missing_symbols: 3
+            })
+        );
+        assert_eq!(
+            decode_as(&format!("{code}-ABC"), tag::REQUEST),
+            Err(CodeError::TooManySymbols { expected: "activation request", extra: 3 })
+        );
+        // A right checksum around an unknown type byte is not a typo.
+        let mut bytes = vec![0x09];
+        bytes.extend_from_slice(&sample()[1 + tag::REQUEST.tag.len()..]);
+        bytes.extend_from_slice(&crc32(&bytes).to_be_bytes());
+        let symbols = base32::encode(&bytes);
+        let groups: Vec<&str> =
+            symbols.as_bytes().chunks(GROUP).map(|g| std::str::from_utf8(g).unwrap()).collect();
+        assert_eq!(
+            decode_as(&format!("NLR-{}", groups.join("-")), tag::REQUEST),
+            Err(CodeError::WrongType { expected: "activation request", type_byte: 9 })
+        );
+        // A code in an email, quoted, over three lines, reads.
+        let lines: Vec<String> =
+            code.split_inclusive('-').collect::<Vec<_>>().chunks(6).map(|c| c.concat()).collect();
+        let mail = format!("Hi,\n> here is my code:\n>\n> {}\n>\n> Bob", lines.join("\n> "));
+        assert_eq!(decode_as(&mail, tag::REQUEST).unwrap(), sample());
         assert!(matches!(
             decode_as("NLR-00", tag::REQUEST),
             Err(CodeError::Length { .. } | CodeError::Checksum { .. })

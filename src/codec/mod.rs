@@ -18,6 +18,7 @@ pub mod canonical;
 pub mod code;
 pub mod frame;
 pub mod hex;
+pub mod paste;
 pub mod reader;
 pub mod tag;
 pub mod text;

@@ -33,6 +33,9 @@ pub struct CodeForm {
     pub prefix: &'static str,
     /// The type byte that stands for the domain tag inside the code.
     pub type_byte: u8,
+    /// Whether the message is a signed envelope (algorithm, key id and a
+    /// signature around the payload) rather than a frame.
+    pub signed: bool,
 }
 
 impl Tag {
@@ -50,21 +53,21 @@ pub const CERTIFICATE: Tag = Tag {
     tag: "nodelock/activation-certificate/v1",
     name: "activation certificate",
     armour: "NODELOCK ACTIVATION CERTIFICATE",
-    code: Some(CodeForm { prefix: "NLC", type_byte: 0x02 }),
+    code: Some(CodeForm { prefix: "NLC", type_byte: 0x02, signed: true }),
 };
 /// Signed deactivation receipt (the activation's own key).
 pub const RECEIPT: Tag = Tag {
     tag: "nodelock/deactivation-receipt/v1",
     name: "deactivation receipt",
     armour: "NODELOCK DEACTIVATION RECEIPT",
-    code: Some(CodeForm { prefix: "NLD", type_byte: 0x03 }),
+    code: Some(CodeForm { prefix: "NLD", type_byte: 0x03, signed: true }),
 };
 /// Unsigned activation request.
 pub const REQUEST: Tag = Tag {
     tag: "nodelock/activation-request/v1",
     name: "activation request",
     armour: "NODELOCK ACTIVATION REQUEST",
-    code: Some(CodeForm { prefix: "NLR", type_byte: 0x01 }),
+    code: Some(CodeForm { prefix: "NLR", type_byte: 0x01, signed: false }),
 };
 /// Public key file.
 pub const PUBLIC_KEY: Tag =
@@ -105,7 +108,7 @@ pub const CERTIFICATE_V2: Tag = Tag {
     tag: "nodelock/activation-certificate/v2",
     name: "activation certificate",
     armour: "NODELOCK ACTIVATION CERTIFICATE",
-    code: Some(CodeForm { prefix: "NLC", type_byte: 0x04 }),
+    code: Some(CodeForm { prefix: "NLC", type_byte: 0x04, signed: true }),
 };
 
 /// The later versions this build also reads and writes, beside the first

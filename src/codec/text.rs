@@ -2,24 +2,31 @@
 //! text, or as its raw bytes, returned as the message bytes for the
 //! message's own decoder.
 //!
-//! What a user pastes or a file holds is recognised in this order: an
-//! offline code (`NLR-…`, [`super::code`]) when the message type has a code
-//! form, armoured text (`-----BEGIN NODELOCK …-----`, [`super::armour`]),
-//! else the bytes themselves. Nothing is verified here; the caps are the
+//! What a user pastes or a file holds is recognised in this order: raw
+//! bytes (they start with a domain tag), armoured text (`-----BEGIN
+//! NODELOCK …-----`, [`super::armour`]), an offline code (`NLR-…`,
+//! [`super::code`], also inside an email or a quoted reply,
+//! [`super::paste`]) when the message type has a code form, else the bytes
+//! themselves. Nothing is verified here; the caps are the
 //! message type's own.
 
 use super::frame::Message;
-use super::{CodecError, armour, code};
+use super::{CodecError, armour, code, paste};
 
 /// The message bytes of `data`, given as an offline code of `M`, as `M`'s
 /// armoured text, or as raw bytes (not yet decoded or verified).
 pub fn read<M: Message>(data: &[u8]) -> Result<Vec<u8>, CodecError> {
+    // Raw bytes start with a tag: `len ‖ "nodelock/…"`.
+    if data.get(1..).is_some_and(|rest| rest.starts_with(b"nodelock/")) {
+        return Ok(data.to_vec());
+    }
     if let Ok(text) = std::str::from_utf8(data) {
-        if M::TAG.code.is_some() && code::looks_like_code(text) {
-            return Ok(code::decode::<M>(text)?);
-        }
         if armour::is_armoured(text) {
             return armour::decode(text, M::TAG, M::MAX_LEN);
+        }
+        // A code alone, or inside pasted text (an email, a quoted reply).
+        if M::TAG.code.is_some() && paste::find(text).is_some() {
+            return Ok(code::decode::<M>(text)?);
         }
     }
     Ok(data.to_vec())
