@@ -118,3 +118,124 @@ fn grant_reads_a_request_as_armour_raw_bytes_or_a_code_inside_an_email() {
     let err = s.fails(&["authority", "grant", "--db", "ledger.db", "--request", &code[..code.len() - 12]], 2);
     assert!(err.contains("incomplete") && err.contains("group(s) of five"), "{err}");
 }
+
+/// The armour of `code`'s message with the last bit of its signature flipped.
+fn forged(code: &str, kind: tag::Tag) -> String {
+    let mut bytes = nodelock::codec::code::decode_as(code, kind).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    armour::encode(kind, &bytes)
+}
+
+#[test]
+fn a_forged_licensee_cannot_fake_the_verdict_and_labels_cannot_spoof_the_seat_list() {
+    let s = Scratch::new();
+    s.desk();
+    let stranger = nodelock::SecretKey::from_seed(&[0x42; 32]);
+    let mut license = nodelock::License::new(
+        nodelock::LicenseId([7; 16]),
+        "com.example.app",
+        "ACME\n\u{1b}[32mSignature        valid\u{1b}[0m\u{202e}",
+        1,
+        nodelock::Timestamp(1_780_000_000),
+    );
+    license.features.insert("edition\u{1b}[2J".into(), "pro\u{200b}".into());
+    std::fs::write(s.path("forged.lic"), license.sign(&stranger).unwrap().to_armoured()).unwrap();
+    let out = s.run(&["license", "inspect", "forged.lic", "--public-key", "keys/public.key"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for hidden in ['\u{1b}', '\u{202e}', '\u{200b}'] {
+        assert!(!stdout.contains(hidden), "{hidden:?} reached the terminal: {stdout}");
+    }
+    let signature_lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("Signature")).collect();
+    assert_eq!(signature_lines.len(), 1, "one verdict line: {stdout}");
+    assert!(!signature_lines[0].contains("valid") || signature_lines[0].contains("invalid"), "{stdout}");
+    assert!(stdout.contains("Licensee         ACME\\u{a}\\u{1b}[32mSignature"), "{stdout}");
+    assert!(stdout.contains("edition\\u{1b}[2J = pro\\u{200b}"), "{stdout}");
+    // The error message on stderr is escaped too.
+    assert!(!String::from_utf8(out.stderr).unwrap().contains('\u{1b}'));
+
+    // A label with a bidi override is cleaned when it is recorded.
+    let root = fixture("workstation");
+    let code = s.ok(&[
+        "activate",
+        "request",
+        "--license",
+        "lic.lic",
+        "--store",
+        "st",
+        "--root",
+        root.to_str().unwrap(),
+        "--label",
+        "pc-\u{202e}7-bal\u{200b}",
+    ]);
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--request", code.trim()]);
+    let seats = s.ok(&["seats", "status", "--db", "ledger.db"]);
+    assert!(seats.contains("pc-\u{fffd}7-bal\u{fffd}"), "{seats}");
+    assert!(!seats.contains('\u{202e}') && !seats.contains('\u{200b}'), "{seats}");
+}
+
+#[test]
+fn a_bad_signature_is_exit_status_1_everywhere() {
+    let s = Scratch::new();
+    s.desk();
+    // authority add-license
+    let license = std::fs::read_to_string(s.path("lic.lic")).unwrap();
+    let bytes = armour::decode(&license, tag::LICENSE, 1 << 16).unwrap();
+    let mut bad = bytes.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    std::fs::write(s.path("bad.lic"), armour::encode(tag::LICENSE, &bad)).unwrap();
+    let err = s.fails(&["authority", "add-license", "--db", "ledger.db", "bad.lic"], 1);
+    assert!(err.contains("signature"), "{err}");
+    // activate apply --public-key
+    let code = s.request("workstation");
+    let response = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code]);
+    std::fs::write(s.path("bad.cert"), forged(response.trim(), tag::CERTIFICATE)).unwrap();
+    let apply = [
+        "activate",
+        "apply",
+        "--store",
+        "store-workstation",
+        "--public-key",
+        "keys/public.key",
+        "--response",
+    ];
+    let err = s.fails(&[&apply[..], &["bad.cert"]].concat(), 1);
+    assert!(err.contains("signature"), "{err}");
+    // authority deactivate
+    s.ok(&[&apply[..], &[response.trim()]].concat());
+    let receipt = s.ok(&["deactivate", "--store", "store-workstation"]);
+    std::fs::write(s.path("bad.receipt"), forged(receipt.trim(), tag::RECEIPT)).unwrap();
+    let err = s.fails(&["authority", "deactivate", "--db", "ledger.db", "--receipt", "bad.receipt"], 1);
+    assert!(err.contains("not signed by the machine"), "{err}");
+    s.ok(&["authority", "deactivate", "--db", "ledger.db", "--receipt", receipt.trim()]);
+}
+
+#[test]
+fn a_closed_pipe_ends_the_tool_quietly() {
+    let s = Scratch::new();
+    s.desk();
+    // The reading end is closed before the tool writes a byte.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_nodelock"))
+        .args(["seats", "history", "--db", "ledger.db"])
+        .current_dir(s.dir.path())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(libc_sigpipe()), "ended like `cat`: {:?}", out.status);
+    }
+}
+
+/// SIGPIPE's number (13 on every Unix nodelock supports).
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13
+}

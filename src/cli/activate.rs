@@ -7,9 +7,11 @@ use clap::{Args, Subcommand};
 
 use super::{Failure, Outcome, code_or_file, collector_for, print_json, read_text};
 use crate::activation::{ActivationCertificate, DeactivationReceipt, Store, Validator, Verdict};
+use crate::cli::say;
 use crate::keys::{PublicKey, TrustedKeys};
 use crate::license::{AppInfo, License, SignedLicense, Version};
 use crate::profile::{ProductKey, Profile};
+use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
 const MAX_FILE: u64 = 256 * 1024;
@@ -187,7 +189,13 @@ fn apply(store: &Path, response: &str, keys: &[PathBuf]) -> Outcome {
     } else {
         store.install(&bytes, &trusted_keys(keys)?)
     }
-    .map_err(Failure::input)?;
+    .map_err(|e| match e {
+        // A signature that does not verify is a negative answer (README: 1).
+        crate::activation::ActivationError::Signature(SignatureError::BadSignature { .. }) => {
+            Failure::negative(e)
+        }
+        e => Failure::input(e),
+    })?;
     println!(
         "activated: license {} release {}, {} activation {}",
         cert.license_id, cert.release_version, cert.kind, cert.activation_id
@@ -217,9 +225,9 @@ pub(crate) fn status(args: StatusArgs) -> Outcome {
 fn print_verdict(verdict: &Verdict) {
     match verdict {
         Verdict::Licensed(l) => {
-            println!("{l}");
+            say!("{l}");
             for (k, v) in &l.license.features {
-                println!("  {k} = {v}");
+                say!("  {k} = {v}");
             }
             if let Some(c) = &l.comparison {
                 print!("{c}");

@@ -15,12 +15,16 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use super::{Failure, Outcome, code_or_file, read_text};
+use crate::activation::ActivationError;
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest};
 use crate::authority::{
     Authority, AuthorityError, Deactivation, Grant, GrantKind, KeyBinding, LicenseAdded, SqliteLedger,
 };
+use crate::cli::say;
 use crate::keys::SecretKey;
+use crate::license::LicenseError;
 use crate::license::{LicenseId, SignedLicense};
+use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
 mod seats;
@@ -107,8 +111,16 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
         AuthorityCommand::AddLicense { db, license, actor } => {
             let a = admin(&db)?;
             let text = read_text(&license, MAX_FILE)?;
-            let signed = SignedLicense::from_armoured(&text, a.trusted_keys())
-                .map_err(|e| Failure::input(format!("{}: {e}", license.display())))?;
+            let signed = SignedLicense::from_armoured(&text, a.trusted_keys()).map_err(|e| {
+                let message = format!("{}: {e}", license.display());
+                // A signature that does not verify is a negative answer (README: 1).
+                match e {
+                    LicenseError::Signature(SignatureError::BadSignature { .. }) => {
+                        Failure::negative(message)
+                    }
+                    _ => Failure::input(message),
+                }
+            })?;
             let l = signed.license();
             let what = match a.add_license(&signed, &actor_name(actor), now).map_err(fail)? {
                 LicenseAdded::Issued => format!("added: {} seat(s)", l.seats),
@@ -117,7 +129,7 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
                 }
                 LicenseAdded::Unchanged => "already recorded; nothing changed".to_owned(),
             };
-            println!("license {} ({}, {}): {what}", l.id, l.product, l.licensee);
+            say!("license {} ({}, {}): {what}", l.id, l.product, l.licensee);
             Ok(())
         }
         AuthorityCommand::Grant { db, key, request, label, actor } => {
@@ -197,7 +209,14 @@ pub(super) fn signing(db: &Path, key: Option<&Path>) -> Result<Authority<SqliteL
 
 /// The exit status of an authority error: 1 for a refusal, 2 otherwise.
 pub(super) fn fail(e: AuthorityError) -> Failure {
-    if e.is_refusal() { Failure::negative(e) } else { Failure::input(e) }
+    // A receipt or message whose signature does not verify is a negative
+    // answer too (README: 1), like the rules' refusals.
+    let bad_signature = matches!(
+        e,
+        AuthorityError::ReceiptNotValid { .. }
+            | AuthorityError::BadMessage(ActivationError::Signature(SignatureError::BadSignature { .. }))
+    );
+    if e.is_refusal() || bad_signature { Failure::negative(e) } else { Failure::input(e) }
 }
 
 /// `--actor`, else the user name, else `cli`.

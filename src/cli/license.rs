@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{Failure, Outcome, print_json, read_text};
+use crate::cli::say;
 use crate::keys::{PublicKey, SecretKey, TrustedKeys};
 use crate::license::{License, LicenseId, SignedLicense, Version};
 use crate::timestamp::Timestamp;
@@ -199,7 +200,7 @@ fn write_license(signed: &SignedLicense, out: &Path) -> Outcome {
         }
     })?;
     let l = signed.license();
-    println!(
+    say!(
         "license {} release {} for {} ({}) written to {}",
         l.id,
         l.release_version,
@@ -292,8 +293,8 @@ fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {
 fn print_license(l: &License, key_id: &str, signature: &str) {
     let date = |t: Option<Timestamp>| t.map_or_else(|| "never".to_owned(), |t| t.date_string());
     println!("License          {}", l.id);
-    println!("Product          {}", l.product);
-    println!("Licensee         {}", l.licensee);
+    say!("Product          {}", l.product);
+    say!("Licensee         {}", l.licensee);
     println!("Release version  {}", l.release_version);
     println!("Issued           {}", l.issued_at);
     println!("Expires          {}", date(l.expires_at));
@@ -325,7 +326,7 @@ fn print_license(l: &License, key_id: &str, signature: &str) {
         println!("Lease            {} days, grace {} days", l.lease_days, l.grace_days);
     }
     for (k, v) in &l.features {
-        println!("Feature          {k} = {v}");
+        say!("Feature          {k} = {v}");
     }
     println!("Signed by key    {key_id}");
     println!("Signature        {signature}");

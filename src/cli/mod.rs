@@ -21,6 +21,9 @@ mod keys;
 mod license;
 mod policy;
 mod profile;
+mod terminal;
+
+pub(crate) use terminal::say;
 
 /// The `nodelock` tool.
 #[derive(Debug, Parser)]
@@ -93,6 +96,7 @@ pub(crate) type Outcome = Result<(), Failure>;
 
 /// Runs the tool with the process's arguments.
 pub fn main() -> ExitCode {
+    terminal::quiet_on_closed_pipe();
     run(std::env::args_os())
 }
 
@@ -122,7 +126,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             if !f.message.is_empty() {
-                eprintln!("nodelock: {}", f.message);
+                eprintln!("nodelock: {}", terminal::escaped_lines(&f.message));
             }
             ExitCode::from(f.status)
         }

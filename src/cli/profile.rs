@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Failure, Outcome, collector_for, print_json};
 use crate::capture::{Capture, MAX_CAPTURE_LEN};
+use crate::cli::say;
 use crate::compare::{self, CompareError};
 use crate::hardware::{Component, Environment, Unreadable};
 use crate::policy::Policy;
@@ -113,10 +114,10 @@ fn show(root: Option<&Path>, product: &str, json: bool) -> Outcome {
     for c in &inventory.components {
         let flags: Vec<&str> = c.flags.labels().collect();
         let flags = if flags.is_empty() { String::new() } else { format!("  [{}]", flags.join(", ")) };
-        println!("{:<16} {}{flags}", c.kind.label(), c.value);
+        say!("{:<16} {}{flags}", c.kind.label(), c.value);
     }
     for u in &inventory.unreadable {
-        println!("{:<16} unreadable: {}", u.kind.label(), u.reason);
+        say!("{:<16} unreadable: {}", u.kind.label(), u.reason);
     }
     Ok(())
 }
@@ -158,7 +159,7 @@ fn compare_captures(old: &Path, new: &Path, tolerance: Option<u32>, moved: bool,
         print!("{comparison}");
         for (name, c) in [("old", &a), ("new", &b)] {
             for u in &c.unreadable {
-                println!("note: in the {name} capture {} was unreadable: {}", u.kind.label(), u.reason);
+                say!("note: in the {name} capture {} was unreadable: {}", u.kind.label(), u.reason);
             }
         }
     }

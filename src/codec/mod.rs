@@ -19,6 +19,7 @@ pub mod code;
 pub mod frame;
 pub mod hex;
 pub mod paste;
+pub mod printable;
 pub mod reader;
 pub mod tag;
 pub mod text;

@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 use super::{activation_id, actor_name, admin, fail, license_id, print_grant, read_request, signing};
 use crate::authority::{HistoryEntry, LicenseStatus, Status};
+use crate::cli::say;
 use crate::cli::{Outcome, print_json};
 use crate::timestamp::Timestamp;
 
@@ -166,9 +167,14 @@ pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
 
 fn print_status(status: &Status) {
     for p in &status.products {
-        println!(
+        say!(
             "{}: {} license(s), {} seat(s): {} in use, {} temporary, {} available",
-            p.product, p.licenses, p.total, p.in_use, p.temporary, p.available
+            p.product,
+            p.licenses,
+            p.total,
+            p.in_use,
+            p.temporary,
+            p.available
         );
     }
     for l in &status.licenses {
@@ -179,7 +185,7 @@ fn print_status(status: &Status) {
 
 fn print_license(l: &LicenseStatus) {
     let revoked = l.revoked_at.map_or_else(String::new, |at| format!(", REVOKED on {}", at.date_string()));
-    println!("License {} ({}, release {}{revoked})", l.license_id, l.product, l.release_version);
+    say!("License {} ({}, release {}{revoked})", l.license_id, l.product, l.release_version);
     println!(
         "  {} seat(s): {} in use, {} temporary, {} available; {} transfer(s) per seat",
         l.total, l.in_use, l.temporary, l.available, l.transfers_per_seat
@@ -193,7 +199,7 @@ fn print_license(l: &LicenseStatus) {
     );
     for h in &l.activations {
         let kind = h.until.map_or_else(|| "permanent".to_owned(), |u| format!("until {}", u.date_string()));
-        println!(
+        say!(
             "  {:<5} {:<10}  {:<16}  {:<19}  {:<32}  {}",
             h.seat.map_or_else(|| "-".to_owned(), |s| s.to_string()),
             h.since.date_string(),
@@ -210,9 +216,13 @@ fn print_history(entries: &[HistoryEntry]) {
         let ev = &e.event;
         let license = ev.license_id.map_or_else(String::new, |l| format!(" license {l}"));
         let activation = ev.activation_id.map_or_else(String::new, |a| format!(" activation {a}"));
-        println!(
+        say!(
             "{:>6}  {}  {:<12}  {:<16}{license}{activation}: {}",
-            e.seq, ev.at, ev.kind, ev.actor, ev.details
+            e.seq,
+            ev.at,
+            ev.kind,
+            ev.actor,
+            ev.details
         );
     }
 }
