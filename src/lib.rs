@@ -28,7 +28,9 @@
 //!     false reactivations, false accepts, the recommended tolerance.
 //! 11. [`authority`]: the vendor's side — licenses, seats, activations and
 //!     history in a ledger (in memory always; SQLite with feature `authority`).
-//! 12. `cli` (feature `cli`): argument parsing and presentation only.
+//! 12. [`codes`]: the stable error code of every error above, for
+//!     `--json` output and services.
+//! 13. `cli` (feature `cli`): argument parsing and presentation only.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -39,6 +41,7 @@ pub mod capture;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod codec;
+pub mod codes;
 pub mod compare;
 pub mod fsio;
 pub mod hardware;

@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["activation"],
     &["simulate"],
     &["authority"],
+    &["codes"],
     &["cli"],
 ];
 

@@ -35,6 +35,9 @@ pub(crate) enum ActivateCommand {
         /// Verify the response with this public key file before installing it.
         #[arg(long, value_name = "PUB")]
         public_key: Vec<PathBuf>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -78,6 +81,9 @@ pub(crate) struct RequestArgs {
     /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// JSON output: `{"code", "store"}`.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +91,9 @@ pub(crate) struct DeactivateArgs {
     /// The license store: `--store DIR`, or the per-user store of `--license FILE`'s product.
     #[command(flatten)]
     store: StoreChoice,
+    /// JSON output: `{"receipt"}`.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Which store a command that takes no license otherwise works on: the one
@@ -117,10 +126,10 @@ impl StoreChoice {
 
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
     match command {
-        ActivateCommand::Request(a) => request(&a.license, a.store, a.label, a.root.as_deref(), false),
-        ActivateCommand::Renew(a) => request(&a.license, a.store, a.label, a.root.as_deref(), true),
-        ActivateCommand::Apply { store, response, public_key } => {
-            apply(&store.dir()?, &response, &public_key)
+        ActivateCommand::Request(a) => request(a, false),
+        ActivateCommand::Renew(a) => request(a, true),
+        ActivateCommand::Apply { store, response, public_key, json } => {
+            apply(&store.dir()?, &response, &public_key, json)
         }
     }
 }
@@ -135,19 +144,15 @@ fn store_for(store: Option<PathBuf>, product: &str) -> Result<PathBuf, Failure> 
 fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
     let mut trusted = TrustedKeys::new();
     for p in paths {
-        trusted.add(PublicKey::read_file(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?);
+        trusted.add(PublicKey::read_file(p).map_err(|e| Failure::input_about(p.display(), e))?);
     }
     Ok(trusted)
 }
 
-fn request(
-    license_file: &Path,
-    store: Option<PathBuf>,
-    label: Option<String>,
-    root: Option<&Path>,
-    renewal: bool,
-) -> Outcome {
-    let text = read_text(license_file, MAX_FILE)?;
+fn request(args: RequestArgs, renewal: bool) -> Outcome {
+    let RequestArgs { license: license_file, store, label, root, json } = args;
+    let root = root.as_deref();
+    let text = read_text(&license_file, MAX_FILE)?;
     // The authority verifies the license; here it only names what to activate.
     let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
     let store = Store::new(store_for(store, &license.product)?);
@@ -159,7 +164,9 @@ fn request(
         store.request(&text, &license, profile, label, now)
     }
     .map_err(Failure::input)?;
-    println!("{}", request.to_code());
+    let code = request.to_code();
+    let value = serde_json::json!({ "code": code, "store": store.dir().display().to_string() });
+    super::emit(json, &code, value)?;
     eprintln!(
         "Send this code to the vendor (web page or email), then install the response with\n  \
          nodelock activate apply --store {} --response <CODE>",
@@ -176,7 +183,7 @@ fn profile_of(license: &License, root: Option<&Path>) -> Profile {
     )
 }
 
-fn apply(store: &Path, response: &str, keys: &[PathBuf]) -> Outcome {
+fn apply(store: &Path, response: &str, keys: &[PathBuf], json: bool) -> Outcome {
     let data = code_or_file(response, MAX_FILE)?;
     let bytes = ActivationCertificate::bytes_from_response(&data).map_err(Failure::input)?;
     let store = Store::new(store);
@@ -196,11 +203,19 @@ fn apply(store: &Path, response: &str, keys: &[PathBuf]) -> Outcome {
         }
         e => Failure::input(e),
     })?;
-    println!(
+    let text = format!(
         "activated: license {} release {}, {} activation {}",
         cert.license_id, cert.release_version, cert.kind, cert.activation_id
     );
-    Ok(())
+    let value = serde_json::json!({
+        "license_id": cert.license_id.to_string(),
+        "release_version": cert.release_version,
+        "activation_id": cert.activation_id.to_string(),
+        "kind": cert.kind.to_string(),
+        "seat": cert.seat,
+        "store": store.dir().display().to_string(),
+    });
+    super::emit(json, text, value)
 }
 
 pub(crate) fn status(args: StatusArgs) -> Outcome {
@@ -261,7 +276,8 @@ pub(crate) fn deactivate(args: DeactivateArgs) -> Outcome {
         },
         Err(e) => return Err(Failure::input(e)),
     };
-    println!("{}", DeactivationReceipt::code_of(&receipt));
+    let code = DeactivationReceipt::code_of(&receipt);
+    super::emit(args.json, &code, serde_json::json!({ "receipt": code }))?;
     eprintln!("Send this receipt code to the vendor to free the seat.");
     Ok(())
 }

@@ -20,7 +20,7 @@ use crate::activation::{ActivationId, ActivationKind, ActivationRequest};
 use crate::authority::{
     Authority, AuthorityError, Deactivation, Grant, GrantKind, KeyBinding, LicenseAdded, SqliteLedger,
 };
-use crate::cli::say;
+use crate::codes::ErrorCode;
 use crate::keys::SecretKey;
 use crate::license::LicenseError;
 use crate::license::{LicenseId, SignedLicense};
@@ -46,6 +46,9 @@ pub(crate) enum AuthorityCommand {
         /// The authority's secret key file (`nodelock keys generate`).
         #[arg(long, value_name = "SECRET")]
         key: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Add a signed license to the ledger: a new license with its seats, or
     /// a newer release of one already there.
@@ -59,6 +62,9 @@ pub(crate) enum AuthorityCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Answer an activation request and print the response code for the customer.
     Grant {
@@ -77,6 +83,9 @@ pub(crate) enum AuthorityCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Accept a machine's deactivation receipt and free its seat.
     Deactivate {
@@ -89,6 +98,9 @@ pub(crate) enum AuthorityCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Revoke a license: no more activations, transfers or seat packs.
     Revoke {
@@ -101,25 +113,26 @@ pub(crate) enum AuthorityCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
     let now = Timestamp::now();
     match command {
-        AuthorityCommand::Init { db, key } => init(&db, &key),
-        AuthorityCommand::AddLicense { db, license, actor } => {
+        AuthorityCommand::Init { db, key, json } => init(&db, &key, json),
+        AuthorityCommand::AddLicense { db, license, actor, json } => {
             let a = admin(&db)?;
             let text = read_text(&license, MAX_FILE)?;
-            let signed = SignedLicense::from_armoured(&text, a.trusted_keys()).map_err(|e| {
-                let message = format!("{}: {e}", license.display());
+            let signed = SignedLicense::from_armoured(&text, a.trusted_keys()).map_err(|e| match e {
                 // A signature that does not verify is a negative answer (README: 1).
-                match e {
-                    LicenseError::Signature(SignatureError::BadSignature { .. }) => {
-                        Failure::negative(message)
-                    }
-                    _ => Failure::input(message),
+                LicenseError::Signature(SignatureError::BadSignature { .. }) => {
+                    Failure::negative(format!("{}: {e}", license.display()))
+                        .with_code(ErrorCode::BadSignature)
                 }
+                e => Failure::input_about(license.display(), e),
             })?;
             let l = signed.license();
             let what = match a.add_license(&signed, &actor_name(actor), now).map_err(fail)? {
@@ -129,68 +142,103 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
                 }
                 LicenseAdded::Unchanged => "already recorded; nothing changed".to_owned(),
             };
-            say!("license {} ({}, {}): {what}", l.id, l.product, l.licensee);
-            Ok(())
+            let value = serde_json::json!({
+                "license_id": l.id.to_string(),
+                "product": l.product,
+                "licensee": l.licensee,
+                "release_version": l.release_version,
+                "result": what,
+            });
+            super::emit(json, format!("license {} ({}, {}): {what}", l.id, l.product, l.licensee), value)
         }
-        AuthorityCommand::Grant { db, key, request, label, actor } => {
+        AuthorityCommand::Grant { db, key, request, label, actor, json } => {
             let a = signing(&db, key.as_deref())?;
             let request = read_request(&request)?;
             let grant = a.activate(&request, label.as_deref(), &actor_name(actor), now).map_err(fail)?;
-            print_grant(&grant);
-            Ok(())
+            print_grant(&grant, json)
         }
-        AuthorityCommand::Deactivate { db, receipt, actor } => {
+        AuthorityCommand::Deactivate { db, receipt, actor, json } => {
             let data = code_or_file(&receipt, MAX_FILE)?;
-            match admin(&db)?.deactivate(&data, &actor_name(actor), now).map_err(fail)? {
-                Deactivation::Deactivated(f) => match f.seat {
-                    Some(seat) => println!(
-                        "activation {} ended: seat {seat} of license {} is free",
-                        f.activation_id, f.license_id
-                    ),
-                    None => {
-                        println!("temporary activation {} of license {} ended", f.activation_id, f.license_id)
-                    }
-                },
-                Deactivation::AlreadyEnded { activation_id, state } => {
-                    println!("activation {activation_id} had already ended ({state}); nothing changed")
-                }
-            }
-            Ok(())
+            let (text, value) = match admin(&db)?.deactivate(&data, &actor_name(actor), now).map_err(fail)? {
+                Deactivation::Deactivated(f) => (
+                    match f.seat {
+                        Some(seat) => format!(
+                            "activation {} ended: seat {seat} of license {} is free",
+                            f.activation_id, f.license_id
+                        ),
+                        None => format!(
+                            "temporary activation {} of license {} ended",
+                            f.activation_id, f.license_id
+                        ),
+                    },
+                    serde_json::json!({
+                        "result": "deactivated",
+                        "activation_id": f.activation_id.to_string(),
+                        "license_id": f.license_id.to_string(),
+                        "seat": f.seat,
+                    }),
+                ),
+                Deactivation::AlreadyEnded { activation_id, state } => (
+                    format!("activation {activation_id} had already ended ({state}); nothing changed"),
+                    serde_json::json!({
+                        "result": "already_ended",
+                        "activation_id": activation_id.to_string(),
+                        "state": state.to_string(),
+                    }),
+                ),
+            };
+            super::emit(json, text, value)
         }
-        AuthorityCommand::Revoke { db, license, actor } => {
+        AuthorityCommand::Revoke { db, license, actor, json } => {
             let id = license_id(&license)?;
-            if admin(&db)?.revoke(id, &actor_name(actor), now).map_err(fail)? {
-                println!("license {id} revoked");
+            let revoked = admin(&db)?.revoke(id, &actor_name(actor), now).map_err(fail)?;
+            let text = if revoked {
+                format!("license {id} revoked")
             } else {
-                println!("license {id} was already revoked; nothing changed");
-            }
-            Ok(())
+                format!("license {id} was already revoked; nothing changed")
+            };
+            super::emit(
+                json,
+                text,
+                serde_json::json!({ "license_id": id.to_string(), "revoked_now": revoked }),
+            )
         }
     }
 }
 
-fn init(db: &Path, key_path: &Path) -> Outcome {
-    let key =
-        SecretKey::read_file(key_path).map_err(|e| Failure::input(format!("{}: {e}", key_path.display())))?;
-    let key_path =
-        std::path::absolute(key_path).map_err(|e| Failure::input(format!("{}: {e}", key_path.display())))?;
+fn init(db: &Path, key_path: &Path, json: bool) -> Outcome {
+    let key = SecretKey::read_file(key_path).map_err(|e| Failure::input_about(key_path.display(), e))?;
+    let key_path = std::path::absolute(key_path).map_err(|e| Failure::input_about(key_path.display(), e))?;
     let path_text = key_path
         .to_str()
         .ok_or_else(|| Failure::input(format!("{} is not a UTF-8 path; move the key", key_path.display())))?;
     let ledger = SqliteLedger::open(db).map_err(Failure::input)?;
-    match ledger.bind_key(key.public_key(), path_text).map_err(Failure::input)? {
-        KeyBinding::Rebound => println!(
-            "ledger {} already belongs to key {}; the key's path is now {path_text}",
-            db.display(),
-            key.key_id()
+    let binding = ledger.bind_key(key.public_key(), path_text).map_err(Failure::input)?;
+    let (text, result) = match binding {
+        KeyBinding::Rebound => (
+            format!(
+                "ledger {} already belongs to key {}; the key's path is now {path_text}",
+                db.display(),
+                key.key_id()
+            ),
+            "rebound",
         ),
-        KeyBinding::Created => println!(
-            "ledger {} created for key {}; the secret key stays in {path_text} (only its path is recorded)",
-            db.display(),
-            key.key_id()
+        KeyBinding::Created => (
+            format!(
+                "ledger {} created for key {}; the secret key stays in {path_text} (only its path is recorded)",
+                db.display(),
+                key.key_id()
+            ),
+            "created",
         ),
-    }
-    Ok(())
+    };
+    let value = serde_json::json!({
+        "ledger": db.display().to_string(),
+        "key_id": key.key_id().to_string(),
+        "key_path": path_text,
+        "result": result,
+    });
+    super::emit(json, text, value)
 }
 
 /// An authority for administration: no secret key needed.
@@ -241,10 +289,31 @@ pub(super) fn read_request(arg: &str) -> Result<ActivationRequest, Failure> {
     ActivationRequest::from_code_or_bytes(&data).map_err(Failure::input)
 }
 
-/// Prints the response code on stdout and what was granted on stderr.
-pub(super) fn print_grant(grant: &Grant) {
+/// Prints the response code (or, under `--json`, `{"code", "kind", …}`) on
+/// stdout and what was granted on stderr.
+pub(super) fn print_grant(grant: &Grant, json: bool) -> Outcome {
     let c = &grant.certificate;
-    println!("{}", grant.code());
+    let code = grant.code();
+    let kind = match grant.kind {
+        GrantKind::Seat => "seat",
+        GrantKind::Renewal => "renewal",
+        GrantKind::Temporary => "temporary",
+        GrantKind::Upgrade => "upgrade",
+        GrantKind::Transfer => "transfer",
+    };
+    let until = match c.kind {
+        ActivationKind::Temporary { until } => Some(until.date_string()),
+        ActivationKind::Permanent => None,
+    };
+    let value = serde_json::json!({
+        "code": code,
+        "kind": kind,
+        "license_id": c.license_id.to_string(),
+        "activation_id": c.activation_id.to_string(),
+        "seat": c.seat,
+        "until": until,
+    });
+    super::emit(json, &code, value)?;
     let seat = c.seat.map_or_else(String::new, |s| format!("seat {s} of "));
     let what = match grant.kind {
         GrantKind::Seat => format!("granted {seat}license {}", c.license_id),
@@ -262,4 +331,5 @@ pub(super) fn print_grant(grant: &Grant) {
         GrantKind::Transfer => format!("{seat}license {} moved to this machine", c.license_id),
     };
     eprintln!("{what} (activation {}). Give the customer the response code above.", c.activation_id);
+    Ok(())
 }

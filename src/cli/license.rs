@@ -99,6 +99,9 @@ pub(crate) struct IssueArgs {
     /// Where to write the license (must not exist).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// JSON output.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +134,9 @@ pub(crate) struct ReissueArgs {
     /// Where to write the new release (must not exist).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// JSON output.
+    #[arg(long)]
+    json: bool,
 }
 
 pub(crate) fn run(command: LicenseCommand) -> Outcome {
@@ -191,16 +197,16 @@ fn apply_terms(license: &mut License, terms: &Terms) -> Result<(), Failure> {
     Ok(())
 }
 
-fn write_license(signed: &SignedLicense, out: &Path) -> Outcome {
+fn write_license(signed: &SignedLicense, out: &Path, json: bool) -> Outcome {
     crate::fsio::write_new(out, signed.to_armoured().as_bytes(), false).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Failure::input(format!("{} already exists; choose another file name", out.display()))
         } else {
-            Failure::input(format!("cannot write {}: {e}", out.display()))
+            Failure::input_about(format!("cannot write {}", out.display()), e)
         }
     })?;
     let l = signed.license();
-    say!(
+    let text = format!(
         "license {} release {} for {} ({}) written to {}",
         l.id,
         l.release_version,
@@ -208,7 +214,15 @@ fn write_license(signed: &SignedLicense, out: &Path) -> Outcome {
         l.product,
         out.display()
     );
-    Ok(())
+    let value = serde_json::json!({
+        "license_id": l.id.to_string(),
+        "release_version": l.release_version,
+        "product": l.product,
+        "licensee": l.licensee,
+        "seats": l.seats,
+        "file": out.display().to_string(),
+    });
+    super::emit(json, text, value)
 }
 
 fn issue(args: IssueArgs) -> Outcome {
@@ -216,7 +230,7 @@ fn issue(args: IssueArgs) -> Outcome {
     let id = LicenseId::generate().map_err(Failure::input)?;
     let mut license = License::new(id, args.product, args.licensee, args.seats, Timestamp::now());
     apply_terms(&mut license, &args.terms)?;
-    write_license(&license.sign(&key).map_err(Failure::input)?, &args.out)
+    write_license(&license.sign(&key).map_err(Failure::input)?, &args.out, args.json)
 }
 
 fn reissue(args: ReissueArgs) -> Outcome {
@@ -244,7 +258,7 @@ fn reissue(args: ReissueArgs) -> Outcome {
         license.features.remove(k);
     }
     apply_terms(&mut license, &args.terms)?;
-    write_license(&license.sign(&key).map_err(Failure::input)?, &args.out)
+    write_license(&license.sign(&key).map_err(Failure::input)?, &args.out, args.json)
 }
 
 fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::codes::ErrorCode;
+
 mod activate;
 #[cfg(feature = "authority")]
 mod authority;
@@ -68,28 +70,82 @@ enum Command {
     Seats(authority::SeatsCommand),
 }
 
-/// A command's failure: the exit status and what to tell the user.
+/// A command's failure: the exit status, its stable code and what to tell the user.
 #[derive(Debug)]
 pub(crate) struct Failure {
     status: u8,
+    code: ErrorCode,
     message: String,
 }
 
+/// The stable code of `value` when it is one of the library's errors.
+fn code_of<T: fmt::Display + 'static>(value: &T, otherwise: ErrorCode) -> ErrorCode {
+    macro_rules! as_error {
+        ($($ty:ty),*) => {
+            $(if let Some(e) = (value as &dyn std::any::Any).downcast_ref::<$ty>() {
+                return crate::codes::error_code(e);
+            })*
+        };
+    }
+    as_error!(
+        crate::activation::ActivationError,
+        crate::license::LicenseError,
+        crate::signed::SignatureError,
+        crate::keys::KeyError,
+        crate::codec::CodecError,
+        crate::codec::CodeError,
+        crate::capture::CaptureError,
+        crate::compare::CompareError,
+        crate::policy::PolicyError,
+        crate::simulate::SimulateError,
+        crate::authority::AuthorityError,
+        std::io::Error
+    );
+    otherwise
+}
+
 impl Failure {
-    /// Bad usage or unreadable input (exit status 2).
-    pub(crate) fn input(message: impl fmt::Display) -> Self {
-        Failure { status: 2, message: message.to_string() }
+    /// Bad usage or unreadable input (exit status 2); a library error keeps its code.
+    pub(crate) fn input<T: fmt::Display + 'static>(message: T) -> Self {
+        Failure { status: 2, code: code_of(&message, ErrorCode::BadInput), message: message.to_string() }
     }
 
-    /// A negative answer (exit status 1).
-    pub(crate) fn negative(message: impl fmt::Display) -> Self {
-        Failure { status: 1, message: message.to_string() }
+    /// A negative answer (exit status 1); a library error keeps its code.
+    pub(crate) fn negative<T: fmt::Display + 'static>(message: T) -> Self {
+        Failure { status: 1, code: code_of(&message, ErrorCode::Refused), message: message.to_string() }
+    }
+
+    /// Bad input (exit status 2) about `context` (a file, say), keeping the code of `error`.
+    pub(crate) fn input_about<T: fmt::Display + 'static>(context: impl fmt::Display, error: T) -> Self {
+        Failure {
+            status: 2,
+            code: code_of(&error, ErrorCode::BadInput),
+            message: format!("{context}: {error}"),
+        }
+    }
+
+    /// The same failure under a more precise code.
+    pub(crate) fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
     }
 
     /// A negative answer already printed (exit status 1, nothing more to say).
     pub(crate) fn quiet_negative() -> Self {
-        Failure { status: 1, message: String::new() }
+        Failure { status: 1, code: ErrorCode::Refused, message: String::new() }
     }
+}
+
+/// Whether the command line asks for JSON: `--json` anywhere before a `--`.
+/// Read from the raw arguments so that even a usage error is answered in JSON.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--json")
+}
+
+/// Prints `{"error": {"code", "message"}}` on stdout.
+fn print_json_error(code: ErrorCode, message: &str) {
+    let value = serde_json::json!({ "error": { "code": code.as_str(), "message": message } });
+    println!("{value}");
 }
 
 pub(crate) type Outcome = Result<(), Failure>;
@@ -102,9 +158,17 @@ pub fn main() -> ExitCode {
 
 /// Runs the tool with `args` (the first is the program name).
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let json = wants_json(&args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
+            if json && e.use_stderr() {
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ");
+                print_json_error(ErrorCode::Usage, first);
+                return ExitCode::from(2);
+            }
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
@@ -125,7 +189,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            if !f.message.is_empty() {
+            if json && !f.message.is_empty() {
+                print_json_error(f.code, &f.message);
+            } else if !f.message.is_empty() {
                 eprintln!("nodelock: {}", terminal::escaped_lines(&f.message));
             }
             ExitCode::from(f.status)
@@ -136,8 +202,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 /// Reads a text file, refusing anything larger than `max` bytes.
 pub(crate) fn read_text(path: &Path, max: u64) -> Result<String, Failure> {
     let bytes = crate::fsio::read_capped(path, max)
-        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|_| Failure::input(format!("{} is not a text file", path.display())))
+        .map_err(|e| Failure::input_about(format!("cannot read {}", path.display()), e))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::input(format!("{} is not a text file", path.display())).with_code(ErrorCode::Malformed)
+    })
 }
 
 /// An argument that is either an offline code or the path of a file holding
@@ -152,7 +220,18 @@ pub(crate) fn code_or_file(arg: &str, max: u64) -> Result<Vec<u8>, Failure> {
             "`{arg}` is neither an offline code (NLR-…, NLC-…, NLD-…) nor an existing file"
         )));
     }
-    crate::fsio::read_capped(&path, max).map_err(|e| Failure::input(format!("cannot read {arg}: {e}")))
+    crate::fsio::read_capped(&path, max).map_err(|e| Failure::input_about(format!("cannot read {arg}"), e))
+}
+
+/// Prints a command's result: under `--json` the object `value`, else `text`.
+pub(crate) fn emit(json: bool, text: impl fmt::Display, value: serde_json::Value) -> Outcome {
+    if json {
+        println!("{value:#}");
+    } else {
+        // Input-derived text, each line escaped like every other `say!` line.
+        println!("{}", terminal::escaped_lines(&text.to_string()));
+    }
+    Ok(())
 }
 
 /// Prints a value as pretty JSON.

@@ -72,7 +72,7 @@ fn simulate_command(args: SimulateArgs) -> Outcome {
     if let Some(path) = &args.weights {
         let text = super::read_text(path, MAX_WEIGHTS_LEN as u64)?;
         policy.weights = simulate::weights_from_json(text.as_bytes())
-            .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Failure::input_about(path.display(), e))?;
     }
     let (machines, source) = machines(&args, &policy)?;
     let tolerances = args.tolerance.clone().unwrap_or(DEFAULT_TOLERANCES);
@@ -80,7 +80,7 @@ fn simulate_command(args: SimulateArgs) -> Outcome {
     if let Some(path) = &args.plot {
         let svg = plot(&result)?;
         crate::fsio::write_atomic(path, svg.as_bytes(), false)
-            .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| Failure::input_about(format!("cannot write {}", path.display()), e))?;
         eprintln!("plot written to {}", path.display());
     }
     if args.json {

@@ -45,6 +45,9 @@ pub(crate) enum ProfileCommand {
         /// Where to write the capture.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Compare two captures: exit 0 within tolerance, 1 reactivation needed, 2 bad input.
     Compare {
@@ -67,7 +70,9 @@ pub(crate) enum ProfileCommand {
 pub(crate) fn run(command: ProfileCommand) -> Outcome {
     match command {
         ProfileCommand::Show { root, product, json } => show(root.as_deref(), &product, json),
-        ProfileCommand::Capture { root, raw, product, out } => capture(root.as_deref(), raw, &product, &out),
+        ProfileCommand::Capture { root, raw, product, out, json } => {
+            capture(root.as_deref(), raw, &product, &out, json)
+        }
         ProfileCommand::Compare { old, new, tolerance, moved, json } => {
             compare_captures(&old, &new, tolerance, moved, json)
         }
@@ -122,22 +127,28 @@ fn show(root: Option<&Path>, product: &str, json: bool) -> Outcome {
     Ok(())
 }
 
-fn capture(root: Option<&Path>, raw: bool, product: &str, out: &Path) -> Outcome {
+fn capture(root: Option<&Path>, raw: bool, product: &str, out: &Path, json: bool) -> Outcome {
     check_root(root)?;
     let inventory = collector_for(root).collect();
     let capture = Capture::new(&inventory, product, raw, Timestamp::now());
     crate::fsio::write_atomic(out, capture.to_json().as_bytes(), false)
-        .map_err(|e| Failure::input(format!("cannot write {}: {e}", out.display())))?;
+        .map_err(|e| Failure::input_about(format!("cannot write {}", out.display()), e))?;
     let what =
         if raw { "digests and RAW component values (they identify this hardware)" } else { "digests only" };
-    println!("capture {} written to {} ({what})", capture.fingerprint.code(), out.display());
-    Ok(())
+    let text = format!("capture {} written to {} ({what})", capture.fingerprint.code(), out.display());
+    let value = serde_json::json!({
+        "fingerprint": capture.fingerprint.code(),
+        "file": out.display().to_string(),
+        "product": product,
+        "raw": raw,
+    });
+    super::emit(json, text, value)
 }
 
 fn read_capture(path: &Path) -> Result<Capture, Failure> {
     let bytes = crate::fsio::read_capped(path, MAX_CAPTURE_LEN as u64)
-        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
-    Capture::from_json(&bytes).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::input_about(format!("cannot read {}", path.display()), e))?;
+    Capture::from_json(&bytes).map_err(|e| Failure::input_about(path.display(), e))
 }
 
 fn compare_captures(old: &Path, new: &Path, tolerance: Option<u32>, moved: bool, json: bool) -> Outcome {

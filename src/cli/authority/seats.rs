@@ -9,7 +9,7 @@ use clap::Subcommand;
 use super::{activation_id, actor_name, admin, fail, license_id, print_grant, read_request, signing};
 use crate::authority::{HistoryEntry, LicenseStatus, Status};
 use crate::cli::say;
-use crate::cli::{Outcome, print_json};
+use crate::cli::{Outcome, emit, print_json};
 use crate::timestamp::Timestamp;
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +38,9 @@ pub(crate) enum SeatsCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Move a seat permanently to another machine (counted; one per seat by
     /// default) and print the new machine's response code.
@@ -60,6 +63,9 @@ pub(crate) enum SeatsCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// Grant a license a new seat pack (when its transfers are used up, or it needs more seats).
     Reissue {
@@ -75,6 +81,9 @@ pub(crate) enum SeatsCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
     /// The append-only history of issues, activations, releases, transfers…
     History {
@@ -99,6 +108,9 @@ pub(crate) enum SeatsCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -114,35 +126,45 @@ pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
             print_status(&status);
             Ok(())
         }
-        SeatsCommand::Release { db, activation, actor } => {
+        SeatsCommand::Release { db, activation, actor, json } => {
             let id = activation_id(&activation)?;
             let freed = admin(&db)?.release(id, &actor_name(actor), now).map_err(fail)?;
-            match freed.seat {
+            let text = match freed.seat {
                 Some(seat) => {
-                    println!("released activation {id}: seat {seat} of license {} is free", freed.license_id)
+                    format!("released activation {id}: seat {seat} of license {} is free", freed.license_id)
                 }
-                None => println!("released temporary activation {id} of license {}", freed.license_id),
-            }
-            Ok(())
+                None => format!("released temporary activation {id} of license {}", freed.license_id),
+            };
+            let value = serde_json::json!({
+                "activation_id": id.to_string(),
+                "license_id": freed.license_id.to_string(),
+                "seat": freed.seat,
+            });
+            emit(json, text, value)
         }
-        SeatsCommand::Transfer { db, activation, request, key, label, actor } => {
+        SeatsCommand::Transfer { db, activation, request, key, label, actor, json } => {
             let id = activation_id(&activation)?;
             let a = signing(&db, key.as_deref())?;
             let request = read_request(&request)?;
             let grant = a.transfer(id, &request, label.as_deref(), &actor_name(actor), now).map_err(fail)?;
-            print_grant(&grant);
-            Ok(())
+            print_grant(&grant, json)
         }
-        SeatsCommand::Reissue { db, license, seats, actor } => {
+        SeatsCommand::Reissue { db, license, seats, actor, json } => {
             let id = license_id(&license)?;
             let pack = admin(&db)?.reissue_seats(id, seats, &actor_name(actor), now).map_err(fail)?;
-            println!(
+            let text = format!(
                 "license {id}: seat pack {} adds seats {} to {}",
                 pack.pack,
                 pack.first_seat,
                 pack.last_seat()
             );
-            Ok(())
+            let value = serde_json::json!({
+                "license_id": id.to_string(),
+                "pack": pack.pack,
+                "first_seat": pack.first_seat,
+                "last_seat": pack.last_seat(),
+            });
+            emit(json, text, value)
         }
         SeatsCommand::History { db, license, json } => {
             let id = license.as_deref().map(license_id).transpose()?;
@@ -153,14 +175,15 @@ pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
             print_history(&entries);
             Ok(())
         }
-        SeatsCommand::Anonymise { db, activation, actor } => {
+        SeatsCommand::Anonymise { db, activation, actor, json } => {
             let id = activation_id(&activation)?;
-            if admin(&db)?.anonymise(id, &actor_name(actor), now).map_err(fail)? {
-                println!("activation {id}: label and profile erased; counts and history unchanged");
+            let erased = admin(&db)?.anonymise(id, &actor_name(actor), now).map_err(fail)?;
+            let text = if erased {
+                format!("activation {id}: label and profile erased; counts and history unchanged")
             } else {
-                println!("activation {id} was already anonymised; nothing changed");
-            }
-            Ok(())
+                format!("activation {id} was already anonymised; nothing changed")
+            };
+            emit(json, text, serde_json::json!({ "activation_id": id.to_string(), "anonymised_now": erased }))
         }
     }
 }
