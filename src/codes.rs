@@ -10,7 +10,7 @@
 
 use std::error::Error;
 
-use crate::activation::{ActivationError, Damage as StoreDamage};
+use crate::activation::ActivationError;
 use crate::authority::{AuthorityError, BadName, Damage, LedgerError};
 use crate::capture::CaptureError;
 use crate::codec::{CodeError, CodecError};
@@ -237,11 +237,8 @@ fn activation(e: &ActivationError) -> ErrorCode {
         A::WrongLicense { .. } => ErrorCode::WrongLicense,
         A::NotActivated => ErrorCode::NotActivated,
         A::NothingToRenew => ErrorCode::NothingToRenew,
-        A::StoreCorrupt(c) => match c.damage {
-            StoreDamage::Format(_) | StoreDamage::TooLarge { .. } | StoreDamage::Anchor => {
-                ErrorCode::StoreCorrupt
-            }
-        },
+        #[cfg(feature = "client")]
+        A::StoreCorrupt(_) => ErrorCode::StoreCorrupt,
         A::Io { .. } => ErrorCode::Io,
         A::StoreWritableByOthers { .. } => ErrorCode::StoreWritableByOthers,
         A::Random(_) => ErrorCode::Random,
