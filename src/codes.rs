@@ -70,6 +70,9 @@ codes! {
     CodeTypo => "code_typo",
     CodeChecksum => "code_checksum",
     CodeLength => "code_length",
+    CodeIncomplete => "code_incomplete",
+    CodeTooManySymbols => "code_too_many_symbols",
+    CodeUnknownType => "code_unknown_type",
     InvalidKey => "invalid_key",
     KeyExists => "key_exists",
     UnknownKey => "unknown_key",
@@ -329,6 +332,7 @@ fn key(e: &KeyError) -> ErrorCode {
         KeyError::Random(_) => ErrorCode::Random,
         KeyError::Format(c) => codec(c),
         KeyError::InvalidKey(_) => ErrorCode::InvalidKey,
+        KeyError::NotCanonical => ErrorCode::NotCanonical,
         KeyError::Exists(_) => ErrorCode::KeyExists,
         KeyError::Io { .. } => ErrorCode::Io,
     }
@@ -337,7 +341,7 @@ fn key(e: &KeyError) -> ErrorCode {
 fn codec(e: &CodecError) -> ErrorCode {
     use CodecError as C;
     match e {
-        C::TooLarge { .. } => ErrorCode::TooLarge,
+        C::TooLarge { .. } | C::TooLargeText { .. } => ErrorCode::TooLarge,
         C::Truncated { .. } => ErrorCode::Truncated,
         C::TrailingBytes { .. } => ErrorCode::TrailingBytes,
         C::NotNodelock { .. } => ErrorCode::NotNodelock,
@@ -360,6 +364,9 @@ fn code(e: &CodeError) -> ErrorCode {
         CodeError::BadCharacter { .. } => ErrorCode::CodeTypo,
         CodeError::Checksum { .. } => ErrorCode::CodeChecksum,
         CodeError::Length { .. } => ErrorCode::CodeLength,
+        CodeError::Incomplete { .. } => ErrorCode::CodeIncomplete,
+        CodeError::TooManySymbols { .. } => ErrorCode::CodeTooManySymbols,
+        CodeError::WrongType { .. } => ErrorCode::CodeUnknownType,
     }
 }
 
