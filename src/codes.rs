@@ -52,6 +52,7 @@ codes! {
     BadInput => "bad_input",
     Refused => "refused",
     Io => "io",
+    EmptyFile => "empty_file",
     // Bytes, codes, armour, keys, signatures.
     TooLarge => "too_large",
     Truncated => "truncated",
@@ -102,6 +103,7 @@ codes! {
     StoreCorrupt => "store_corrupt",
     StoreWritableByOthers => "store_writable_by_others",
     NoDefaultStore => "no_default_store",
+    NoStore => "no_store",
     // The authority.
     UnknownLicense => "unknown_license",
     LicenseRevoked => "license_revoked",
@@ -130,6 +132,8 @@ codes! {
     Busy => "busy",
     // The ledger's storage.
     NoLedger => "no_ledger",
+    LedgerEmpty => "ledger_empty",
+    NotALedger => "not_a_ledger",
     LedgerUnusable => "ledger_unusable",
     LedgerRefused => "ledger_refused",
     SchemaTooNew => "schema_too_new",
@@ -195,7 +199,7 @@ fn authority(e: &AuthorityError) -> ErrorCode {
         A::LedgerRefused(_) => ErrorCode::LedgerRefused,
         A::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
         A::Corrupt(d) => damage(d),
-        A::Storage(l) => ledger(l),
+        A::Storage(l) | A::NotALedger(l) => ledger(l),
         A::CommitFailed(inner) => authority(inner),
     }
 }
@@ -203,6 +207,8 @@ fn authority(e: &AuthorityError) -> ErrorCode {
 fn ledger(e: &LedgerError) -> ErrorCode {
     match e {
         LedgerError::NoLedger { .. } => ErrorCode::NoLedger,
+        LedgerError::Empty { .. } => ErrorCode::LedgerEmpty,
+        LedgerError::NotALedger { .. } => ErrorCode::NotALedger,
         #[cfg(feature = "sqlite")]
         LedgerError::Open { .. } => ErrorCode::LedgerUnusable,
         LedgerError::NoWriteAheadLog { .. } => ErrorCode::LedgerUnusable,

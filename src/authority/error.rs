@@ -129,9 +129,12 @@ pub enum AuthorityError {
     },
     /// The seat's transfers are used up.
     #[error(
-        "seat {seat} of license {license_id} has used {used} of its {allowed} transfer(s); \
-         deactivate or release the machine instead, or ask the vendor for a new seat pack \
-         (`nodelock seats reissue`)"
+        "seat {seat} of license {license_id} has used {used} of its {allowed} transfer(s), and a seat's \
+         transfers never come back (neither a release nor a seat pack resets them); to move the customer \
+         anyway, release the old machine (`nodelock seats release`) and answer the new machine's request \
+         with `nodelock authority grant`: it takes the freed seat, whose count stays at {used} and is not \
+         used by a grant; or add seats (`nodelock seats reissue`) and give the new machine one with \
+         `nodelock authority grant`, not `seats transfer`"
     )]
     TransfersExhausted {
         /// The license.
@@ -310,6 +313,10 @@ pub enum AuthorityError {
     /// Reading or writing the ledger failed.
     #[error("cannot use the ledger: {0}; check that the database file exists and is writable")]
     Storage(#[source] LedgerError),
+    /// The file given as the ledger is none: empty, not a database, or
+    /// another program's database (left unchanged).
+    #[error("{0}")]
+    NotALedger(#[source] LedgerError),
     /// The batch commit holding this operation (and others) failed because
     /// of another operation of the batch, whose error this carries.
     #[error("the change was not saved because its commit failed ({0}); try again")]

@@ -24,6 +24,21 @@ pub enum LedgerError {
         /// The path given.
         path: PathBuf,
     },
+    /// The ledger file is empty (zero bytes): no ledger was ever written to it.
+    #[error("{} is empty, so it is no ledger; create one with `nodelock authority init`, or check --db", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not a nodelock ledger: not a database at all, or another
+    /// program's SQLite database (which is never changed).
+    #[error("{} is not a nodelock ledger ({why}); check --db, or create a ledger with `nodelock authority init` at a new path", path.display())]
+    NotALedger {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        why: &'static str,
+    },
     /// The database file cannot be opened.
     #[cfg(feature = "sqlite")]
     #[error("{}: {source}", path.display())]

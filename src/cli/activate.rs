@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Failure, Outcome, code_or_file, collector_for, print_json, read_text};
 use crate::activation::{ActivationCertificate, DeactivationReceipt, Store, Validator, Verdict};
 use crate::cli::say;
+use crate::codes::ErrorCode;
 use crate::keys::{PublicKey, TrustedKeys};
 use crate::license::{AppInfo, License, SignedLicense, Version};
 use crate::profile::{ProductKey, Profile};
@@ -111,6 +112,22 @@ pub(crate) struct StoreChoice {
 }
 
 impl StoreChoice {
+    /// The store's directory, which must exist: a command installing into or
+    /// deactivating a store that was never made names the path, instead of
+    /// answering as if the store were empty.
+    fn existing(self) -> Result<PathBuf, Failure> {
+        let dir = self.dir()?;
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+        Err(Failure::input(format!(
+            "no store at {}: check --store (`nodelock activate request` printed the store it used), or pass \
+             --license FILE for the license's default store",
+            dir.display()
+        ))
+        .with_code(ErrorCode::NoStore))
+    }
+
     fn dir(self) -> Result<PathBuf, Failure> {
         match (self.store, self.license) {
             (Some(store), _) => Ok(store),
@@ -129,7 +146,7 @@ pub(crate) fn run(command: ActivateCommand) -> Outcome {
         ActivateCommand::Request(a) => request(a, false),
         ActivateCommand::Renew(a) => request(a, true),
         ActivateCommand::Apply { store, response, public_key, json } => {
-            apply(&store.dir()?, &response, &public_key, json)
+            apply(&store.existing()?, &response, &public_key, json)
         }
     }
 }
@@ -261,7 +278,7 @@ fn print_verdict(verdict: &Verdict) {
 }
 
 pub(crate) fn deactivate(args: DeactivateArgs) -> Outcome {
-    let store = Store::new(args.store.dir()?);
+    let store = Store::new(args.store.existing()?);
     let receipt = match store.deactivate(Timestamp::now()) {
         Ok(r) => r,
         Err(crate::activation::ActivationError::NotActivated) => match store

@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use super::{Failure, Outcome, print_json, read_text};
 use crate::cli::say;
 use crate::keys::{PublicKey, SecretKey, TrustedKeys};
-use crate::license::{License, LicenseId, SignedLicense, Version};
+use crate::license::{License, LicenseError, LicenseId, SignedLicense, Version};
+use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
 const MAX_FILE: u64 = 256 * 1024;
@@ -23,6 +24,14 @@ pub(crate) enum LicenseCommand {
     /// Issue a new signed license.
     Issue(IssueArgs),
     /// Re-issue a license: same id, release version + 1, with changes.
+    ///
+    /// Every machine activated with the license must then activate again: a
+    /// new release supersedes the old one (the release-version rule), so the
+    /// start-up check answers "release superseded" until the machine holds a
+    /// certificate for the new release. Operations that change seats without
+    /// a new release, so no machine re-activates: `nodelock seats reissue`
+    /// (a seat pack: more seats, or transfers for a seat whose transfers are
+    /// used up), `seats release`, `seats transfer`, and `authority revoke`.
     Reissue(ReissueArgs),
     /// Show a license's fields and, with --public-key, whether its signature verifies.
     /// Exit status 1 when it does not verify, 2 when the file cannot be read.
@@ -160,6 +169,18 @@ fn parse_features(items: &[String]) -> Result<BTreeMap<String, String>, Failure>
 }
 
 fn apply_terms(license: &mut License, terms: &Terms) -> Result<(), Failure> {
+    if terms.tolerance == Some(0) {
+        eprintln!(
+            "warning: --tolerance 0 means any hardware change at all (a network card, a memory upgrade, a \
+             new drive) makes the customer's machine activate again"
+        );
+    }
+    if terms.min_kinds == Some(0) {
+        eprintln!(
+            "warning: --min-kinds 0 lets a machine showing no hardware (a bare container) activate: its \
+             activation is locked to almost nothing, so it can be copied to any similar machine"
+        );
+    }
     if let Some(t) = terms.tolerance {
         license.policy.tolerance = t;
     }
@@ -264,10 +285,12 @@ fn reissue(args: ReissueArgs) -> Outcome {
 fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {
     let text = read_text(file, MAX_FILE)?;
     let (license, key_id) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
+    let mut given = None;
     let verification = match public_key {
         None => None,
         Some(p) => {
-            let key = PublicKey::read_file(p).map_err(Failure::input)?;
+            let key = PublicKey::read_file(p).map_err(|e| Failure::input_about(p.display(), e))?;
+            given = Some((key.id(), p));
             Some(SignedLicense::from_armoured(&text, &TrustedKeys::single(key)).map(|_| ()))
         }
     };
@@ -276,6 +299,22 @@ fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {
         Some(Ok(())) => "valid",
         Some(Err(_)) => "INVALID",
     };
+    let failure = match (verification, given) {
+        // The vendor's question is "which key signed this?", not whether an
+        // application trusts it: name both ids.
+        (Some(Err(e @ LicenseError::Signature(SignatureError::UnknownKey { .. }))), Some((given, path))) => {
+            Err(Failure::negative(format!(
+                "{} is signed with key {key_id}, but {} holds key {given}; inspect it with the public key \
+                 of key {key_id} (the vendor key that issued it; `nodelock keys generate` printed its id)",
+                file.display(),
+                path.display()
+            ))
+            .with_code(crate::codes::error_code(&e)))
+        }
+        (Some(Err(e)), _) => Err(Failure::negative(e)),
+        _ => Ok(()),
+    }
+    .err();
     if json {
         let mut value = serde_json::to_value(&license).map_err(|e| Failure::input(e.to_string()))?;
         if let Some(map) = value.as_object_mut() {
@@ -284,23 +323,24 @@ fn inspect(file: &Path, public_key: Option<&Path>, json: bool) -> Outcome {
             map.insert("lease_days".into(), license.lease_days.into());
             map.insert("grace_days".into(), license.grace_days.into());
             map.insert("key_id".into(), key_id.to_string().into());
-            map.insert(
-                "signature".into(),
-                match &verification {
-                    None => "not_checked",
-                    Some(Ok(())) => "valid",
-                    Some(Err(_)) => "invalid",
-                }
-                .into(),
-            );
+            map.insert("signature".into(), signature.to_lowercase().replace(' ', "_").into());
+            if let Some(f) = &failure {
+                // One object on stdout: the fields and, beside them, why the
+                // signature does not verify.
+                map.insert(
+                    "error".into(),
+                    serde_json::json!({ "code": f.code.as_str(), "message": f.message }),
+                );
+            }
         }
         print_json(&value)?;
     } else {
         print_license(&license, &key_id.to_string(), signature);
     }
-    match verification {
-        Some(Err(e)) => Err(Failure::negative(e)),
-        _ => Ok(()),
+    match failure {
+        Some(_) if json => Err(Failure::quiet_negative()),
+        Some(f) => Err(f),
+        None => Ok(()),
     }
 }
 

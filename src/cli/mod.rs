@@ -74,8 +74,8 @@ enum Command {
 #[derive(Debug)]
 pub(crate) struct Failure {
     status: u8,
-    code: ErrorCode,
-    message: String,
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
 }
 
 /// The stable code of `value` when it is one of the library's errors.
@@ -203,6 +203,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 pub(crate) fn read_text(path: &Path, max: u64) -> Result<String, Failure> {
     let bytes = crate::fsio::read_capped(path, max)
         .map_err(|e| Failure::input_about(format!("cannot read {}", path.display()), e))?;
+    if bytes.is_empty() {
+        return Err(Failure::input(format!("{} is empty", path.display())).with_code(ErrorCode::EmptyFile));
+    }
     String::from_utf8(bytes).map_err(|_| {
         Failure::input(format!("{} is not a text file", path.display())).with_code(ErrorCode::Malformed)
     })
@@ -220,7 +223,12 @@ pub(crate) fn code_or_file(arg: &str, max: u64) -> Result<Vec<u8>, Failure> {
             "`{arg}` is neither an offline code (NLR-…, NLC-…, NLD-…) nor an existing file"
         )));
     }
-    crate::fsio::read_capped(&path, max).map_err(|e| Failure::input_about(format!("cannot read {arg}"), e))
+    let data = crate::fsio::read_capped(&path, max)
+        .map_err(|e| Failure::input_about(format!("cannot read {arg}"), e))?;
+    if data.is_empty() {
+        return Err(Failure::input(format!("{arg} is empty")).with_code(ErrorCode::EmptyFile));
+    }
+    Ok(data)
 }
 
 /// Prints a command's result: under `--json` the object `value`, else `text`.

@@ -24,7 +24,8 @@ pub(crate) enum ProfileCommand {
         /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
-        /// The product whose key makes the fingerprint.
+        /// The product whose key makes the fingerprint: give the license's
+        /// product id to see the fingerprint `seats status` shows (digests are keyed per product).
         #[arg(long, value_name = "P", default_value = DIAGNOSTIC_PRODUCT)]
         product: String,
         /// JSON output.
@@ -115,6 +116,14 @@ fn show(root: Option<&Path>, product: &str, json: bool) -> Outcome {
     }
     println!("Environment  {}", inventory.environment);
     println!("Fingerprint  {}  (product {product})", capture.fingerprint.code());
+    if product == DIAGNOSTIC_PRODUCT {
+        // Digests are keyed per product: this is not the fingerprint a ledger shows.
+        println!(
+            "             keyed for {DIAGNOSTIC_PRODUCT}, the diagnostic product; `nodelock seats status` shows \
+             each machine's fingerprint keyed for its license's product: run `nodelock profile show --product \
+             <PRODUCT>` with the license's product id to see the same one"
+        );
+    }
     println!();
     for c in &inventory.components {
         let flags: Vec<&str> = c.flags.labels().collect();

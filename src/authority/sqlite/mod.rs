@@ -109,6 +109,7 @@ impl SqliteLedger {
     }
 
     fn open_with(path: &Path, create: bool, busy: Duration) -> Result<Self, AuthorityError> {
+        check_header(path, create)?;
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -116,6 +117,7 @@ impl SqliteLedger {
         let mut conn = Connection::open_with_flags(path, flags)
             .map_err(|source| AuthorityError::Storage(LedgerError::Open { path: path.to_owned(), source }))?;
         conn.busy_handler(Some(busy_handler(busy))).map_err(sql_error)?;
+        refuse_foreign(&conn, path)?;
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;",
         )
@@ -227,4 +229,46 @@ impl Ledger for SqliteLedger {
         let tx = state.conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(sql_error)?;
         f(&mut tx::SqliteTx::new(&tx))
     }
+}
+
+/// Refuses, before SQLite opens it, a file that cannot be a ledger: an empty
+/// file (unless it is being created) and a file that is no SQLite database.
+fn check_header(path: &Path, create: bool) -> Result<(), AuthorityError> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else { return Ok(()) }; // missing: created, or NoLedger
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(_) => return Ok(()), // SQLite reports it
+        }
+    }
+    let path = path.to_owned();
+    match read {
+        0 if create => Ok(()),
+        0 => Err(AuthorityError::NotALedger(LedgerError::Empty { path })),
+        16 if &header == b"SQLite format 3\0" => Ok(()),
+        _ => Err(AuthorityError::NotALedger(LedgerError::NotALedger {
+            path,
+            why: "it is not a database at all",
+        })),
+    }
+}
+
+/// Refuses another program's SQLite database before anything (even the
+/// journal mode) is written to it: a file with tables but no nodelock schema.
+fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), AuthorityError> {
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, u32>(0)).map_err(sql_error);
+    let any = count("SELECT count(*) FROM sqlite_master")?;
+    let settings = count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'settings'")?;
+    if (version == 0 && any > 0) || (version > 0 && settings == 0) {
+        return Err(AuthorityError::NotALedger(LedgerError::NotALedger {
+            path: path.to_owned(),
+            why: "it is another program's SQLite database",
+        }));
+    }
+    Ok(())
 }
