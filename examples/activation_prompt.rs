@@ -1,23 +1,27 @@
 //! An application's activation prompt: checks the license at start-up and,
 //! when it must ask, says why and offers to activate online or offline.
 //!
-//! Set up a vendor side once (in another terminal, with the `nodelock` tool):
+//! Set up a vendor side once (in another terminal, with the `nodelock` tool;
+//! everything goes under `target/`, which git ignores):
 //!
 //! ```text
 //! cargo build --features cli,authority
-//! N=target/debug/nodelock
-//! $N keys generate --out demo/keys
-//! $N license issue --key demo/keys/secret.key --product com.example.prompt --licensee You --seats 1 --out demo/app.lic
-//! $N authority init --db demo/ledger.db --key demo/keys/secret.key
-//! $N authority add-license --db demo/ledger.db demo/app.lic
+//! N=target/debug/nodelock D=target/prompt-demo
+//! $N keys generate --out $D/keys
+//! $N license issue --key $D/keys/secret.key --product com.example.prompt --licensee You --seats 1 --out $D/app.lic
+//! $N authority init --db $D/ledger.db --key $D/keys/secret.key
+//! $N authority add-license --db $D/ledger.db $D/app.lic
 //! ```
 //!
 //! Then run the application:
 //!
 //! ```text
-//! cargo run --example activation_prompt --features authority -- demo            # this machine
-//! cargo run --example activation_prompt --features authority -- demo --repair   # after a simulated repair
+//! cargo run --example activation_prompt --features authority -- target/prompt-demo            # this machine
+//! cargo run --example activation_prompt --features authority -- target/prompt-demo --repair   # after a simulated repair
 //! ```
+//!
+//! When this machine holds the seat, the prompt offers to deactivate it (the
+//! seat returns to the vendor's pool). `tests/examples.rs` drives it in tmux.
 //!
 //! *Online* here opens the vendor's ledger directly, standing in for the
 //! vendor's activation service (the HTTP service is not built yet).
@@ -29,7 +33,7 @@ use std::error::Error;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use nodelock::activation::{Reason, Validator, Verdict};
+use nodelock::activation::{DeactivationReceipt, Reason, Validator, Verdict};
 use nodelock::authority::{Authority, SqliteLedger};
 use nodelock::hardware::{ComponentKind, FixedCollector, collect};
 use nodelock::license::{AppInfo, SignedLicense, Version};
@@ -62,12 +66,31 @@ impl Demo {
     }
 }
 
-fn prompt(question: &str) -> io::Result<String> {
+/// The user's answer, or `None` when input has ended.
+fn prompt(question: &str) -> io::Result<Option<String>> {
     print!("{question}");
     io::stdout().flush()?;
     let mut line = String::new();
-    io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim().to_owned())
+    if io::stdin().lock().read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_owned()))
+}
+
+/// Deactivates this machine and hands the receipt to the vendor's ledger
+/// (standing in for the vendor's service), freeing the seat.
+fn deactivate(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
+    let receipt = validator.deactivate()?;
+    let public = PublicKey::read_file(&demo.dir.join("keys/public.key"))?;
+    let authority =
+        Authority::without_signing_key(public, SqliteLedger::open_existing(demo.dir.join("ledger.db"))?);
+    authority.deactivate(&receipt, "activation prompt", Timestamp::now())?;
+    println!("This machine is deactivated; its seat is free for another machine.");
+    println!(
+        "(Offline, the receipt code would go to the vendor: {})",
+        DeactivationReceipt::code_of(&receipt)
+    );
+    Ok(())
 }
 
 fn explain(reason: &Reason) {
@@ -94,7 +117,7 @@ fn offline(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
         demo.dir.join("ledger.db").display()
     );
     loop {
-        let response = prompt("Paste the response code (empty to go back): ")?;
+        let Some(response) = prompt("Paste the response code (empty to go back): ")? else { return Ok(()) };
         if response.is_empty() {
             return Ok(());
         }
@@ -111,17 +134,34 @@ fn run(demo: &Demo) -> Result<bool, Box<dyn Error>> {
         let reason = match validator.check() {
             Verdict::Licensed(licensed) => {
                 println!("{licensed}");
+                let choice = prompt(
+                    "\n[Enter] Start the application   [d] Deactivate this machine (frees its seat)\n> ",
+                )?;
+                if matches!(choice.as_deref(), Some("d" | "D")) {
+                    deactivate(demo, &validator)?;
+                    return Ok(false);
+                }
                 println!("The application starts.");
                 return Ok(true);
             }
             Verdict::ActivationRequired { reason } => reason,
         };
         explain(&reason);
-        let choice = prompt("\n[1] Activate online   [2] Activate offline   [q] Quit\n> ")?;
+        let Some(choice) = prompt("\n[1] Activate online   [2] Activate offline   [q] Quit\n> ")? else {
+            println!("\nNo input: the application does not start.");
+            return Ok(false);
+        };
         let outcome = match choice.as_str() {
             "1" => online(demo, &validator),
             "2" => offline(demo, &validator),
-            "q" | "Q" | "" => return Ok(false),
+            "q" | "Q" => {
+                println!("The application does not start until this copy is activated.");
+                return Ok(false);
+            }
+            "" => {
+                println!("Type 1, 2 or q, then Enter.");
+                continue;
+            }
             other => {
                 println!("`{other}` is not one of the choices.");
                 continue;

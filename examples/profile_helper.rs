@@ -6,6 +6,7 @@
 //! cargo run --example profile_helper                         # profile twice, compare, explain
 //! cargo run --example profile_helper -- capture FILE [--raw] [--root DIR]
 //! cargo run --example profile_helper -- compare OLD NEW [--tolerance N]
+//! cargo run --example profile_helper -- --help
 //! ```
 //!
 //! A capture holds keyed digests only, unless `--raw` adds the component
@@ -23,10 +24,29 @@ use nodelock::{Timestamp, compare_captures};
 
 const PRODUCT: &str = "nodelock.diagnostics";
 
-fn collector(root: Option<PathBuf>) -> Box<dyn Collector> {
+const USAGE: &str = "\
+The Profile Helper: checks that this machine profiles stably and explains what changed.
+
+Usage:
+  profile_helper                                  profile this machine twice, compare, explain
+  profile_helper capture FILE [--raw] [--root DIR]  save a capture (digests; --raw adds the values)
+  profile_helper compare OLD NEW [--tolerance N]  compare two captures: exit 0 within tolerance, 1 not
+  profile_helper --help                           this text
+
+--root DIR profiles the machine described by a sys/ + proc/ tree (e.g. tests/fixtures/laptop).
+Exit status: 0 stable / within tolerance, 1 reactivation needed, 2 bad usage or input.";
+
+/// The collector for `--root DIR` (which must hold `sys/` or `proc/`: a
+/// wrong path is an error, not a capture in which everything is unreadable)
+/// or this machine's.
+fn collector(root: Option<PathBuf>) -> Result<Box<dyn Collector>, String> {
     match root {
-        Some(root) => Box::new(LinuxCollector::with_root(root)),
-        None => platform_collector(),
+        Some(root) if !root.join("sys").is_dir() && !root.join("proc").is_dir() => Err(format!(
+            "--root {}: no sys/ or proc/ directory there; give the directory that holds a machine's sys/ and proc/ trees",
+            root.display()
+        )),
+        Some(root) => Ok(Box::new(LinuxCollector::with_root(root))),
+        None => Ok(platform_collector()),
     }
 }
 
@@ -66,11 +86,18 @@ fn explain(old: &Capture, new: &Capture, tolerance: Option<u32>) -> Result<bool,
 }
 
 fn run(args: &[String]) -> Result<bool, String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(true);
+    }
+    if args.iter().any(|a| a == "--root") && flag_value(args, "--root").is_none() {
+        return Err("--root needs a DIR".into());
+    }
     let root = flag_value(args, "--root").map(PathBuf::from);
     match args.first().map(String::as_str) {
         None => {
             println!("Profiling this machine twice...");
-            let c = collector(root);
+            let c = collector(root)?;
             let first = Capture::new(&c.collect(), PRODUCT, false, Timestamp::now());
             let second = Capture::new(&c.collect(), PRODUCT, false, Timestamp::now());
             println!("environment: {}, fingerprint: {}\n", first.environment, first.fingerprint.code());
@@ -79,7 +106,7 @@ fn run(args: &[String]) -> Result<bool, String> {
         Some("capture") => {
             let out = args.get(1).filter(|a| !a.starts_with("--")).ok_or("capture needs a FILE")?;
             let raw = args.iter().any(|a| a == "--raw");
-            let capture = Capture::new(&collector(root).collect(), PRODUCT, raw, Timestamp::now());
+            let capture = Capture::new(&collector(root)?.collect(), PRODUCT, raw, Timestamp::now());
             std::fs::write(out, capture.to_json()).map_err(|e| format!("cannot write {out}: {e}"))?;
             println!(
                 "capture {} written to {out}{}",
@@ -99,7 +126,9 @@ fn run(args: &[String]) -> Result<bool, String> {
             let (old, new) = (read(old)?, read(new)?);
             explain(&old, &new, tolerance)
         }
-        Some(other) => Err(format!("unknown command `{other}`; use capture or compare (or nothing)")),
+        Some(other) => {
+            Err(format!("unknown command `{other}`; use capture or compare (or nothing); see --help"))
+        }
     }
 }
 

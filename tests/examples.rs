@@ -66,3 +66,180 @@ fn quickstart_runs_without_flags_and_says_what_to_do_next() {
         assert!(!stdout.contains(debug), "debug formatting {debug:?} in:\n{stdout}");
     }
 }
+
+#[test]
+#[cfg(all(feature = "client", target_os = "linux"))]
+fn profile_helper_has_help_and_refuses_a_wrong_root() {
+    let help = Command::new(example("profile_helper")).arg("--help").output().expect("run profile_helper");
+    assert!(help.status.success(), "{}", String::from_utf8_lossy(&help.stderr));
+    let text = String::from_utf8_lossy(&help.stdout);
+    for usage in ["profile_helper capture FILE", "profile_helper compare OLD NEW", "Exit status"] {
+        assert!(text.contains(usage), "{text}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.json");
+    let wrong = Command::new(example("profile_helper"))
+        .args(["capture", out.to_str().unwrap(), "--root", "/nonexistent"])
+        .output()
+        .expect("run profile_helper");
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("--root /nonexistent: no sys/ or proc/ directory there"), "{stderr}");
+    assert!(!out.exists(), "no all-unreadable capture is written");
+
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/laptop");
+    let good = Command::new(example("profile_helper"))
+        .args(["capture", out.to_str().unwrap(), "--root", fixture.to_str().unwrap()])
+        .output()
+        .expect("run profile_helper");
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    assert!(out.exists());
+}
+
+/// A tmux session on a private server, driven like a user at a terminal.
+#[cfg(all(unix, feature = "cli", feature = "authority"))]
+struct Tmux {
+    socket: String,
+}
+
+#[cfg(all(unix, feature = "cli", feature = "authority"))]
+impl Tmux {
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (.ci/run installs it)")
+    }
+
+    /// Starts `command` in a new session; the pane waits for a key after it
+    /// ends, so its last screen and `EXIT=<status>` can be read.
+    fn start(&self, command: &str) {
+        let line = format!("{command}; echo EXIT=$?; read done");
+        let out = self.tmux(&["new-session", "-d", "-s", "prompt", "-x", "200", "-y", "60", &line]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self.tmux(&["capture-pane", "-p", "-J", "-S", "-500", "-t", "prompt"]).stdout,
+        )
+        .into_owned()
+    }
+
+    /// Waits until the screen shows `text` (polling the pane; the deadline
+    /// only bounds a hung prompt, it orders nothing).
+    fn expect(&self, text: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the prompt never showed {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "prompt"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    fn end(&self) {
+        self.keys(&["Enter"]);
+        let _ = self.tmux(&["kill-session", "-t", "prompt"]);
+    }
+}
+
+#[cfg(all(unix, feature = "cli", feature = "authority"))]
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+#[cfg(all(unix, feature = "cli", feature = "authority"))]
+fn activation_prompt_in_a_terminal() {
+    let inventory = nodelock::hardware::collect();
+    let kinds = nodelock::ComponentKind::ALL
+        .iter()
+        .filter(|k| inventory.of_kind(**k).any(|c| !c.flags.removable))
+        .count();
+    if kinds < 3 {
+        println!("skipped: this machine shows {kinds} kinds of hardware, too few to activate");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let n = |args: &[&str]| {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_nodelock")).args(args).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    n(&["keys", "generate", "--out", "demo/keys"]);
+    n(&[
+        "license",
+        "issue",
+        "--key",
+        "demo/keys/secret.key",
+        "--product",
+        "com.example.prompt",
+        "--licensee",
+        "You",
+        "--seats",
+        "1",
+        "--out",
+        "demo/app.lic",
+    ]);
+    n(&["authority", "init", "--db", "demo/ledger.db", "--key", "demo/keys/secret.key"]);
+    n(&["authority", "add-license", "--db", "demo/ledger.db", "demo/app.lic"]);
+    let exe = example("activation_prompt");
+    let run = |extra: &str| format!("{} {} {extra}", exe.display(), demo.display());
+    let t = Tmux { socket: format!("nodelock-test-{}", std::process::id()) };
+
+    // Not activated: the reason; Enter at the menu asks again instead of
+    // quitting; online activation; licensed, with the offer to deactivate.
+    t.start(&run(""));
+    t.expect("This copy needs to be activated: this copy is not activated on this machine yet");
+    t.keys(&["Enter"]);
+    t.expect("Type 1, 2 or q, then Enter.");
+    t.keys(&["1", "Enter"]);
+    t.expect("Licensed to You");
+    t.expect("[d] Deactivate this machine (frees its seat)");
+    t.keys(&["Enter"]);
+    t.expect("The application starts.");
+    t.expect("EXIT=0");
+    t.end();
+
+    // After a repair: what changed, with the comparison table; q quits, saying so.
+    t.start(&run("--repair"));
+    let screen = t.expect("What changed since the last activation");
+    assert!(screen.contains("reactivation required"), "{screen}");
+    t.keys(&["q", "Enter"]);
+    t.expect("The application does not start until this copy is activated.");
+    t.expect("EXIT=1");
+    t.end();
+
+    // This machine holds the seat: deactivating frees it.
+    t.start(&run(""));
+    t.expect("[d] Deactivate this machine");
+    t.keys(&["d", "Enter"]);
+    t.expect("This machine is deactivated; its seat is free for another machine.");
+    t.expect("EXIT=1");
+    t.end();
+    let out = Command::new(env!("CARGO_BIN_EXE_nodelock"))
+        .args(["seats", "status", "--db", "demo/ledger.db", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["licenses"][0]["in_use"], 0, "{status}");
+}
