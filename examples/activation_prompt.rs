@@ -134,6 +134,9 @@ fn run(demo: &Demo) -> Result<bool, Box<dyn Error>> {
         let reason = match validator.check() {
             Verdict::Licensed(licensed) => {
                 println!("{licensed}");
+                if let Some(warning) = licensed.lease_state.warning(licensed.lease_ends) {
+                    println!("Warning: {warning}");
+                }
                 let choice = prompt(
                     "\n[Enter] Start the application   [d] Deactivate this machine (frees its seat)\n> ",
                 )?;

@@ -235,6 +235,35 @@ fn activation_prompt_in_a_terminal() {
     t.expect("This machine is deactivated; its seat is free for another machine.");
     t.expect("EXIT=1");
     t.end();
+    // A newer release shipped with the application supersedes the activation.
+    t.start(&run(""));
+    t.keys(&["1", "Enter"]);
+    t.expect("[d] Deactivate this machine");
+    t.keys(&["Enter"]);
+    t.expect("EXIT=0");
+    t.end();
+    n(&[
+        "license",
+        "reissue",
+        "demo/app.lic",
+        "--key",
+        "demo/keys/secret.key",
+        "--seats",
+        "2",
+        "--out",
+        "demo/app2.lic",
+    ]);
+    n(&["authority", "add-license", "--db", "demo/ledger.db", "demo/app2.lic"]);
+    std::fs::rename(demo.join("app2.lic"), demo.join("app.lic")).unwrap();
+    t.start(&run(""));
+    let screen = t.expect("This copy needs to be activated: ");
+    assert!(screen.contains("release 2"), "the reason names the new release:\n{screen}");
+    t.keys(&["1", "Enter"]);
+    t.expect("[d] Deactivate this machine");
+    t.keys(&["d", "Enter"]);
+    t.expect("This machine is deactivated");
+    t.end();
+
     let out = Command::new(env!("CARGO_BIN_EXE_nodelock"))
         .args(["seats", "status", "--db", "demo/ledger.db", "--json"])
         .current_dir(dir.path())
