@@ -167,6 +167,7 @@ fn fill(a: &Authority<SqliteLedger>, licenses: u32) {
                         since: t0(),
                         renewed_at: t0(),
                         ended_at: None,
+                        forked_at: None,
                     };
                     tx.insert_activation(&record)?;
                     tx.update_seat(&nodelock::authority::SeatRecord {

@@ -151,11 +151,19 @@ fn the_deactivation_receipt_frees_the_seat_and_deleting_files_frees_nothing() {
     let bob = install(&one, workstation(2));
     let err = bob.activate(&desk, "Bob", now()).unwrap_err();
     assert!(err.to_string().contains("Alice"), "the refusal names the seat holder: {err}");
-    // Alice deactivates properly: the receipt travels as a code and frees the seat.
+    // Alice deactivates her new store: the receipt retires its certificates,
+    // but the deleted store's certificate was never given up (a backup of it
+    // would still validate), so the seat stays held.
     let receipt = alice.validator.store().deactivate(now().plus_days(1)).unwrap();
     let code = DeactivationReceipt::code_of(&receipt);
     let done = desk.authority.deactivate(code.as_bytes(), "customer", now().plus_days(1)).unwrap();
-    assert!(matches!(done, Deactivation::Deactivated(f) if f.seat == Some(1)));
+    assert!(matches!(done, Deactivation::StillHeld { seat: Some(1), stores: 1, .. }), "{done:?}");
+    assert!(
+        bob.activate(&desk, "Bob", now().plus_days(1)).is_err(),
+        "the deleted store still holds the seat"
+    );
+    // The vendor releases it (the deleted store is gone for good): free.
+    desk.authority.release(first.activation_id, "vendor", now().plus_days(1)).unwrap();
     assert_eq!(desk.in_use(now()), (0, 0, 1));
     assert!(matches!(
         alice.verdict(now().plus_days(1)),
@@ -375,7 +383,7 @@ fn a_deactivated_key_cannot_come_back_as_a_renewal() {
     // The renewal request made before the receipt names a key the receipt
     // proved gone.
     let err = desk.answer(&request.to_code(), now()).unwrap_err();
-    assert!(matches!(&err, AuthorityError::RenewalRefused { state, .. } if state.name() == "deactivated"));
+    assert!(matches!(&err, AuthorityError::KeySurrendered { .. }) && err.is_refusal(), "{err}");
 }
 
 /// A 1-seat license whose certificates run 30 days, with 7 days of grace.

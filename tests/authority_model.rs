@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use authority_support::*;
 use nodelock::Timestamp;
-use nodelock::activation::{ActivationId, ActivationKind};
+use nodelock::activation::{ActivationCertificate, ActivationId, ActivationKind};
 use nodelock::authority::{Authority, AuthorityError, Deactivation, Grant, GrantKind, Ledger};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -243,16 +243,24 @@ impl<L: Ledger> Real<L> {
             }
             Op::Release(m) => {
                 let Some(g) = &self.last[m] else { return Outcome::Skipped };
-                match self.authority.release(g.certificate.activation_id, "model", self.now) {
-                    Ok(f) => Outcome::Ended { seat: f.seat },
+                let certificate = g.certificate.clone();
+                match self.authority.release(certificate.activation_id, "model", self.now) {
+                    Ok(f) => {
+                        self.surrender(m, &certificate);
+                        Outcome::Ended { seat: f.seat }
+                    }
                     Err(e) => error_outcome(e),
                 }
             }
             Op::Transfer(from, to) => {
                 let Some(g) = &self.last[from] else { return Outcome::Skipped };
-                let activation = g.certificate.activation_id;
+                let certificate = g.certificate.clone();
                 let request = self.machines[to].request(id);
-                let result = self.authority.transfer(activation, &request, None, "model", self.now);
+                let result =
+                    self.authority.transfer(certificate.activation_id, &request, None, "model", self.now);
+                if result.is_ok() {
+                    self.surrender(from, &certificate);
+                }
                 self.outcome_of_grant(to, result)
             }
             Op::ReissueSeats(n) => {
@@ -264,6 +272,15 @@ impl<L: Ledger> Real<L> {
                 Outcome::Skipped
             }
         }
+    }
+
+    /// The machine whose activation was released or transferred does as the
+    /// refusal of its next renewal says: deactivates (the receipt changes no
+    /// seat) and requests from a fresh store from then on.
+    fn surrender(&mut self, m: usize, certificate: &ActivationCertificate) {
+        let receipt = self.machines[m].receipt(certificate);
+        let answer = self.authority.deactivate(&receipt, "model", self.now).unwrap();
+        assert!(matches!(answer, Deactivation::AlreadyEnded { .. }), "{answer:?}");
     }
 
     fn status(&self) -> Seen {

@@ -1,9 +1,12 @@
 //! Granting activations: a machine's request becomes a renewal of the seat
 //! it already holds, an upgrade of its temporary activation, a free seat, a
-//! temporary activation, or a refusal listing the seats. A renewal from a
-//! store (`nodelock activate renew`: the request announces the store's
-//! existing activation key) is refused when that activation was released,
-//! transferred or deactivated, and when the license expired or was revoked.
+//! temporary activation, or a refusal listing the seats. A request from a
+//! store the ledger knows (its activation key: `nodelock activate renew`, or
+//! any later request of that store) renews the activation whose certified
+//! profile it is within tolerance of; it is refused when that activation was
+//! released, transferred or deactivated, when the store surrendered its key,
+//! and when the license expired or was revoked. From a machine out of
+//! tolerance it is a new machine (and may reveal a fork: `lineage.rs`).
 //!
 //! [`Authority::activate`] reads top to bottom here; what it shares with the
 //! other operations (which license a request may use, recognising the
@@ -12,6 +15,7 @@
 use super::Authority;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
+use super::lineage;
 use super::names;
 use super::record::{ActivationState, EventKind};
 use super::rules::{self, Grant, GrantKind, Recognised};
@@ -32,7 +36,17 @@ impl<L: Ledger> Authority<L> {
         self.signer()?;
         let actor = names::actor(actor)?;
         let label = names::label(label.or(request.label.as_deref()))?;
-        self.ledger.transaction(&mut |tx| self.activate_in(tx, request, label.as_deref(), &actor, now))
+        // A refusal after a fork was recorded keeps the record: the
+        // transaction commits what lineage learnt, then the refusal is returned.
+        self.ledger
+            .transaction(&mut |tx| {
+                let mut learnt = false;
+                match self.activate_in(tx, request, label.as_deref(), &actor, now, &mut learnt) {
+                    Err(refusal) if learnt && refusal.is_refusal() => Ok(Err(refusal)),
+                    other => other.map(Ok),
+                }
+            })
+            .and_then(|answer| answer)
     }
 
     fn activate_in(
@@ -42,28 +56,76 @@ impl<L: Ledger> Authority<L> {
         label: Option<&str>,
         actor: &str,
         now: Timestamp,
+        learnt: &mut bool,
     ) -> Result<Grant, AuthorityError> {
         let id = request.license_id;
         let (record, license) = self.usable_for(tx, request, now)?;
         let policy = &license.policy;
-        let active = tx.activations(&id, Which::Active)?;
         let log = |tx: &mut dyn LedgerTx, kind, activation, details: String| {
             rules::log_activation(tx, now, actor, kind, id, activation, details)
         };
-        // 0. A renewal (the key of an activation the ledger knows) of an
-        //    activation that lost its seat is refused: it must not come back
-        //    as a new machine under the key whose seat was reclaimed. A live
-        //    one is renewed below like any request from its machine.
-        if let Some(renewed) = rules::renewed_by(tx, request)?
-            && renewed.state != ActivationState::Active
-        {
-            return Err(AuthorityError::RenewalRefused {
+        // 0. A store the ledger knows: renew the activation whose certified
+        //    profile the request is within tolerance of — unless it lost its
+        //    seat, or the store surrendered its key; from out of tolerance,
+        //    the request is a new machine (and the store's branch diverged).
+        let keyed = lineage::keyed(tx, request)?;
+        if let Some((record, store)) = keyed.iter().find(|(_, s)| s.surrendered_at.is_some()) {
+            return Err(AuthorityError::KeySurrendered {
                 license_id: id,
-                activation_id: renewed.activation_id,
-                state: renewed.state,
+                activation_id: record.activation_id,
+                at: store.surrendered_at.unwrap_or(now),
             });
         }
-        let recognised = rules::recognise(tx, &active, request, policy)?;
+        let mut renewing = None;
+        for (record, store) in &keyed {
+            if let Some(score) = lineage::within(record, request, policy)?
+                && renewing.as_ref().is_none_or(|(s, _, _)| score < *s)
+            {
+                renewing = Some((score, record.clone(), store.clone()));
+            }
+        }
+        if renewing.is_none()
+            && let Some((ended, _)) = keyed.iter().find(|(r, _)| r.state != ActivationState::Active)
+        {
+            // A diverged branch of a reclaimed activation must not come back
+            // as a new machine under the key whose seat was reclaimed.
+            return Err(AuthorityError::RenewalRefused {
+                license_id: id,
+                activation_id: ended.activation_id,
+                state: ended.state,
+            });
+        }
+        let recognised = match renewing {
+            Some((_, record, _)) if record.state != ActivationState::Active => {
+                return Err(AuthorityError::RenewalRefused {
+                    license_id: id,
+                    activation_id: record.activation_id,
+                    state: record.state,
+                });
+            }
+            Some((_, mut record, store)) => {
+                lineage::rejoined(tx, &mut record, &store, actor, now)?;
+                *learnt |= record.forked_at.is_some();
+                match record.kind {
+                    ActivationKind::Permanent => {
+                        let seat = tx
+                            .seat_of(&id, &record.activation_id)?
+                            .ok_or_else(|| rules::seatless(&record))?;
+                        Recognised::Seated(record, seat)
+                    }
+                    ActivationKind::Temporary { .. } => Recognised::Temporary(record),
+                }
+            }
+            None => {
+                for (record, store) in keyed {
+                    let mut record = record;
+                    lineage::diverged(tx, &mut record, store, &license, actor, now)?;
+                    *learnt = true;
+                }
+                let active = tx.activations(&id, Which::Active)?;
+                rules::recognise(tx, &active, request, policy)?
+            }
+        };
 
         // 1. This machine holds a seat: renew it.
         if let Recognised::Seated(held, seat) = &recognised {
@@ -71,7 +133,7 @@ impl<L: Ledger> Authority<L> {
             rules::certify(&mut renewed, request, label, now);
             tx.update_activation(&renewed)?;
             log(tx, EventKind::Renewal, renewed.activation_id, format!("seat {} renewed", seat.seat))?;
-            return self.grant(GrantKind::Renewal, request, &renewed, Some(seat.seat), &license, now);
+            return self.grant(tx, GrantKind::Renewal, request, &renewed, Some(seat.seat), &license, now);
         }
 
         // 2. This machine has a temporary activation: upgrade it to a free
@@ -87,7 +149,7 @@ impl<L: Ledger> Authority<L> {
                 tx.update_seat(&seat)?;
                 let details = format!("temporary activation took seat {}", seat.seat);
                 log(tx, EventKind::Upgrade, renewed.activation_id, details)?;
-                return self.grant(GrantKind::Upgrade, request, &renewed, Some(seat.seat), &license, now);
+                return self.grant(tx, GrantKind::Upgrade, request, &renewed, Some(seat.seat), &license, now);
             }
             if let ActivationKind::Temporary { until } = renewed.kind
                 && now < until
@@ -95,7 +157,7 @@ impl<L: Ledger> Authority<L> {
                 tx.update_activation(&renewed)?;
                 let details = format!("temporary activation renewed, still until {}", until.date_string());
                 log(tx, EventKind::Renewal, renewed.activation_id, details)?;
-                return self.grant(GrantKind::Renewal, request, &renewed, None, &license, now);
+                return self.grant(tx, GrantKind::Renewal, request, &renewed, None, &license, now);
             }
         }
 
@@ -107,10 +169,11 @@ impl<L: Ledger> Authority<L> {
             tx.update_seat(&seat)?;
             let details = format!("seat {} of {}", seat.seat, record.total_seats);
             log(tx, EventKind::Activation, taken.activation_id, details)?;
-            return self.grant(GrantKind::Seat, request, &taken, Some(seat.seat), &license, now);
+            return self.grant(tx, GrantKind::Seat, request, &taken, Some(seat.seat), &license, now);
         }
 
         // 4. Every seat is taken and temporary activations are off.
+        let active = tx.activations(&id, Which::Active)?;
         let holders = rules::holders(tx, &id, &active, now)?;
         let total = record.total_seats;
         if license.temporary_days == 0 {
@@ -132,7 +195,7 @@ impl<L: Ledger> Authority<L> {
             tx.update_activation(&again)?;
             let details = format!("temporary activation granted again, until {}", until.date_string());
             log(tx, EventKind::Temporary, again.activation_id, details)?;
-            return self.grant(GrantKind::Temporary, request, &again, None, &license, now);
+            return self.grant(tx, GrantKind::Temporary, request, &again, None, &license, now);
         }
 
         // 6. A new temporary activation.
@@ -143,6 +206,6 @@ impl<L: Ledger> Authority<L> {
         let details =
             format!("all {total} seat(s) in use: temporary activation until {}", until.date_string());
         log(tx, EventKind::Temporary, temp.activation_id, details)?;
-        self.grant(GrantKind::Temporary, request, &temp, None, &license, now)
+        self.grant(tx, GrantKind::Temporary, request, &temp, None, &license, now)
     }
 }

@@ -34,6 +34,12 @@ pub enum Damage {
         /// The activation.
         activation_id: ActivationId,
     },
+    /// A store record whose activation is not in the ledger.
+    #[error("a store of activation {activation_id} is recorded, but the activation is not")]
+    StoreWithoutActivation {
+        /// The activation it names.
+        activation_id: ActivationId,
+    },
     /// The storage holds a value or file it cannot read back.
     #[error("{0}")]
     Storage(#[source] LedgerError),

@@ -104,6 +104,23 @@ pub enum AuthorityError {
         /// What happened to it.
         state: ActivationState,
     },
+    /// A request from a store that gave its activation up with a receipt:
+    /// the receipt proved its key destroyed, so a request signed for that key
+    /// comes from a copy kept back.
+    #[error(
+        "this request comes from a store of activation {activation_id} (license {license_id}) that was \
+         deactivated on {}: its key was given up with a deactivation receipt and cannot be used again; \
+         run `nodelock activate request` in a fresh store (it takes a free seat if there is one)",
+        at.date_string()
+    )]
+    KeySurrendered {
+        /// The license.
+        license_id: LicenseId,
+        /// The activation the store held.
+        activation_id: ActivationId,
+        /// When its receipt was accepted.
+        at: Timestamp,
+    },
     /// No such activation in the ledger.
     #[error("activation {activation_id} is not in the ledger; check the id (`nodelock seats status`)")]
     UnknownActivation {
@@ -177,15 +194,6 @@ pub enum AuthorityError {
          holds it; nothing was changed"
     )]
     ReceiptNotValid {
-        /// The activation it names.
-        activation_id: ActivationId,
-    },
-    /// The receipt gives up an older certificate of an activation that was renewed since.
-    #[error(
-        "the deactivation receipt is for an earlier certificate of activation {activation_id}, which \
-         was renewed since; the seat stays with the renewed activation (deactivate that one)"
-    )]
-    ReceiptSuperseded {
         /// The activation it names.
         activation_id: ActivationId,
     },
@@ -349,11 +357,11 @@ impl AuthorityError {
                 | AuthorityError::NoFreeSeat { .. }
                 | AuthorityError::TemporaryUsed { .. }
                 | AuthorityError::RenewalRefused { .. }
+                | AuthorityError::KeySurrendered { .. }
                 | AuthorityError::NotActive { .. }
                 | AuthorityError::NotTransferable { .. }
                 | AuthorityError::TransfersExhausted { .. }
                 | AuthorityError::AlreadyHoldsSeat { .. }
-                | AuthorityError::ReceiptSuperseded { .. }
                 | AuthorityError::StaleRelease { .. }
                 | AuthorityError::SeatsInUse { .. }
         )

@@ -11,7 +11,7 @@
 //! its storage fails or refuses (`ledger_error.rs`).
 
 use super::error::AuthorityError;
-use super::record::{ActivationRecord, Event, HistoryEntry, LicenseRecord, SeatRecord};
+use super::record::{ActivationRecord, Event, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord};
 use crate::activation::ActivationId;
 use crate::license::LicenseId;
 
@@ -52,7 +52,8 @@ pub trait Ledger: Send + Sync {
 ///
 /// `insert_*` fails when the record exists, `update_*` when it does not.
 /// Lists come in a stable order: licenses by product then id, seats by
-/// number, activations by `since` then id, history by `seq`.
+/// number, activations by `since` then id, stores by first grant then key,
+/// history by `seq`.
 pub trait LedgerTx {
     /// The license `id`.
     fn license(&mut self, id: &LicenseId) -> Result<Option<LicenseRecord>, AuthorityError>;
@@ -96,6 +97,21 @@ pub trait LedgerTx {
     fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError>;
     /// Replaces an activation's record.
     fn update_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError>;
+
+    /// The stores of `activation` (every store it granted a certificate), by
+    /// first grant then key.
+    fn stores_of(&mut self, activation: &ActivationId) -> Result<Vec<StoreRecord>, AuthorityError>;
+    /// The stores of `license`'s activations holding the activation key `key`
+    /// (one per activation the store was granted by), by first grant.
+    fn stores_with_key(
+        &mut self,
+        license: &LicenseId,
+        key: &[u8; 32],
+    ) -> Result<Vec<StoreRecord>, AuthorityError>;
+    /// Records a store's first certificate of an activation.
+    fn insert_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError>;
+    /// Replaces a store record (a later certificate, divergence, surrender).
+    fn update_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError>;
 
     /// Appends `event` to the history; returns its `seq`.
     fn append_history(&mut self, event: &Event) -> Result<u64, AuthorityError>;

@@ -13,7 +13,9 @@ use std::sync::{Mutex, PoisonError};
 use super::LedgerError;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
-use super::record::{ActivationRecord, ActivationState, Event, HistoryEntry, LicenseRecord, SeatRecord};
+use super::record::{
+    ActivationRecord, ActivationState, Event, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
+};
 use crate::activation::{ActivationId, ActivationKind};
 use crate::license::LicenseId;
 
@@ -22,6 +24,7 @@ struct State {
     licenses: BTreeMap<LicenseId, LicenseRecord>,
     seats: BTreeMap<(LicenseId, u32), SeatRecord>,
     activations: BTreeMap<ActivationId, ActivationRecord>,
+    stores: BTreeMap<(ActivationId, [u8; 32]), StoreRecord>,
     history: Vec<HistoryEntry>,
 }
 
@@ -239,6 +242,60 @@ impl LedgerTx for MemoryTx<'_> {
             return refuse("an activation that holds a seat must give it up before it ends");
         }
         self.state.activations.insert(record.activation_id, record.clone());
+        Ok(())
+    }
+
+    fn stores_of(&mut self, activation: &ActivationId) -> Result<Vec<StoreRecord>, AuthorityError> {
+        let range = (*activation, [0; 32])..=(*activation, [0xff; 32]);
+        let mut found: Vec<_> = self.state.stores.range(range).map(|(_, s)| s.clone()).collect();
+        found.sort_by_key(|s| (s.first_granted, s.activation_key));
+        Ok(found)
+    }
+
+    fn stores_with_key(
+        &mut self,
+        license: &LicenseId,
+        key: &[u8; 32],
+    ) -> Result<Vec<StoreRecord>, AuthorityError> {
+        let mut found: Vec<_> = self
+            .state
+            .stores
+            .values()
+            .filter(|s| s.license_id == *license && s.activation_key == *key)
+            .cloned()
+            .collect();
+        found.sort_by_key(|s| (s.first_granted, s.activation_id));
+        Ok(found)
+    }
+
+    fn insert_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        match self.state.activations.get(&store.activation_id) {
+            Some(a) if a.license_id == store.license_id => {}
+            _ => return refuse("a store belongs to an activation of its license"),
+        }
+        let key = (store.activation_id, store.activation_key);
+        if self.state.stores.contains_key(&key) {
+            return refuse("the store is already recorded for this activation");
+        }
+        if store.surrendered_at.is_some() {
+            return refuse("a new store holds its certificate");
+        }
+        self.state.stores.insert(key, store.clone());
+        Ok(())
+    }
+
+    fn update_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError> {
+        self.writing()?;
+        let key = (store.activation_id, store.activation_key);
+        let Some(old) = self.state.stores.get(&key) else { return refuse("no such store") };
+        if old.license_id != store.license_id {
+            return refuse("a store keeps its activation, license and key");
+        }
+        if old.surrendered_at.is_some() && (store.surrendered_at != old.surrendered_at || store != old) {
+            return refuse("a surrendered store is never granted again");
+        }
+        self.state.stores.insert(key, store.clone());
         Ok(())
     }
 

@@ -132,6 +132,7 @@ mod error;
 mod ledger;
 mod ledger_error;
 mod licenses;
+mod lineage;
 mod memory;
 mod names;
 mod record;
@@ -150,7 +151,8 @@ pub use licenses::LicenseAdded;
 pub use memory::MemoryLedger;
 pub use names::{BadName, MAX_ACTOR_LEN};
 pub use record::{
-    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatHolder, SeatRecord,
+    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, LiveCertificates,
+    RunningOut, SeatHolder, SeatRecord, StoreRecord,
 };
 pub use replay::seat_histories;
 pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};

@@ -132,6 +132,10 @@ pub struct ActivationRecord {
     pub renewed_at: Timestamp,
     /// When it stopped being active.
     pub ended_at: Option<Timestamp>,
+    /// When a renewal showed two branches of this activation running on
+    /// machines out of tolerance of each other (see `lineage.rs`); `None`
+    /// while it has not forked.
+    pub forked_at: Option<Timestamp>,
 }
 
 impl ActivationRecord {
@@ -142,6 +146,49 @@ impl ActivationRecord {
                 ActivationKind::Permanent => true,
                 ActivationKind::Temporary { until } => now < until,
             }
+    }
+}
+
+/// One store's part in an activation: every certificate the authority
+/// granted for the activation to the store holding one activation key.
+///
+/// A store keeps its key for all its requests and renewals, so its
+/// certificates — earlier ones, and later ones it never installed — are all
+/// this one record, and the store's deactivation receipt (signed with that
+/// key, proving it is gone) retires them all. An activation may have several
+/// stores (one machine, several OS users); its seat is free when none of
+/// them holds a live certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRecord {
+    /// The activation.
+    pub activation_id: ActivationId,
+    /// Its license.
+    pub license_id: LicenseId,
+    /// The store's activation public key, in each of its certificates.
+    pub activation_key: [u8; 32],
+    /// When its first certificate was granted.
+    pub first_granted: Timestamp,
+    /// When its latest certificate was granted.
+    pub last_granted: Timestamp,
+    /// How many certificates it was granted.
+    pub certificates: u32,
+    /// The nonce of its latest certificate.
+    pub nonce: Nonce,
+    /// When its latest certificate's lease ends; `None` for a perpetual one
+    /// (and for stores recorded before leases were tracked per store).
+    pub lease_ends: Option<Timestamp>,
+    /// When it asked for a renewal from a machine out of tolerance of the
+    /// activation's certified profile (and was answered as a new machine).
+    pub diverged_at: Option<Timestamp>,
+    /// When its deactivation receipt retired every certificate it holds.
+    pub surrendered_at: Option<Timestamp>,
+}
+
+impl StoreRecord {
+    /// Whether one of its certificates can still validate at `now`: not
+    /// surrendered, and its lease (plus `grace_secs`) not over.
+    pub fn is_live(&self, now: Timestamp, grace_secs: u64) -> bool {
+        self.surrendered_at.is_none() && self.lease_ends.is_none_or(|end| now < end.plus_secs(grace_secs))
     }
 }
 
@@ -174,11 +221,14 @@ pub enum EventKind {
     Revoke,
     /// A machine's label and profile were erased.
     Anonymise,
+    /// An activation's certificates were found running on two machines out
+    /// of tolerance of each other.
+    Fork,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Issue,
         EventKind::Reissue,
         EventKind::Activation,
@@ -191,6 +241,7 @@ impl EventKind {
         EventKind::SeatReissue,
         EventKind::Revoke,
         EventKind::Anonymise,
+        EventKind::Fork,
     ];
 
     /// The snake_case name (`seat_reissue`).
@@ -208,6 +259,7 @@ impl EventKind {
             EventKind::SeatReissue => "seat_reissue",
             EventKind::Revoke => "revoke",
             EventKind::Anonymise => "anonymise",
+            EventKind::Fork => "fork",
         }
     }
 
@@ -272,10 +324,69 @@ pub struct SeatHolder {
     pub until: Option<Timestamp>,
     /// When it was last certified.
     pub renewed_at: Timestamp,
-    /// When the lease of its live (last granted) certificate ends; `None`
-    /// when the license's certificates are perpetual. Filled in by the
-    /// status view, which knows the license's terms.
+    /// When the lease of its latest live certificate ends; `None` when the
+    /// license's certificates are perpetual. Filled in by the status view,
+    /// which knows the license's terms.
     pub lease_ends: Option<Timestamp>,
+    /// Whether its certificates were found running on two machines out of
+    /// tolerance of each other (see [`EventKind::Fork`] in the history).
+    pub forked: bool,
+    /// The stores holding a live certificate of it (filled in by the status
+    /// view; empty in refusals).
+    pub certificates: Vec<LiveCertificates>,
+}
+
+/// One store's live certificates of an activation, as the seat list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveCertificates {
+    /// The store: the first eight bytes of its activation key, in hex.
+    pub store: String,
+    /// When its first certificate was granted.
+    pub first_granted: Timestamp,
+    /// When its latest certificate was granted.
+    pub last_granted: Timestamp,
+    /// How many certificates it was granted.
+    pub certificates: u32,
+    /// When its latest certificate's lease ends (`None`: perpetual).
+    pub lease_ends: Option<Timestamp>,
+    /// Whether it asked for a renewal from a machine out of tolerance.
+    pub diverged: bool,
+}
+
+impl LiveCertificates {
+    /// The seat list's view of `store`.
+    pub fn of(store: &StoreRecord) -> Self {
+        LiveCertificates {
+            store: crate::codec::hex::hex(&store.activation_key[..8]),
+            first_granted: store.first_granted,
+            last_granted: store.last_granted,
+            certificates: store.certificates,
+            lease_ends: store.lease_ends,
+            diverged: store.diverged_at.is_some(),
+        }
+    }
+}
+
+/// An activation that ended (released by an administrator, or its seat
+/// transferred) whose certificates still run until their lease plus grace
+/// ends: the seat is free, but the machine validates until then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunningOut {
+    /// The activation.
+    pub activation_id: ActivationId,
+    /// How it ended.
+    pub state: ActivationState,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+    /// The machine's name.
+    pub label: Option<String>,
+    /// The fingerprint code of its certified profile.
+    pub fingerprint: Option<String>,
+    /// When its last certificate stops validating (lease end plus grace);
+    /// `None` when its certificates are perpetual and never stop.
+    pub runs_until: Option<Timestamp>,
+    /// The stores holding its live certificates.
+    pub certificates: Vec<LiveCertificates>,
 }
 
 impl SeatHolder {
@@ -294,6 +405,8 @@ impl SeatHolder {
             },
             renewed_at: record.renewed_at,
             lease_ends: None,
+            forked: record.forked_at.is_some(),
+            certificates: Vec::new(),
         }
     }
 }

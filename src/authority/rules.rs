@@ -17,14 +17,13 @@ use super::Authority;
 use super::damage::Damage;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
+use super::lineage;
 use super::record::{
     ActivationRecord, ActivationState, Event, EventKind, LicenseRecord, SeatHolder, SeatRecord,
 };
 use crate::activation::{ActivationCertificate, ActivationId, ActivationKind, ActivationRequest};
-use crate::compare::compare;
 use crate::license::{License, LicenseId, SignedLicense};
 use crate::policy::Policy;
-use crate::profile::Profile;
 use crate::timestamp::Timestamp;
 
 /// The most seats a license may have, packs included.
@@ -126,45 +125,29 @@ pub(super) fn recognise(
     })
 }
 
-/// The activation of the request's license whose certificate binds the
-/// request's activation key: a request that names it is a **renewal** from
-/// the store holding that activation (`nodelock activate renew`), not a new
-/// machine. Activation keys are fresh per activation, so at most one record
-/// binds a key; `None` for an ordinary request.
-pub(super) fn renewed_by(
-    tx: &mut dyn LedgerTx,
-    request: &ActivationRequest,
-) -> Result<Option<ActivationRecord>, AuthorityError> {
-    let all = tx.activations(&request.license_id, Which::All)?;
-    Ok(all.into_iter().find(|a| a.activation_key == request.activation_key))
-}
-
-/// The record among `candidates` whose recorded profile is within the
-/// policy's tolerance of the request's (the lowest score; the earliest on a
-/// tie), by the same comparison the client applies. Anonymised records
-/// cannot be recognised.
-fn same_machine<'a>(
+/// The record among `candidates` whose **certified** profile the request is
+/// within tolerance of (the lowest score; the earliest on a tie), by the
+/// client's comparison with normal weights ([`lineage::within`]).
+/// Anonymised records cannot be recognised.
+pub(super) fn same_machine<'a>(
     candidates: impl Iterator<Item = &'a ActivationRecord>,
     request: &ActivationRequest,
     policy: &Policy,
 ) -> Result<Option<&'a ActivationRecord>, AuthorityError> {
     let mut best: Option<(u32, &ActivationRecord)> = None;
     for record in candidates {
-        let Some(bytes) = &record.profile else { continue };
-        let stored = Profile::from_bytes(bytes).map_err(|source| {
-            AuthorityError::Corrupt(Damage::Profile { activation_id: record.activation_id, source })
-        })?;
-        let moved = record.stamp != Some(request.stamp);
-        let comparison = compare(&stored, &request.profile, moved, policy);
-        if !comparison.reactivate && best.is_none_or(|(score, _)| comparison.score < score) {
-            best = Some((comparison.score, record));
+        if let Some(score) = lineage::within(record, request, policy)?
+            && best.is_none_or(|(s, _)| score < s)
+        {
+            best = Some((score, record));
         }
     }
     Ok(best.map(|(_, r)| r))
 }
 
-/// Records what the new certificate certifies: the machine's profile,
-/// location, key and nonce (the recorded profile follows the machine).
+/// Records what a new certificate of `record` certifies: its location, key
+/// and nonce. The certified profile stays the one the activation was first
+/// certified with ([`new_record`]): machine identity is by lineage.
 pub(super) fn certify(
     record: &mut ActivationRecord,
     request: &ActivationRequest,
@@ -172,8 +155,6 @@ pub(super) fn certify(
     now: Timestamp,
 ) {
     record.release_version = request.release_version;
-    record.profile = Some(request.profile.to_bytes());
-    record.fingerprint = Some(request.profile.fingerprint().code());
     record.stamp = Some(request.stamp);
     record.activation_key = request.activation_key;
     record.nonce = request.nonce;
@@ -207,7 +188,10 @@ pub(super) fn new_record(
         since: now,
         renewed_at: now,
         ended_at: None,
+        forked_at: None,
     };
+    record.profile = Some(request.profile.to_bytes());
+    record.fingerprint = Some(request.profile.fingerprint().code());
     certify(&mut record, request, label, now);
     Ok(record)
 }
@@ -301,9 +285,12 @@ impl Grant {
 impl<L: Ledger> Authority<L> {
     /// Signs the certificate answering `request` for `record`, under the
     /// license `terms`: with a lease, it ends `lease_days` after `now` (a
-    /// renewal's lease runs from when it is granted).
+    /// renewal's lease runs from when it is granted). The certificate is
+    /// recorded against the request's store ([`lineage::bind`]).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn grant(
         &self,
+        tx: &mut dyn LedgerTx,
         kind: GrantKind,
         request: &ActivationRequest,
         record: &ActivationRecord,
@@ -311,9 +298,11 @@ impl<L: Ledger> Authority<L> {
         terms: &License,
         now: Timestamp,
     ) -> Result<Grant, AuthorityError> {
+        let lease_ends = terms.lease_end(now);
         let certificate =
             ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now)
-                .with_lease_end(terms.lease_end(now));
+                .with_lease_end(lease_ends);
+        lineage::bind(tx, record, request, lease_ends, now)?;
         let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
         Ok(Grant { kind, certificate, bytes })
     }

@@ -8,11 +8,12 @@
 use super::Authority;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
+use super::lineage;
 use super::names;
-use super::record::{ActivationRecord, ActivationState, EventKind, SeatRecord};
+use super::record::{ActivationRecord, ActivationState, EventKind, SeatRecord, StoreRecord};
 use super::rules::{self, Grant, GrantKind, MAX_TOTAL_SEATS, Recognised, seatless};
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest, DeactivationReceipt};
-use crate::license::LicenseId;
+use crate::license::{License, LicenseId};
 use crate::timestamp::Timestamp;
 
 /// The most seats one pack may add.
@@ -35,6 +36,17 @@ pub struct Freed {
 pub enum Deactivation {
     /// The activation ended now.
     Deactivated(Freed),
+    /// The store's certificates are retired, but the activation keeps its
+    /// seat: another store (another OS user of the machine) still holds a
+    /// live certificate of it. A replay of this receipt changes nothing.
+    StillHeld {
+        /// The activation.
+        activation_id: ActivationId,
+        /// Its seat; `None` for a temporary activation.
+        seat: Option<u32>,
+        /// How many other stores still hold a live certificate of it.
+        stores: u32,
+    },
     /// It had ended before (a replayed receipt, or a release or transfer
     /// came first); nothing changed.
     AlreadyEnded {
@@ -67,10 +79,14 @@ impl SeatPack {
 
 impl<L: Ledger> Authority<L> {
     /// Accepts a deactivation receipt (an `NLD-` code, armoured text or its
-    /// bytes): verified with the public key certified in the activation's
-    /// latest certificate and bound to that certificate's nonce, it ends the
-    /// activation and frees its seat. A receipt for an activation that has
-    /// already ended changes nothing.
+    /// bytes), signed with the activation key of one of the activation's
+    /// stores: it proves that store's key is gone, so **every** certificate
+    /// the store was granted — earlier ones, and later ones it never
+    /// installed, under any activation of the license — is retired. An
+    /// activation whose stores have all surrendered (or whose other stores'
+    /// leases ran out) ends and frees its seat; one that another store still
+    /// holds keeps it ([`Deactivation::StillHeld`]). A receipt for an
+    /// activation that has already ended changes nothing.
     pub fn deactivate(
         &self,
         receipt: &[u8],
@@ -86,21 +102,44 @@ impl<L: Ledger> Authority<L> {
                 .activation(&activation_id)?
                 .filter(|r| r.license_id == claimed.license_id)
                 .ok_or(AuthorityError::UnknownActivation { activation_id })?;
-            if claimed.nonce != record.nonce {
-                return Err(AuthorityError::ReceiptSuperseded { activation_id });
-            }
-            DeactivationReceipt::open(&bytes, &record.activation_key)
-                .map_err(|_| AuthorityError::ReceiptNotValid { activation_id })?;
+            let store = tx
+                .stores_of(&activation_id)?
+                .into_iter()
+                .find(|s| DeactivationReceipt::open(&bytes, &s.activation_key).is_ok())
+                .ok_or(AuthorityError::ReceiptNotValid { activation_id })?;
+            let terms = self.terms(&rules::known(tx, &record.license_id)?)?;
             if record.state != ActivationState::Active {
+                // Released or transferred first: the seat is already free,
+                // but the store's certificates, still running out, retire now.
+                retire(tx, &record.license_id, &store.activation_key, now)?;
                 return Ok(Deactivation::AlreadyEnded { activation_id, state: record.state });
             }
-            let freed = end(tx, record, ActivationState::Deactivated, now)?;
-            let details = match freed.seat {
-                Some(seat) => format!("seat {seat} freed by the machine's deactivation receipt"),
-                None => "temporary activation ended by the machine's deactivation receipt".to_owned(),
-            };
-            log(tx, now, &actor, EventKind::Deactivation, &freed, details)?;
-            Ok(Deactivation::Deactivated(freed))
+            let mut answer = None;
+            for mut held in tx.stores_with_key(&record.license_id, &store.activation_key)? {
+                if held.surrendered_at.is_some() {
+                    continue;
+                }
+                held.surrendered_at = Some(now);
+                tx.update_store(&held)?;
+                let Some(of) =
+                    tx.activation(&held.activation_id)?.filter(|a| a.state == ActivationState::Active)
+                else {
+                    continue;
+                };
+                let outcome = surrender(tx, of, &terms, &actor, &held, now)?;
+                if held.activation_id == activation_id {
+                    answer = Some(outcome);
+                }
+            }
+            // The store had surrendered before (a replay): nothing changed.
+            match answer {
+                Some(outcome) => Ok(outcome),
+                None => {
+                    let stores = lineage::live_stores(tx, &record, &terms, now)?.len() as u32;
+                    let seat = tx.seat_of(&record.license_id, &activation_id)?.map(|s| s.seat);
+                    Ok(Deactivation::StillHeld { activation_id, seat, stores })
+                }
+            }
         })
     }
 
@@ -212,7 +251,7 @@ impl<L: Ledger> Authority<L> {
         );
         let freed = Freed { activation_id, license_id: id, seat: Some(seat.seat) };
         log(tx, now, actor, EventKind::Transfer, &freed, details)?;
-        self.grant(GrantKind::Transfer, request, &target, Some(seat.seat), &license, now)
+        self.grant(tx, GrantKind::Transfer, request, &target, Some(seat.seat), &license, now)
     }
 
     /// Grants a new pack of `seats` seats to a license (when its transfers
@@ -298,6 +337,56 @@ impl<L: Ledger> Authority<L> {
             Ok(true)
         })
     }
+}
+
+/// Retires every certificate of the store holding `key` in `license`'s
+/// ended activations (those of active ones go through [`surrender`]).
+fn retire(
+    tx: &mut dyn LedgerTx,
+    license: &LicenseId,
+    key: &[u8; 32],
+    now: Timestamp,
+) -> Result<(), AuthorityError> {
+    for mut held in tx.stores_with_key(license, key)? {
+        let ended = tx.activation(&held.activation_id)?.is_none_or(|a| a.state != ActivationState::Active);
+        if held.surrendered_at.is_none() && ended {
+            held.surrendered_at = Some(now);
+            tx.update_store(&held)?;
+        }
+    }
+    Ok(())
+}
+
+/// One store of the active activation `record` surrendered: the activation
+/// ends and frees its seat when no other store holds a live certificate.
+fn surrender(
+    tx: &mut dyn LedgerTx,
+    record: ActivationRecord,
+    terms: &License,
+    actor: &str,
+    store: &StoreRecord,
+    now: Timestamp,
+) -> Result<Deactivation, AuthorityError> {
+    let activation_id = record.activation_id;
+    let name = lineage::store_name(&store.activation_key);
+    let others = lineage::live_stores(tx, &record, terms, now)?.len() as u32;
+    if others > 0 {
+        let seat = tx.seat_of(&record.license_id, &activation_id)?.map(|s| s.seat);
+        let about = Freed { activation_id, license_id: record.license_id, seat: None };
+        let details = format!(
+            "store {name} gave up its certificates with a deactivation receipt; {others} other store(s) \
+             still hold a live certificate, so the activation keeps its seat"
+        );
+        log(tx, now, actor, EventKind::Deactivation, &about, details)?;
+        return Ok(Deactivation::StillHeld { activation_id, seat, stores: others });
+    }
+    let freed = end(tx, record, ActivationState::Deactivated, now)?;
+    let details = match freed.seat {
+        Some(seat) => format!("seat {seat} freed by the machine's deactivation receipt (store {name})"),
+        None => format!("temporary activation ended by the machine's deactivation receipt (store {name})"),
+    };
+    log(tx, now, actor, EventKind::Deactivation, &freed, details)?;
+    Ok(Deactivation::Deactivated(freed))
 }
 
 /// The activation `id`, which must be active.

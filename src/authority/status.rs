@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Authority;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
-use super::record::{HistoryEntry, LicenseRecord, SeatHolder};
+use super::record::{ActivationState, HistoryEntry, LicenseRecord, LiveCertificates, RunningOut, SeatHolder};
 use super::rules::{holders, known};
 use crate::license::{License, LicenseId};
 use crate::timestamp::Timestamp;
@@ -37,6 +37,9 @@ pub struct LicenseStatus {
     pub transfers_per_seat: u32,
     /// The machines holding seats (by seat number), then the temporary ones.
     pub activations: Vec<SeatHolder>,
+    /// Activations that ended (released, transferred) whose certificates
+    /// still validate until their lease plus grace ends, oldest first.
+    pub running_out: Vec<RunningOut>,
 }
 
 /// Seats of every license of one product.
@@ -102,11 +105,17 @@ fn license_status(
 ) -> Result<LicenseStatus, AuthorityError> {
     let active = tx.activations(&record.license_id, Which::Active)?;
     let mut activations = holders(tx, &record.license_id, &active, now)?;
-    // The live certificate of each holder was granted when it was last
-    // certified, so its lease ends `lease_days` after that.
     for h in &mut activations {
-        h.lease_ends = terms.lease_end(h.renewed_at);
+        let stores = tx.stores_of(&h.activation_id)?;
+        let grace = terms.grace_secs();
+        h.certificates = stores.iter().filter(|s| s.is_live(now, grace)).map(LiveCertificates::of).collect();
+        // The latest live lease; a store recorded before leases were kept
+        // per store counts from the holder's last certification.
+        h.lease_ends = terms
+            .lease_end(h.renewed_at)
+            .map(|fallback| h.certificates.iter().filter_map(|c| c.lease_ends).max().unwrap_or(fallback));
     }
+    let running_out = running_out(tx, &record.license_id, terms, now)?;
     let total = record.total_seats;
     let in_use = activations.iter().filter(|h| h.seat.is_some()).count() as u32;
     let temporary = activations.len() as u32 - in_use;
@@ -121,7 +130,47 @@ fn license_status(
         available: total.saturating_sub(in_use),
         transfers_per_seat: record.transfers_per_seat,
         activations,
+        running_out,
     })
+}
+
+/// The ended activations of `license` with a store whose certificates still
+/// validate at `now`.
+fn running_out(
+    tx: &mut dyn LedgerTx,
+    license: &LicenseId,
+    terms: &License,
+    now: Timestamp,
+) -> Result<Vec<RunningOut>, AuthorityError> {
+    let grace = terms.grace_secs();
+    let mut list = Vec::new();
+    for a in tx.activations(license, Which::All)? {
+        if a.state == ActivationState::Active {
+            continue;
+        }
+        let live: Vec<_> =
+            tx.stores_of(&a.activation_id)?.into_iter().filter(|s| s.is_live(now, grace)).collect();
+        if live.is_empty() {
+            continue;
+        }
+        let perpetual = live.iter().any(|s| s.lease_ends.is_none());
+        let runs_until = if perpetual {
+            None
+        } else {
+            live.iter().filter_map(|s| s.lease_ends).max().map(|end| end.plus_secs(grace))
+        };
+        list.push(RunningOut {
+            activation_id: a.activation_id,
+            state: a.state,
+            ended_at: a.ended_at,
+            label: a.label.clone(),
+            fingerprint: a.fingerprint.clone(),
+            runs_until,
+            certificates: live.iter().map(LiveCertificates::of).collect(),
+        });
+    }
+    list.sort_by_key(|r| (r.ended_at, r.activation_id));
+    Ok(list)
 }
 
 fn by_product(licenses: &[LicenseStatus]) -> Vec<ProductStatus> {

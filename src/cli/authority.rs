@@ -178,6 +178,22 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
                         "seat": f.seat,
                     }),
                 ),
+                Deactivation::StillHeld { activation_id, seat, stores } => {
+                    let held = seat.map_or_else(|| "its temporary period".to_owned(), |s| format!("seat {s}"));
+                    (
+                        format!(
+                            "receipt accepted: this store's certificates of activation {activation_id} are \
+                             retired, but {held} stays in use: {stores} other store(s) on that machine still \
+                             hold a live certificate (deactivate those too to free it)"
+                        ),
+                        serde_json::json!({
+                            "result": "still_held",
+                            "activation_id": activation_id.to_string(),
+                            "seat": seat,
+                            "stores": stores,
+                        }),
+                    )
+                }
                 Deactivation::AlreadyEnded { activation_id, state } => (
                     format!("activation {activation_id} had already ended ({state}); nothing changed"),
                     serde_json::json!({

@@ -117,14 +117,17 @@ pub fn rebuilt(n: u32) -> Profile {
     profile_of(n, [1, 9, 3, 10, 5, 6])
 }
 
-/// A simulated end-user machine: like the client's store, every request
-/// carries a fresh nonce and activation key, whose secret it keeps to sign
-/// the deactivation receipt of the certificate it gets.
+/// A simulated end-user machine with one store: like the client's store,
+/// every request carries a fresh nonce and the store's activation key (one
+/// key until the store deactivates; [`Machine::receipt`] gives it up and the
+/// next request starts a new store). [`Machine::new_store`] is another store
+/// on the same machine (another OS user).
 pub struct Machine {
     pub number: u32,
     pub profile: Profile,
     pub stamp: LocationStamp,
     pub label: Option<String>,
+    store: Option<[u8; 32]>,
     secrets: HashMap<Nonce, SecretKey>,
 }
 
@@ -137,13 +140,24 @@ impl Machine {
             profile: hardware(number),
             stamp: LocationStamp(stamp),
             label: Some(format!("machine {number}")),
+            store: None,
             secrets: HashMap::new(),
         }
     }
 
+    /// From now on, requests come from a new store on this machine (a fresh key).
+    pub fn new_store(&mut self) {
+        self.store = None;
+    }
+
     /// A request for release `release` of `license`.
     pub fn request_release(&mut self, license: LicenseId, release: u32) -> ActivationRequest {
-        let secret = SecretKey::generate().unwrap();
+        let seed = *self.store.get_or_insert_with(|| {
+            let mut seed = [0; 32];
+            getrandom::fill(&mut seed).unwrap();
+            seed
+        });
+        let secret = SecretKey::from_seed(&seed);
         let request = ActivationRequest {
             license_id: license,
             release_version: release,
@@ -164,7 +178,13 @@ impl Machine {
     }
 
     /// The deactivation receipt giving up `certificate`, as an offline code.
-    pub fn receipt(&self, certificate: &ActivationCertificate) -> Vec<u8> {
+    /// A receipt made with the current store's key ends that store: the next
+    /// request starts a new one, as the client does after deactivating.
+    pub fn receipt(&mut self, certificate: &ActivationCertificate) -> Vec<u8> {
+        let key = self.secrets[&certificate.nonce].public_key().to_bytes();
+        if self.store.is_some_and(|s| SecretKey::from_seed(&s).public_key().to_bytes() == key) {
+            self.store = None;
+        }
         let receipt = DeactivationReceipt {
             activation_id: certificate.activation_id,
             license_id: certificate.license_id,

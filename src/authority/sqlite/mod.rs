@@ -28,6 +28,7 @@ mod commit;
 pub mod schema;
 
 pub use binding::{KeyBinding, PUBLIC_KEY_SETTING, SECRET_KEY_PATH_SETTING};
+mod stores;
 mod tx;
 
 /// How long a writer waits for another one before giving up with

@@ -19,10 +19,13 @@
 //!   allowance;
 //! - a held seat cannot be deleted; licenses and activations are never
 //!   deleted;
-//! - the history refuses every `UPDATE` and `DELETE`.
+//! - the history refuses every `UPDATE` and `DELETE`;
+//! - (version 2) a store row names an activation of its own license, starts
+//!   unsurrendered, keeps its activation, license and key, never changes once
+//!   surrendered, and is never deleted.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The rules the schema's triggers enforce, word for word as they refuse
 /// (`RAISE(ABORT, …)`), so a refusal names its rule as a `&'static str`.
@@ -39,6 +42,11 @@ pub const RULES: &[&str] = &[
     "activations are never deleted; anonymise them instead",
     "licenses are never deleted; revoke them instead",
     "the history is append-only",
+    "a store belongs to an activation of its license",
+    "a new store holds its certificate",
+    "a store keeps its activation, license and key",
+    "a surrendered store is never granted again",
+    "stores are never deleted",
 ];
 
 const V1: &str = r#"
@@ -187,6 +195,104 @@ BEGIN
 END;
 "#;
 
+/// Version 2: machine identity by lineage. Every certificate is recorded
+/// against its store (`stores`); an activation can be marked forked; the
+/// history accepts `fork` entries (SQLite cannot alter a CHECK constraint,
+/// so the history table is rebuilt with the same rows, positions and
+/// triggers). Existing activations become one store each, with the key and
+/// nonce of their latest certificate; their lease end is not known
+/// (`NULL`, counted as running until a receipt or release).
+const V2: &str = r#"
+CREATE TABLE stores (
+    activation_id  BLOB NOT NULL,
+    license_id     BLOB NOT NULL,
+    activation_key BLOB NOT NULL CHECK (length(activation_key) = 32),
+    first_granted  INTEGER NOT NULL,
+    last_granted   INTEGER NOT NULL CHECK (last_granted >= first_granted),
+    certificates   INTEGER NOT NULL CHECK (certificates >= 1),
+    nonce          BLOB NOT NULL CHECK (length(nonce) = 16),
+    lease_ends     INTEGER,
+    diverged_at    INTEGER,
+    surrendered_at INTEGER,
+    PRIMARY KEY (activation_id, activation_key),
+    FOREIGN KEY (license_id, activation_id) REFERENCES activations (license_id, activation_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX stores_by_key ON stores (license_id, activation_key);
+
+INSERT INTO stores (activation_id, license_id, activation_key, first_granted, last_granted, certificates,
+                    nonce, lease_ends, diverged_at, surrendered_at)
+SELECT activation_id, license_id, activation_key, renewed_at, renewed_at, 1, nonce, NULL, NULL,
+       CASE WHEN state = 'deactivated' THEN ended_at END
+FROM activations;
+
+CREATE TRIGGER store_in_its_license BEFORE INSERT ON stores
+WHEN NOT EXISTS (SELECT 1 FROM activations
+                 WHERE activation_id = NEW.activation_id AND license_id = NEW.license_id)
+BEGIN
+    SELECT RAISE(ABORT, 'a store belongs to an activation of its license');
+END;
+
+CREATE TRIGGER new_store_not_surrendered BEFORE INSERT ON stores
+WHEN NEW.surrendered_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a new store holds its certificate');
+END;
+
+CREATE TRIGGER store_keeps_identity BEFORE UPDATE OF activation_id, license_id, activation_key ON stores
+WHEN NEW.activation_id IS NOT OLD.activation_id OR NEW.license_id IS NOT OLD.license_id
+     OR NEW.activation_key IS NOT OLD.activation_key
+BEGIN
+    SELECT RAISE(ABORT, 'a store keeps its activation, license and key');
+END;
+
+CREATE TRIGGER surrendered_store_final BEFORE UPDATE ON stores
+WHEN OLD.surrendered_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a surrendered store is never granted again');
+END;
+
+CREATE TRIGGER stores_kept BEFORE DELETE ON stores
+BEGIN
+    SELECT RAISE(ABORT, 'stores are never deleted');
+END;
+
+ALTER TABLE activations ADD COLUMN forked_at INTEGER;
+
+CREATE TABLE history_v2 (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            INTEGER NOT NULL,
+    actor         TEXT NOT NULL CHECK (length(actor) > 0),
+    kind          TEXT NOT NULL CHECK (kind IN ('issue', 'reissue', 'activation', 'renewal',
+                  'temporary', 'upgrade', 'deactivation', 'release', 'transfer', 'seat_reissue',
+                  'revoke', 'anonymise', 'fork')),
+    license_id    BLOB,
+    activation_id BLOB,
+    details       TEXT NOT NULL
+) STRICT;
+
+INSERT INTO history_v2 (seq, at, actor, kind, license_id, activation_id, details)
+SELECT seq, at, actor, kind, license_id, activation_id, details FROM history ORDER BY seq;
+
+DROP TRIGGER history_no_update;
+DROP TRIGGER history_no_delete;
+DROP INDEX history_by_license;
+DROP TABLE history;
+ALTER TABLE history_v2 RENAME TO history;
+
+CREATE INDEX history_by_license ON history (license_id, seq);
+
+CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'the history is append-only');
+END;
+
+CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'the history is append-only');
+END;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,7 +304,7 @@ mod tests {
             .flat_map(|m| m.split("RAISE(ABORT, '").skip(1))
             .filter_map(|rest| rest.split_once("')").map(|(rule, _)| rule))
             .collect();
-        assert_eq!(raised.len(), 13);
+        assert_eq!(raised.len(), 20);
         for rule in &raised {
             assert!(RULES.contains(rule), "`{rule}` is raised but not in RULES");
         }

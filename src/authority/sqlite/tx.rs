@@ -5,14 +5,14 @@
 use rusqlite::types::{Type, Value};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::sql_error;
+use super::{sql_error, stores};
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
 use crate::authority::LedgerError;
 use crate::authority::damage::Damage;
 use crate::authority::error::AuthorityError;
 use crate::authority::ledger::{LedgerTx, Which};
 use crate::authority::record::{
-    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord,
+    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
 };
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
@@ -32,17 +32,17 @@ const LICENSE_COLUMNS: &str =
     "license_id, product, release_version, signed, total_seats, transfers_per_seat, added_at, revoked_at";
 const SEAT_COLUMNS: &str = "license_id, seat, pack, transfers_used, activation_id";
 const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
-     profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at";
+     profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at, forked_at";
 
 /// A row value that does not fit its type: the file is damaged. The typed
 /// [`LedgerError::BadValue`] rides through rusqlite's row mapping and is
 /// taken out again by [`map_read`].
-fn corrupt(what: &'static str) -> rusqlite::Error {
+pub(super) fn corrupt(what: &'static str) -> rusqlite::Error {
     // The column index and type are not read back: `map_read` unwraps the cause.
     rusqlite::Error::FromSqlConversionFailure(0, Type::Null, Box::new(LedgerError::BadValue { what }))
 }
 
-fn map_read(e: rusqlite::Error) -> AuthorityError {
+pub(super) fn map_read(e: rusqlite::Error) -> AuthorityError {
     let damaged = |e| AuthorityError::Corrupt(Damage::Storage(e));
     match e {
         rusqlite::Error::FromSqlConversionFailure(i, ty, err) => match err.downcast::<LedgerError>() {
@@ -54,7 +54,11 @@ fn map_read(e: rusqlite::Error) -> AuthorityError {
     }
 }
 
-fn bytes<const N: usize>(row: &Row<'_>, i: usize, what: &'static str) -> rusqlite::Result<[u8; N]> {
+pub(super) fn bytes<const N: usize>(
+    row: &Row<'_>,
+    i: usize,
+    what: &'static str,
+) -> rusqlite::Result<[u8; N]> {
     let v: Vec<u8> = row.get(i)?;
     v.try_into().map_err(|_| corrupt(what))
 }
@@ -68,27 +72,27 @@ fn opt_bytes<const N: usize>(
     v.map(|v| v.try_into().map_err(|_| corrupt(what))).transpose()
 }
 
-fn count(row: &Row<'_>, i: usize, what: &'static str) -> rusqlite::Result<u32> {
+pub(super) fn count(row: &Row<'_>, i: usize, what: &'static str) -> rusqlite::Result<u32> {
     let v: i64 = row.get(i)?;
     u32::try_from(v).map_err(|_| corrupt(what))
 }
 
-fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+pub(super) fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
     let v: i64 = row.get(i)?;
     u64::try_from(v).map(Timestamp).map_err(|_| corrupt("time"))
 }
 
-fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+pub(super) fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
     let v: Option<i64> = row.get(i)?;
     v.map(|v| u64::try_from(v).map(Timestamp).map_err(|_| corrupt("time"))).transpose()
 }
 
 /// A time as SQLite stores it.
-fn sql_time(t: Timestamp) -> Result<i64, AuthorityError> {
+pub(super) fn sql_time(t: Timestamp) -> Result<i64, AuthorityError> {
     i64::try_from(t.0).map_err(|_| AuthorityError::Storage(LedgerError::TimeOutOfRange(t)))
 }
 
-fn sql_opt_time(t: Option<Timestamp>) -> Result<Option<i64>, AuthorityError> {
+pub(super) fn sql_opt_time(t: Option<Timestamp>) -> Result<Option<i64>, AuthorityError> {
     t.map(sql_time).transpose()
 }
 
@@ -140,6 +144,7 @@ fn activation_row(row: &Row<'_>) -> rusqlite::Result<ActivationRecord> {
         since: time(row, 12)?,
         renewed_at: time(row, 13)?,
         ended_at: opt_time(row, 14)?,
+        forked_at: opt_time(row, 15)?,
     })
 }
 
@@ -160,11 +165,11 @@ fn history_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
 }
 
 /// Fails unless exactly one row changed, naming the rule (`no such seat`).
-fn one_row(changed: usize, missing: &'static str) -> Result<(), AuthorityError> {
+pub(super) fn one_row(changed: usize, missing: &'static str) -> Result<(), AuthorityError> {
     if changed == 1 { Ok(()) } else { Err(AuthorityError::LedgerRefused(LedgerError::Rule(missing))) }
 }
 
-fn activation_values(r: &ActivationRecord) -> Result<[Value; 15], AuthorityError> {
+fn activation_values(r: &ActivationRecord) -> Result<[Value; 16], AuthorityError> {
     let kind = match r.kind {
         ActivationKind::Permanent => "permanent",
         ActivationKind::Temporary { .. } => "temporary",
@@ -191,6 +196,7 @@ fn activation_values(r: &ActivationRecord) -> Result<[Value; 15], AuthorityError
         Value::Integer(sql_time(r.since)?),
         Value::Integer(sql_time(r.renewed_at)?),
         opt(sql_opt_time(r.ended_at)?.map(Value::Integer)),
+        opt(sql_opt_time(r.forked_at)?.map(Value::Integer)),
     ])
 }
 
@@ -325,7 +331,7 @@ impl LedgerTx for SqliteTx<'_> {
     fn insert_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
         let sql = format!(
             "INSERT INTO activations ({ACTIVATION_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         );
         let values = activation_values(r)?;
         self.tx
@@ -340,12 +346,32 @@ impl LedgerTx for SqliteTx<'_> {
             .execute(
                 "UPDATE activations SET license_id = ?2, state = ?3, kind = ?4, temporary_until = ?5, \
                  release_version = ?6, profile = ?7, fingerprint = ?8, label = ?9, stamp = ?10, \
-                 activation_key = ?11, nonce = ?12, since = ?13, renewed_at = ?14, ended_at = ?15 \
-                 WHERE activation_id = ?1",
+                 activation_key = ?11, nonce = ?12, since = ?13, renewed_at = ?14, ended_at = ?15, \
+                 forked_at = ?16 WHERE activation_id = ?1",
                 rusqlite::params_from_iter(values),
             )
             .map_err(sql_error)
             .and_then(|n| one_row(n, "no such activation"))
+    }
+
+    fn stores_of(&mut self, activation: &ActivationId) -> Result<Vec<StoreRecord>, AuthorityError> {
+        stores::of(self.tx, activation)
+    }
+
+    fn stores_with_key(
+        &mut self,
+        license: &LicenseId,
+        key: &[u8; 32],
+    ) -> Result<Vec<StoreRecord>, AuthorityError> {
+        stores::with_key(self.tx, license, key)
+    }
+
+    fn insert_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError> {
+        stores::insert(self.tx, store)
+    }
+
+    fn update_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError> {
+        stores::update(self.tx, store)
     }
 
     fn append_history(&mut self, e: &Event) -> Result<u64, AuthorityError> {
