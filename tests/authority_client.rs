@@ -477,3 +477,53 @@ fn attack_8_reclaimed_seats_stop_at_lease_end_plus_grace() {
     let err = m.renew(&desk, stop).unwrap_err();
     assert!(matches!(err, AuthorityError::LicenseRevoked { .. }) && err.is_refusal(), "{err}");
 }
+
+/// Attack 1 with real stores: a second OS user's store on Alice's machine is
+/// renewed into her seat; deactivating it does not free the seat her first
+/// store still uses, so Bob's machine gets none until both have given up.
+#[test]
+fn a_second_store_on_the_machine_cannot_free_the_seat_of_the_first() {
+    let mut one = license();
+    one.seats = 1;
+    let desk = Desk::new(&one);
+    let alice = install(&one, workstation(1));
+    let first = alice.activate(&desk, "Alice", now()).unwrap();
+    let other_user = install(&one, workstation(1));
+    let second = other_user.activate(&desk, "Alice (admin account)", now()).unwrap();
+    assert_eq!((second.activation_id, second.seat), (first.activation_id, Some(1)));
+    let receipt = other_user.validator.store().deactivate(now()).unwrap();
+    let done = desk.authority.deactivate(&receipt, "customer", now()).unwrap();
+    assert!(matches!(done, Deactivation::StillHeld { stores: 1, .. }), "{done:?}");
+    assert!(alice.verdict(now()).is_licensed());
+    let bob = install(&one, workstation(2));
+    assert!(matches!(bob.activate(&desk, "Bob", now()), Err(AuthorityError::NoFreeSeat { .. })));
+    let receipt = alice.validator.store().deactivate(now()).unwrap();
+    let done = desk.authority.deactivate(&receipt, "customer", now()).unwrap();
+    assert!(matches!(done, Deactivation::Deactivated(f) if f.seat == Some(1)), "{done:?}");
+    bob.activate(&desk, "Bob", now()).unwrap();
+    assert!(bob.verdict(now()).is_licensed());
+}
+
+/// A store keeps one activation key for all its requests: asked twice and
+/// answered twice, the store installs the first answer, and its one receipt
+/// retires both certificates and frees the seat.
+#[test]
+fn requesting_twice_then_deactivating_frees_the_seat() {
+    let mut one = license();
+    one.seats = 1;
+    let desk = Desk::new(&one);
+    let alice = install(&one, workstation(1));
+    let first = desk.answer(&alice.request("Alice", now()), now()).unwrap();
+    let second = desk.answer(&alice.request("Alice", now()), now()).unwrap();
+    let installed = alice.validator.install(first.as_bytes()).unwrap();
+    let bytes = ActivationCertificate::bytes_from_response(second.as_bytes()).unwrap();
+    let other = ActivationCertificate::decode_unverified(&bytes).unwrap().message;
+    assert_eq!(installed.activation_key, other.activation_key, "one store, one key");
+    let receipt = alice.validator.store().deactivate(now()).unwrap();
+    let done = desk.authority.deactivate(&receipt, "customer", now()).unwrap();
+    assert!(matches!(done, Deactivation::Deactivated(f) if f.seat == Some(1)), "{done:?}");
+    // The answer never installed cannot be installed now: its request went
+    // with the key.
+    assert!(alice.validator.install(second.as_bytes()).is_err());
+    assert_eq!(desk.in_use(now()), (0, 0, 1));
+}

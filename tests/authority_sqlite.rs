@@ -195,3 +195,79 @@ fn a_missing_ledger_is_a_typed_storage_error_naming_its_path() {
     assert!(err.to_string().contains("authority init"), "{err}");
     assert!(!path.exists());
 }
+
+/// A ledger written by schema version 1 (before stores were recorded) is
+/// migrated in place: each activation becomes one store with the key of its
+/// latest certificate (so that store's receipt still frees the seat), the
+/// history keeps every row and position and stays append-only, and accepts
+/// the new `fork` entries.
+#[test]
+fn a_version_1_ledger_is_migrated_with_its_stores_and_history() {
+    use nodelock::SecretKey;
+    use nodelock::activation::{DeactivationReceipt, Nonce};
+    use nodelock::authority::{Deactivation, sqlite::schema::MIGRATIONS};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let terms = license(1, 1);
+    let id = terms.id;
+    let store_secret = SecretKey::from_seed(&[0x42; 32]);
+    let (activation, nonce) = (ActivationId([7; 16]), Nonce([9; 16]));
+    {
+        let conn = raw(&path);
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch("PRAGMA user_version = 1").unwrap();
+        let signed = terms.sign(&vendor()).unwrap();
+        conn.execute(
+            "INSERT INTO licenses VALUES (?1, ?2, 1, ?3, 1, 1, 0, NULL)",
+            rusqlite::params![&id.0[..], PRODUCT, signed.as_bytes()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO activations VALUES (?1, ?2, 'active', 'permanent', NULL, 1, ?3, 'fp', 'old pc', \
+             ?4, ?5, ?6, 100, 200, NULL)",
+            rusqlite::params![
+                &activation.0[..],
+                &id.0[..],
+                hardware(1).to_bytes(),
+                &[0xa5u8; 16][..],
+                &store_secret.public_key().to_bytes()[..],
+                &nonce.0[..]
+            ],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO seats VALUES (?1, 1, 1, 0, NULL)", [&id.0[..]]).unwrap();
+        conn.execute("UPDATE seats SET activation_id = ?1", [&activation.0[..]]).unwrap();
+        conn.execute(
+            "INSERT INTO history (at, actor, kind, license_id, activation_id, details) \
+             VALUES (100, 'admin', 'activation', ?1, ?2, 'seat 1 of 1')",
+            [&id.0[..], &activation.0[..]],
+        )
+        .unwrap();
+    }
+    let ledger = SqliteLedger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+    let a = Authority::new(vendor(), ledger);
+    let s = a.status(Some(id), t0()).unwrap().licenses.remove(0);
+    assert_eq!((s.in_use, s.activations[0].certificates.len()), (1, 1), "{s:?}");
+    assert!(!s.activations[0].forked);
+    // A machine within tolerance is recognised against the migrated profile.
+    let err = a.activate(&Machine::new(2).request(id), None, "desk", t0()).unwrap_err();
+    assert!(matches!(err, AuthorityError::NoFreeSeat { .. }), "{err}");
+    // The migrated store's receipt frees the seat.
+    let receipt =
+        DeactivationReceipt { activation_id: activation, license_id: id, nonce, deactivated_at: t0() }
+            .sign(&store_secret);
+    let done = a.deactivate(&receipt, "customer", t0()).unwrap();
+    assert!(matches!(done, Deactivation::Deactivated(f) if f.seat == Some(1)), "{done:?}");
+    let history = a.history(Some(id)).unwrap();
+    assert_eq!(history.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2], "positions kept and continued");
+    assert_eq!(history[0].event.details, "seat 1 of 1");
+    let e = refused(&path, "UPDATE history SET actor = 'nobody'", &[]);
+    assert!(e.contains("append-only"), "{e}");
+    let e = refused(&path, "DELETE FROM stores", &[]);
+    assert!(e.contains("stores are never deleted"), "{e}");
+    raw(&path)
+        .execute("INSERT INTO history (at, actor, kind, details) VALUES (1, 'x', 'fork', 'y')", [])
+        .unwrap();
+}

@@ -107,6 +107,21 @@ pub fn hardware(n: u32) -> Profile {
     profile_of(n, [1, 2, 3, 4, 5, 6])
 }
 
+/// Machine `from`'s hardware with the components at `taken` (indices into
+/// NIC, NIC, CPU, system drive, memory, video) replaced by machine `to`'s:
+/// the steps of a walk from one machine to another.
+pub fn mixed(from: u32, to: u32, taken: &[usize]) -> Profile {
+    let salts = [1, 2, 3, 4, 5, 6];
+    Profile::from_digests(
+        KINDS
+            .into_iter()
+            .zip(salts)
+            .enumerate()
+            .map(|(i, (k, salt))| (k, digest(if taken.contains(&i) { to } else { from }, salt))),
+    )
+    .unwrap()
+}
+
 /// Machine `n`'s hardware with one NIC replaced (partial weight 1: within tolerance).
 pub fn one_nic_replaced(n: u32) -> Profile {
     profile_of(n, [1, 9, 3, 4, 5, 6])
@@ -122,13 +137,14 @@ pub fn rebuilt(n: u32) -> Profile {
 /// key until the store deactivates; [`Machine::receipt`] gives it up and the
 /// next request starts a new store). [`Machine::new_store`] is another store
 /// on the same machine (another OS user).
+#[derive(Clone)]
 pub struct Machine {
     pub number: u32,
     pub profile: Profile,
     pub stamp: LocationStamp,
     pub label: Option<String>,
     store: Option<[u8; 32]>,
-    secrets: HashMap<Nonce, SecretKey>,
+    secrets: HashMap<Nonce, [u8; 32]>,
 }
 
 impl Machine {
@@ -168,7 +184,7 @@ impl Machine {
             label: self.label.clone(),
             client_time: t0(),
         };
-        self.secrets.insert(request.nonce, secret);
+        self.secrets.insert(request.nonce, seed);
         request
     }
 
@@ -181,8 +197,8 @@ impl Machine {
     /// A receipt made with the current store's key ends that store: the next
     /// request starts a new one, as the client does after deactivating.
     pub fn receipt(&mut self, certificate: &ActivationCertificate) -> Vec<u8> {
-        let key = self.secrets[&certificate.nonce].public_key().to_bytes();
-        if self.store.is_some_and(|s| SecretKey::from_seed(&s).public_key().to_bytes() == key) {
+        let seed = self.secrets[&certificate.nonce];
+        if self.store == Some(seed) {
             self.store = None;
         }
         let receipt = DeactivationReceipt {
@@ -191,7 +207,7 @@ impl Machine {
             nonce: certificate.nonce,
             deactivated_at: t0(),
         };
-        let bytes = receipt.sign(&self.secrets[&certificate.nonce]);
+        let bytes = receipt.sign(&SecretKey::from_seed(&seed));
         DeactivationReceipt::code_of(&bytes).into_bytes()
     }
 }
