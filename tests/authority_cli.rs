@@ -389,3 +389,68 @@ fn a_leased_license_shows_its_lease_in_inspect_status_and_seats_status() {
     let seats = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
     assert!(seats["licenses"][0]["activations"][0]["lease_ends"].is_null());
 }
+
+/// The customer's moves through the command line: a second store on the
+/// machine is renewed into the seat; a copy of it renews from another machine
+/// (refused: no second seat) while the first store still runs — the seat is
+/// forked in `seats status --json` and `seats history`; the second store's
+/// receipt is accepted (0) but frees nothing while the first store holds the
+/// seat, and says so.
+#[test]
+fn a_second_store_and_its_copy_cannot_make_one_seat_two_machines() {
+    let s = Scratch::new();
+    desk(&s, &[]);
+    let ws = fixture("workstation");
+    let laptop = fixture("laptop");
+    for store in ["a", "b"] {
+        let code = s.request("lic.lic", "workstation", store);
+        let response = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code]);
+        s.ok(&["activate", "apply", "--store", &format!("store-{store}"), "--response", response.trim()]);
+    }
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    let seat = &status["licenses"][0]["activations"][0];
+    assert_eq!(
+        (seat["certificates"].as_array().unwrap().len(), &seat["forked"]),
+        (2, &serde_json::json!(false))
+    );
+    // Store b copied to the laptop renews from there.
+    let copied = Command::new("cp").args(["-a", "store-b", "store-copy"]).current_dir(s.dir.path()).status();
+    assert!(copied.unwrap().success());
+    let renewal = s.ok(&[
+        "activate",
+        "renew",
+        "--license",
+        "lic.lic",
+        "--store",
+        "store-copy",
+        "--root",
+        laptop.to_str().unwrap(),
+    ]);
+    let err = s.fails(&["authority", "grant", "--db", "ledger.db", "--request", renewal.trim()], 1);
+    assert!(err.contains("seat"), "{err}");
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert_eq!(status["licenses"][0]["activations"][0]["forked"], true, "{status}");
+    let history = json(&s.ok(&["seats", "history", "--db", "ledger.db", "--json"]));
+    let fork = history.as_array().unwrap().iter().find(|e| e["kind"] == "fork").expect("a fork entry");
+    assert!(fork["details"].as_str().unwrap().contains("forked"), "{fork}");
+    assert!(s.ok(&["seats", "status", "--db", "ledger.db"]).contains("FORKED"));
+    // Store b gives up: accepted, the seat stays with store a.
+    let receipt = s.ok(&["deactivate", "--store", "store-b"]);
+    let done = s.ok(&["authority", "deactivate", "--db", "ledger.db", "--receipt", receipt.trim()]);
+    assert!(done.contains("stays in use") && done.contains("1 other store"), "{done}");
+    let code = s.request("lic.lic", "laptop", "laptop");
+    s.fails(&["authority", "grant", "--db", "ledger.db", "--request", &code], 1);
+    let verdict = json(&s.ok(&[
+        "status",
+        "--license",
+        "lic.lic",
+        "--public-key",
+        "keys/public.key",
+        "--store",
+        "store-a",
+        "--root",
+        ws.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(verdict["verdict"], "licensed");
+}

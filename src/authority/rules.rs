@@ -287,7 +287,6 @@ impl<L: Ledger> Authority<L> {
     /// license `terms`: with a lease, it ends `lease_days` after `now` (a
     /// renewal's lease runs from when it is granted). The certificate is
     /// recorded against the request's store ([`lineage::bind`]).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn grant(
         &self,
         tx: &mut dyn LedgerTx,

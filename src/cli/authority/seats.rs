@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{activation_id, actor_name, admin, fail, license_id, print_grant, read_request, signing};
-use crate::authority::{HistoryEntry, LicenseStatus, Status};
+use crate::authority::{HistoryEntry, LicenseStatus, LiveCertificates, Status};
 use crate::cli::say;
 use crate::cli::{Outcome, emit, print_json};
 use crate::timestamp::Timestamp;
@@ -230,6 +230,40 @@ fn print_license(l: &LicenseStatus) {
             h.fingerprint.as_deref().unwrap_or("(anonymised)"),
             h.activation_id,
             h.label.as_deref().unwrap_or("")
+        );
+        if h.forked {
+            println!("        FORKED: its certificates run on two machines (see `nodelock seats history`)");
+        }
+        print_certificates(&h.certificates);
+    }
+    if !l.running_out.is_empty() {
+        println!(
+            "  Ended, with certificates still running (the seat is free; the machine validates until then):"
+        );
+        for r in &l.running_out {
+            let until =
+                r.runs_until.map_or_else(|| "never (perpetual certificates)".to_owned(), |t| t.to_string());
+            say!(
+                "  {:<9} {}  runs until {until}  {}",
+                r.state.name(),
+                r.activation_id,
+                r.label.as_deref().unwrap_or("")
+            );
+            print_certificates(&r.certificates);
+        }
+    }
+}
+
+/// One line per store holding live certificates.
+fn print_certificates(stores: &[LiveCertificates]) {
+    for c in stores {
+        let lease = c.lease_ends.map_or_else(|| "perpetual".to_owned(), |t| format!("lease ends {t}"));
+        let diverged = if c.diverged { ", renewed once from another machine" } else { "" };
+        println!(
+            "        store {}: {} certificate(s), last {}, {lease}{diverged}",
+            c.store,
+            c.certificates,
+            c.last_granted.date_string()
         );
     }
 }
