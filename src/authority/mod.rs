@@ -14,7 +14,7 @@
 //! - **Seats**: a license has `seats` seats (plus re-issued seat packs). A new
 //!   machine takes the free seat with the lowest number.
 //! - **Reactivation** of a machine that already holds a seat (an active
-//!   activation whose recorded profile compares within the license's
+//!   activation whose certified profile compares within the license's
 //!   tolerance) reuses its seat and issues a fresh certificate; it never
 //!   takes a second seat.
 //! - **Temporary activations**: with every seat taken and `temporary_days > 0`,
@@ -22,8 +22,9 @@
 //!   `temporary_days` after it was granted; it holds no seat and is upgraded
 //!   to a seat when the machine activates again once one is free.
 //!   Otherwise the refusal lists the machines holding the seats.
-//! - **Reclaim**: a deactivation receipt, or an administrator's release, frees
-//!   the seat at once. Nothing deleted on a client frees a seat.
+//! - **Reclaim**: a deactivation receipt (once every store of the machine has
+//!   given its certificates up), or an administrator's release, frees the
+//!   seat at once. Nothing deleted on a client frees a seat.
 //! - **Transfer**: each seat may be moved permanently to another machine
 //!   `transfers_per_seat` times; then the vendor can re-issue a seat pack.
 //! - **History**: every change is appended to a log that nothing shortens;
@@ -36,8 +37,7 @@
 //! # How the code is laid out
 //!
 //! - `rules.rs` holds what the operations share, written once: which license
-//!   a request may use, **machine identity** (recognising a machine by its
-//!   recorded profile, with the client's comparison), the seat list,
+//!   a request may use, recognising a machine (by `lineage.rs`'s rule), the seat list,
 //!   temporary periods, signing a [`Grant`], the history entry.
 //! - The operations are leaves over it, one file per group, none importing
 //!   another: `activate.rs` ([`Authority::activate`], read top to bottom
@@ -51,15 +51,38 @@
 //!
 //! # Decisions where the specification is silent
 //!
-//! - **A machine keeps its activation id** across renewals: reactivating
-//!   updates the recorded profile, location, activation key, nonce and label
-//!   and keeps the id, the seat and the `since` date. The recorded profile
-//!   follows the machine, so gradual upgrades stay recognised.
-//! - **Receipts** must name the nonce of the activation's latest
-//!   certificate; the receipt of a certificate superseded by a renewal is
-//!   refused ([`AuthorityError::ReceiptSuperseded`]) and frees nothing. A
-//!   receipt for an activation that already ended (replay, or released or
-//!   transferred first) succeeds and changes nothing.
+//! - **A seat is one machine, by lineage** (`lineage.rs`): an activation
+//!   keeps the profile it was **first certified** with; a request is the
+//!   same machine only within the license's tolerance of that profile,
+//!   compared as the client compares (normal weights: the certificate is
+//!   installed where the request was made). Renewals keep the activation id,
+//!   the seat and `since`, and update location, key, nonce and label — never
+//!   the certified profile, so a chain of small changes cannot walk a seat to
+//!   another machine. The cost, for an honest machine upgraded piece by
+//!   piece beyond tolerance of its first profile: its next request is a new
+//!   machine (a free seat, a temporary period, or the vendor's counted
+//!   transfer).
+//! - **Certificates belong to stores.** A client store keeps one activation
+//!   key for all its requests until it deactivates; every grant is recorded
+//!   against that store ([`StoreRecord`]). Several stores can hold one seat
+//!   (one machine, several OS users). A store's receipt — verified with its
+//!   key, for any of its certificates, earlier ones included — retires every
+//!   certificate the store was granted; the seat frees when no other store
+//!   holds a live certificate of it ([`Deactivation::StillHeld`] otherwise).
+//!   A store that surrendered its key is never answered again
+//!   ([`AuthorityError::KeySurrendered`]). A receipt after a release or
+//!   transfer changes no seat but retires the certificates still running out.
+//! - **Forks**: a store renewing from a machine out of tolerance of its
+//!   activation's certified profile is answered as a new machine; when
+//!   another branch of the activation still runs on the certified machine
+//!   (another live store, or the same store renewing from there again), the
+//!   activation is marked forked (`forked` in the seat list, a `fork` entry
+//!   in the history naming the stores) — recorded even when the diverging
+//!   request is refused.
+//! - **Releases and transfers** free the seat at once; the machine's
+//!   certificates are never renewed and run out at their lease end + grace
+//!   (listed in the status as `running_out` until then; never, for perpetual
+//!   certificates — the price of `lease_days = 0`).
 //! - **Temporary periods** run from the first grant to the machine, one per
 //!   machine and license: asking again during the period (even after
 //!   deactivating) gets the same end; after it, a refusal
