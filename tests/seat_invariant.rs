@@ -16,7 +16,14 @@
 //!    (`running_out` in the status);
 //! 2. the number of machines on which some store validates is at most the
 //!    seats in use + running temporaries + those running-out activations;
-//!    once leases end (perpetual aside), that is the seats in use.
+//!    once leases end, that is the seats in use.
+//!
+//! A deactivation receipt proves possession of the store's key, not that no
+//! copy of the store was kept: a kept copy (or a backup restored after the
+//! receipt) validates until its certificate's lease + grace ends — its
+//! renewals are refused — and is counted as running out until then. With
+//! perpetual certificates it would run for ever, so perpetual runs make no
+//! copies (the README states this limit of `lease_days = 0`).
 //!
 //! Machines closer than twice the tolerance are outside this proof: with an
 //! additive score, a crafted profile mixing two such machines can be within
@@ -33,7 +40,7 @@ use std::path::PathBuf;
 use common::*;
 use nodelock::Timestamp;
 use nodelock::activation::{ActivationCertificate, ActivationId, Validator, Verdict};
-use nodelock::authority::{Authority, Ledger, LicenseStatus, MemoryLedger, SqliteLedger};
+use nodelock::authority::{Authority, Ledger, LicenseStatus, MemoryLedger, SqliteLedger, Which};
 use nodelock::hardware::{ComponentKind, Inventory};
 use nodelock::license::License;
 use nodelock::profile::Profile;
@@ -305,13 +312,38 @@ impl<L: Ledger> World<L> {
         let status = self.status();
         let live: BTreeSet<ActivationId> = status.activations.iter().map(|h| h.activation_id).collect();
         // Only a vendor's reclaim (release, transfer) may leave a machine
-        // running past its seat; a receipt frees a seat only when nothing runs.
-        let running_out: BTreeSet<ActivationId> = status
+        // running past its seat; a receipt frees a seat only when no store
+        // that did not give its certificates up still runs. What a receipt
+        // cannot prove is that no copy of the store's key was kept: such a
+        // copy runs to the end of its certificate's lease (+ grace).
+        let mut running_out: BTreeSet<ActivationId> = status
             .running_out
             .iter()
             .filter(|r| matches!(r.state.name(), "released" | "transferred"))
             .map(|r| r.activation_id)
             .collect();
+        let grace = self.terms.grace_secs();
+        let now = self.now;
+        let kept_copies: Vec<ActivationId> = self
+            .authority
+            .ledger()
+            .read(&mut |tx| {
+                let mut ids = Vec::new();
+                for a in tx.activations(&self.terms.id, Which::All)? {
+                    let stores = tx.stores_of(&a.activation_id)?;
+                    if a.state.name() != "active"
+                        && stores.iter().any(|s| {
+                            s.surrendered_at.is_some()
+                                && s.lease_ends.is_some_and(|e| now < e.plus_secs(grace))
+                        })
+                    {
+                        ids.push(a.activation_id);
+                    }
+                }
+                Ok(ids)
+            })
+            .unwrap();
+        running_out.extend(kept_copies);
         let mut machines: HashMap<usize, Vec<usize>> = HashMap::new();
         for s in 0..self.stores.len() {
             let Verdict::Licensed(licensed) = self.validator(s).check_at(self.now) else { continue };
@@ -350,17 +382,21 @@ fn run<L: Ledger>(ledger: L, terms: License, ops: &[Op]) -> Result<(), TestCaseE
     Ok(())
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// The moves of a run. With perpetual certificates a kept copy of a store
+/// outlives its receipt for ever (nothing reaches a machine that never calls
+/// back: the price of `lease_days = 0`), so copies, backups and restores are
+/// only made under leases, which bound them.
+fn op(leased: bool) -> impl Strategy<Value = Op> {
     let s = 0..MAX_STORES;
     let m = 0..MACHINES;
     prop_oneof![
         5 => s.clone().prop_map(Op::Activate),
         3 => s.clone().prop_map(Op::Renew),
         1 => s.clone().prop_map(Op::RequestTwice),
-        2 => (s.clone(), m.clone()).prop_map(|(s, m)| Op::Copy(s, m)),
+        2 => (s.clone(), m.clone()).prop_map(move |(s, m)| if leased { Op::Copy(s, m) } else { Op::NewStore(m) }),
         2 => m.clone().prop_map(Op::NewStore),
-        1 => s.clone().prop_map(Op::Backup),
-        1 => s.clone().prop_map(Op::Restore),
+        1 => s.clone().prop_map(move |s| if leased { Op::Backup(s) } else { Op::Renew(s) }),
+        1 => s.clone().prop_map(move |s| if leased { Op::Restore(s) } else { Op::Renew(s) }),
         2 => s.clone().prop_map(Op::Deactivate),
         1 => s.clone().prop_map(Op::DeactivateQuietly),
         1 => s.clone().prop_map(Op::Release),
@@ -371,6 +407,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (s, any::<u8>()).prop_map(|(s, k)| Op::DropKind(s, k)),
         3 => (1u16..20).prop_map(Op::Advance),
     ]
+}
+
+/// Terms, and moves fit for them.
+fn case() -> impl Strategy<Value = (License, Vec<Op>)> {
+    terms().prop_flat_map(|terms| {
+        let ops = proptest::collection::vec(op(terms.lease_days != 0), 1..30);
+        (Just(terms), ops)
+    })
 }
 
 fn terms() -> impl Strategy<Value = License> {
@@ -403,7 +447,7 @@ proptest! {
     #![proptest_config(config(48, "a_seat_is_one_machine_in_memory"))]
 
     #[test]
-    fn a_seat_is_one_machine_in_memory(terms in terms(), ops in proptest::collection::vec(op(), 1..30)) {
+    fn a_seat_is_one_machine_in_memory((terms, ops) in case()) {
         run(MemoryLedger::new(), terms, &ops)?;
     }
 }
@@ -412,7 +456,7 @@ proptest! {
     #![proptest_config(config(8, "a_seat_is_one_machine_on_sqlite"))]
 
     #[test]
-    fn a_seat_is_one_machine_on_sqlite(terms in terms(), ops in proptest::collection::vec(op(), 1..30)) {
+    fn a_seat_is_one_machine_on_sqlite((terms, ops) in case()) {
         let dir = tempfile::tempdir().unwrap();
         run(SqliteLedger::open(dir.path().join("ledger.db")).unwrap(), terms, &ops)?;
     }
@@ -438,4 +482,72 @@ fn copied_renewed_released_stores_stay_accounted_for() {
         Op::Advance(5),
     ];
     run(MemoryLedger::new(), terms, &ops).unwrap();
+}
+
+/// The limit of a receipt, as a fixed test: a copy of the store deactivates
+/// and its receipt frees the seat; the original, kept back, validates only
+/// until its certificate's lease + grace ends, and cannot renew.
+#[test]
+fn a_kept_copy_of_a_deactivated_store_runs_only_to_its_lease_end() {
+    let mut terms = license();
+    terms.seats = 1;
+    terms.lease_days = 8;
+    terms.grace_days = 1;
+    let ops = [Op::Activate(1), Op::Copy(1, 1), Op::Deactivate(3), Op::Activate(0), Op::Advance(4)];
+    let mut world = World::new(MemoryLedger::new(), terms);
+    for op in &ops {
+        world.apply(op);
+        world.check().unwrap();
+    }
+    assert!(world.validator(1).check_at(world.now).is_licensed(), "the kept original still runs");
+    assert!(world.validator(0).check_at(world.now).is_licensed(), "machine 0 took the freed seat");
+    let renewal = world.validator(1).request_renewal_at(None, world.now).unwrap();
+    let err = world.authority.activate(&renewal, None, "desk", world.now).unwrap_err();
+    assert!(err.to_string().contains("deactivation receipt"), "{err}");
+    world.apply(&Op::Advance(6));
+    world.check().unwrap();
+    assert!(!world.validator(1).check_at(world.now).is_licensed(), "lease + grace over");
+}
+
+/// The customer's moves of the issue as fixed sequences, checked step by
+/// step against the invariant (perpetual certificates, one seat).
+#[test]
+fn the_issues_attacks_keep_the_invariant() {
+    let attacks: [&[Op]; 5] = [
+        // 1. A second store on the machine, renewed into the seat, deactivates.
+        &[Op::Activate(0), Op::NewStore(0), Op::Activate(3), Op::Deactivate(3), Op::Activate(1)],
+        // 1'. Request twice, install the first answer, deactivate.
+        &[Op::RequestTwice(0), Op::Deactivate(0), Op::Activate(1)],
+        // 2. A walk towards machine 1, one kind at a time (CPU, memory, IDE,
+        //    optical, video, NICs, drive), a second store keeping machine 0's
+        //    certificate, and the walked store copied to machine 1.
+        &[
+            Op::Activate(0),
+            Op::NewStore(0),
+            Op::Activate(3),
+            Op::Walk(0, 1, 0x02),
+            Op::Walk(0, 1, 0x0a),
+            Op::Walk(0, 1, 0x4a),
+            Op::Walk(0, 1, 0x5a),
+            Op::Walk(0, 1, 0x7a),
+            Op::Walk(0, 1, 0x7b),
+            Op::Walk(0, 1, 0xff),
+            Op::Copy(0, 1),
+            Op::Activate(1),
+        ],
+        // 4, 6. A union of two machines; a kind dropped.
+        &[Op::Union(0, 1), Op::DropKind(1, 6), Op::Activate(1), Op::Activate(2)],
+        // 8. Released and transferred seats.
+        &[Op::Activate(0), Op::Release(0), Op::Activate(1), Op::Transfer(1, 2), Op::Renew(0), Op::Renew(1)],
+    ];
+    for (n, ops) in attacks.iter().enumerate() {
+        let mut terms = license();
+        terms.seats = 1;
+        terms.transfers_per_seat = 1;
+        let mut world = World::new(MemoryLedger::new(), terms);
+        for (step, op) in ops.iter().enumerate() {
+            world.apply(op);
+            world.check().unwrap_or_else(|e| panic!("attack {n}, step {step} {op:?}: {e}"));
+        }
+    }
 }

@@ -133,7 +133,7 @@ impl<L: Ledger> Authority<L> {
             rules::certify(&mut renewed, request, label, now);
             tx.update_activation(&renewed)?;
             log(tx, EventKind::Renewal, renewed.activation_id, format!("seat {} renewed", seat.seat))?;
-            return self.grant(tx, GrantKind::Renewal, request, &renewed, Some(seat.seat), &license, now);
+            return self.grant(tx, GrantKind::Renewal, request, &renewed, &license, now);
         }
 
         // 2. This machine has a temporary activation: upgrade it to a free
@@ -149,7 +149,7 @@ impl<L: Ledger> Authority<L> {
                 tx.update_seat(&seat)?;
                 let details = format!("temporary activation took seat {}", seat.seat);
                 log(tx, EventKind::Upgrade, renewed.activation_id, details)?;
-                return self.grant(tx, GrantKind::Upgrade, request, &renewed, Some(seat.seat), &license, now);
+                return self.grant(tx, GrantKind::Upgrade, request, &renewed, &license, now);
             }
             if let ActivationKind::Temporary { until } = renewed.kind
                 && now < until
@@ -157,7 +157,7 @@ impl<L: Ledger> Authority<L> {
                 tx.update_activation(&renewed)?;
                 let details = format!("temporary activation renewed, still until {}", until.date_string());
                 log(tx, EventKind::Renewal, renewed.activation_id, details)?;
-                return self.grant(tx, GrantKind::Renewal, request, &renewed, None, &license, now);
+                return self.grant(tx, GrantKind::Renewal, request, &renewed, &license, now);
             }
         }
 
@@ -169,7 +169,7 @@ impl<L: Ledger> Authority<L> {
             tx.update_seat(&seat)?;
             let details = format!("seat {} of {}", seat.seat, record.total_seats);
             log(tx, EventKind::Activation, taken.activation_id, details)?;
-            return self.grant(tx, GrantKind::Seat, request, &taken, Some(seat.seat), &license, now);
+            return self.grant(tx, GrantKind::Seat, request, &taken, &license, now);
         }
 
         // 4. Every seat is taken and temporary activations are off.
@@ -195,7 +195,7 @@ impl<L: Ledger> Authority<L> {
             tx.update_activation(&again)?;
             let details = format!("temporary activation granted again, until {}", until.date_string());
             log(tx, EventKind::Temporary, again.activation_id, details)?;
-            return self.grant(tx, GrantKind::Temporary, request, &again, None, &license, now);
+            return self.grant(tx, GrantKind::Temporary, request, &again, &license, now);
         }
 
         // 6. A new temporary activation.
@@ -206,6 +206,6 @@ impl<L: Ledger> Authority<L> {
         let details =
             format!("all {total} seat(s) in use: temporary activation until {}", until.date_string());
         log(tx, EventKind::Temporary, temp.activation_id, details)?;
-        self.grant(tx, GrantKind::Temporary, request, &temp, None, &license, now)
+        self.grant(tx, GrantKind::Temporary, request, &temp, &license, now)
     }
 }

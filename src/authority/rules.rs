@@ -286,17 +286,19 @@ impl<L: Ledger> Authority<L> {
     /// Signs the certificate answering `request` for `record`, under the
     /// license `terms`: with a lease, it ends `lease_days` after `now` (a
     /// renewal's lease runs from when it is granted). The certificate is
-    /// recorded against the request's store ([`lineage::bind`]).
+    /// recorded against the request's store ([`lineage::bind`]); the seat is
+    /// the one `record` holds in this transaction.
     pub(super) fn grant(
         &self,
         tx: &mut dyn LedgerTx,
         kind: GrantKind,
         request: &ActivationRequest,
         record: &ActivationRecord,
-        seat: Option<u32>,
         terms: &License,
         now: Timestamp,
     ) -> Result<Grant, AuthorityError> {
+        // The seat as this transaction left it (callers seat the machine first).
+        let seat = tx.seat_of(&record.license_id, &record.activation_id)?.map(|s| s.seat);
         let lease_ends = terms.lease_end(now);
         let certificate =
             ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now)

@@ -251,7 +251,7 @@ impl<L: Ledger> Authority<L> {
         );
         let freed = Freed { activation_id, license_id: id, seat: Some(seat.seat) };
         log(tx, now, actor, EventKind::Transfer, &freed, details)?;
-        self.grant(tx, GrantKind::Transfer, request, &target, Some(seat.seat), &license, now)
+        self.grant(tx, GrantKind::Transfer, request, &target, &license, now)
     }
 
     /// Grants a new pack of `seats` seats to a license (when its transfers
