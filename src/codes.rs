@@ -111,6 +111,7 @@ codes! {
     NoFreeSeat => "no_free_seat",
     TemporaryUsed => "temporary_used",
     RenewalRefused => "renewal_refused",
+    KeySurrendered => "key_surrendered",
     UnknownActivation => "unknown_activation",
     NotActive => "not_active",
     NotTransferable => "not_transferable",
@@ -118,6 +119,8 @@ codes! {
     AlreadyHoldsSeat => "already_holds_seat",
     TransferToOtherLicense => "transfer_to_other_license",
     ReceiptNotValid => "receipt_not_valid",
+    // Retired (never reused): every certificate of a store is retired by its
+    // receipt now, so no receipt is refused for an earlier certificate.
     ReceiptSuperseded => "receipt_superseded",
     UntrustedLicense => "untrusted_license",
     StaleRelease => "stale_release",
@@ -174,6 +177,7 @@ fn authority(e: &AuthorityError) -> ErrorCode {
         A::NoFreeSeat { .. } => ErrorCode::NoFreeSeat,
         A::TemporaryUsed { .. } => ErrorCode::TemporaryUsed,
         A::RenewalRefused { .. } => ErrorCode::RenewalRefused,
+        A::KeySurrendered { .. } => ErrorCode::KeySurrendered,
         A::UnknownActivation { .. } => ErrorCode::UnknownActivation,
         A::NotActive { .. } => ErrorCode::NotActive,
         A::NotTransferable { .. } => ErrorCode::NotTransferable,
@@ -182,7 +186,6 @@ fn authority(e: &AuthorityError) -> ErrorCode {
         A::TransferToOtherLicense { .. } => ErrorCode::TransferToOtherLicense,
         A::BadMessage(e) | A::Issue(e) => activation(e),
         A::ReceiptNotValid { .. } => ErrorCode::ReceiptNotValid,
-        A::ReceiptSuperseded { .. } => ErrorCode::ReceiptSuperseded,
         A::UntrustedLicense(_) => ErrorCode::UntrustedLicense,
         A::StaleRelease { .. } => ErrorCode::StaleRelease,
         A::ProductMismatch { .. } => ErrorCode::WrongProduct,
@@ -225,7 +228,10 @@ fn ledger(e: &LedgerError) -> ErrorCode {
 fn damage(e: &Damage) -> ErrorCode {
     match e {
         Damage::Storage(l) => ledger(l),
-        Damage::Profile { .. } | Damage::License { .. } | Damage::Seatless { .. } => ErrorCode::LedgerDamaged,
+        Damage::Profile { .. }
+        | Damage::License { .. }
+        | Damage::Seatless { .. }
+        | Damage::StoreWithoutActivation { .. } => ErrorCode::LedgerDamaged,
     }
 }
 

@@ -179,7 +179,8 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
                     }),
                 ),
                 Deactivation::StillHeld { activation_id, seat, stores } => {
-                    let held = seat.map_or_else(|| "its temporary period".to_owned(), |s| format!("seat {s}"));
+                    let held =
+                        seat.map_or_else(|| "its temporary period".to_owned(), |s| format!("seat {s}"));
                     (
                         format!(
                             "receipt accepted: this store's certificates of activation {activation_id} are \
