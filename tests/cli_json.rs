@@ -140,3 +140,49 @@ fn the_readme_lists_every_error_code_in_order() {
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, codes);
 }
+
+#[test]
+fn activate_request_qr_draws_the_code_it_prints() {
+    use qrcode::render::unicode::Dense1x2;
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Run { dir: tmp.path().to_owned() };
+    r.json(&["keys", "generate", "--out", "keys"]);
+    r.json(&[
+        "license",
+        "issue",
+        "--key",
+        "keys/secret.key",
+        "--product",
+        "com.example.app",
+        "--licensee",
+        "ACME",
+        "--seats",
+        "1",
+        "--out",
+        "acme.lic",
+    ]);
+    let out = r.out(&[
+        "activate",
+        "request",
+        "--license",
+        "acme.lic",
+        "--store",
+        "s",
+        "--root",
+        &fixture("laptop"),
+        "--qr",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let code = String::from_utf8(out.stdout).unwrap();
+    let code = code.trim();
+    assert!(code.starts_with("NLR-") && !code.contains('\u{2580}'), "stdout keeps the code alone: {code}");
+    let expected = qrcode::QrCode::new(code.as_bytes())
+        .unwrap()
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&expected), "stderr draws exactly the printed code:\n{stderr}");
+}

@@ -85,6 +85,10 @@ pub(crate) struct RequestArgs {
     /// JSON output: `{"code", "store"}`.
     #[arg(long)]
     json: bool,
+    /// Also show the code as a QR code (on stderr, in Unicode half blocks), so
+    /// a phone can carry it off an air-gapped machine.
+    #[arg(long)]
+    qr: bool,
 }
 
 #[derive(Debug, Args)]
@@ -167,7 +171,7 @@ fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
 }
 
 fn request(args: RequestArgs, renewal: bool) -> Outcome {
-    let RequestArgs { license: license_file, store, label, root, json } = args;
+    let RequestArgs { license: license_file, store, label, root, json, qr } = args;
     let root = root.as_deref();
     let text = read_text(&license_file, MAX_FILE)?;
     // The authority verifies the license; here it only names what to activate.
@@ -184,12 +188,29 @@ fn request(args: RequestArgs, renewal: bool) -> Outcome {
     let code = request.to_code();
     let value = serde_json::json!({ "code": code, "store": store.dir().display().to_string() });
     super::emit(json, &code, value)?;
+    if qr {
+        eprintln!("{}", qr_text(&code)?);
+    }
     eprintln!(
         "Send this code to the vendor (web page or email), then install the response with\n  \
          nodelock activate apply --store {} --response <CODE>",
         store.dir().display()
     );
     Ok(())
+}
+
+/// `code` as a QR code drawn with Unicode half blocks (two modules a
+/// character row), light on dark as a terminal shows it, with its quiet zone.
+pub(crate) fn qr_text(code: &str) -> Result<String, Failure> {
+    use qrcode::render::unicode::Dense1x2;
+    let qr = qrcode::QrCode::new(code.as_bytes())
+        .map_err(|e| Failure::input(format!("the code cannot be drawn as a QR code: {e}")))?;
+    Ok(qr
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build())
 }
 
 fn profile_of(license: &License, root: Option<&Path>) -> Profile {
