@@ -264,6 +264,46 @@ fn activation_prompt_in_a_terminal() {
     t.expect("This machine is deactivated");
     t.end();
 
+    // A license that does not allow moving: the demo copied elsewhere (store
+    // and all) is refused as moved.
+    n(&[
+        "license",
+        "issue",
+        "--key",
+        "demo/keys/secret.key",
+        "--product",
+        "com.example.prompt",
+        "--licensee",
+        "You",
+        "--seats",
+        "1",
+        "--invalidate-on-move",
+        "--out",
+        "demo/fixed.lic",
+    ]);
+    n(&["authority", "add-license", "--db", "demo/ledger.db", "demo/fixed.lic"]);
+    let fixed = dir.path().join("fixed");
+    std::fs::create_dir_all(fixed.join("keys")).unwrap();
+    for file in ["keys/public.key", "keys/secret.key", "ledger.db"] {
+        std::fs::copy(demo.join(file), fixed.join(file)).unwrap();
+    }
+    std::fs::copy(demo.join("fixed.lic"), fixed.join("app.lic")).unwrap();
+    let run_fixed = |extra: &str| format!("{} {} {extra}", exe.display(), fixed.display());
+    t.start(&run_fixed(""));
+    t.keys(&["1", "Enter"]);
+    t.expect("[d] Deactivate this machine");
+    t.keys(&["Enter"]);
+    t.expect("EXIT=0");
+    t.end();
+    let copy = dir.path().join("copy");
+    let status = Command::new("cp").arg("-a").arg(&fixed).arg(&copy).status().unwrap();
+    assert!(status.success());
+    t.start(&format!("{} {}", exe.display(), copy.display()));
+    t.expect("This copy needs to be activated: the license was moved, copied or restored from a backup");
+    t.keys(&["q", "Enter"]);
+    t.expect("EXIT=1");
+    t.end();
+
     let out = Command::new(env!("CARGO_BIN_EXE_nodelock"))
         .args(["seats", "status", "--db", "demo/ledger.db", "--json"])
         .current_dir(dir.path())
