@@ -97,17 +97,19 @@ fn profile_helper_has_help_and_refuses_a_wrong_root() {
     assert!(out.exists());
 }
 
-/// A tmux session on a private server, driven like a user at a terminal.
+/// A tmux session on a private server (its socket inside the test's
+/// temporary directory, so nothing outlives the test), driven like a user at
+/// a terminal.
 #[cfg(all(unix, feature = "cli", feature = "authority"))]
 struct Tmux {
-    socket: String,
+    socket: PathBuf,
 }
 
 #[cfg(all(unix, feature = "cli", feature = "authority"))]
 impl Tmux {
     fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .args(args)
             .output()
@@ -203,7 +205,7 @@ fn activation_prompt_in_a_terminal() {
     n(&["authority", "add-license", "--db", "demo/ledger.db", "demo/app.lic"]);
     let exe = example("activation_prompt");
     let run = |extra: &str| format!("{} {} {extra}", exe.display(), demo.display());
-    let t = Tmux { socket: format!("nodelock-test-{}", std::process::id()) };
+    let t = Tmux { socket: dir.path().join("tmux.sock") };
 
     // Not activated: the reason; Enter at the menu asks again instead of
     // quitting; online activation; licensed, with the offer to deactivate.
