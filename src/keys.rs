@@ -107,6 +107,9 @@ pub enum KeyError {
         .0.display()
     )]
     Exists(PathBuf),
+    /// The disk is full.
+    #[error("disk full: cannot write {} — free some space on that disk and try again", .0.display())]
+    DiskFull(PathBuf),
     /// Reading or writing the file failed.
     #[error("cannot access the key file {}: {source}", path.display())]
     Io {
@@ -120,6 +123,8 @@ pub enum KeyError {
 fn io_error(path: &Path, source: io::Error) -> KeyError {
     if source.kind() == io::ErrorKind::AlreadyExists {
         KeyError::Exists(path.to_path_buf())
+    } else if fsio::is_disk_full(&source) {
+        KeyError::DiskFull(path.to_path_buf())
     } else {
         KeyError::Io { path: path.to_path_buf(), source }
     }
@@ -338,7 +343,16 @@ pub fn generate_files(dir: &Path) -> Result<SecretKey, KeyError> {
             return Err(KeyError::Exists(p.clone()));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    // 0700 whatever the umask (`umask 000` would leave a plain
+    // `create_dir_all` world-writable): only its owner may list or swap keys.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| io_error(dir, e))?;
     let key = SecretKey::generate()?;
     key.write_new_file(&secret_path)?;
     fsio::write_new(&public_path, key.public_key().to_armoured().as_bytes(), false)

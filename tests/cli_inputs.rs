@@ -239,3 +239,157 @@ fn a_closed_pipe_ends_the_tool_quietly() {
 fn libc_sigpipe() -> i32 {
     13
 }
+
+/// A certificate for `code`, signed with the scratch vendor key (what an
+/// authority would answer; the ledger's seat rules are not under test here).
+fn answer(s: &Scratch, code: &str, n: u8) -> String {
+    use nodelock::activation::{ActivationCertificate, ActivationId, ActivationKind};
+    let request = ActivationRequest::from_code(code).unwrap();
+    let key = nodelock::SecretKey::read_file(&s.path("keys/secret.key")).unwrap();
+    let cert = ActivationCertificate::answering(
+        &request,
+        ActivationId([n; 16]),
+        ActivationKind::Permanent,
+        Some(1),
+        nodelock::Timestamp::now(),
+    )
+    .sign(&key)
+    .unwrap();
+    ActivationCertificate::code_of(&cert)
+}
+
+#[test]
+fn concurrent_requests_into_one_store_are_all_kept() {
+    let s = Scratch::new();
+    s.desk();
+    let root = fixture("workstation");
+    let seed = std::env::var("NODELOCK_TEST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0u64);
+    println!("seed {seed} (rerun with NODELOCK_TEST_SEED={seed})");
+    for round in 0..10 {
+        let store = format!("store-{round}");
+        // Three processes make a request into the same store at once.
+        let children: Vec<_> = (0..3)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_nodelock"))
+                    .args(["activate", "request", "--license", "lic.lic", "--store", &store])
+                    .args(["--root", root.to_str().unwrap()])
+                    .current_dir(s.dir.path())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let codes: Vec<String> = children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                String::from_utf8(out.stdout).unwrap().trim().to_owned()
+            })
+            .collect();
+        // Every response installs: no request was lost to another's write.
+        for (i, code) in codes.iter().enumerate() {
+            let response = answer(&s, code, (round * 3 + i) as u8);
+            s.ok(&[
+                "activate",
+                "apply",
+                "--store",
+                &store,
+                "--public-key",
+                "keys/public.key",
+                "--response",
+                &response,
+            ]);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_at_once_and_store_files_are_never_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    s.desk();
+    let mkfifo = |p: &Path| assert!(Command::new("mkfifo").arg(p).status().unwrap().success());
+    // A FIFO as an input file: refused, not waited on (`output` would block forever).
+    mkfifo(&s.path("pipe.lic"));
+    let err = s.fails(&["license", "inspect", "pipe.lic"], 2);
+    assert!(err.contains("FIFO"), "{err}");
+    let err = s.fails(&["authority", "grant", "--db", "ledger.db", "--request", "pipe.lic"], 2);
+    assert!(err.contains("FIFO"), "{err}");
+    // An activated store, then its files swapped for FIFOs or links, one at a time.
+    let code = s.request("workstation");
+    let response = answer(&s, &code, 1);
+    s.ok(&[
+        "activate",
+        "apply",
+        "--store",
+        "store-workstation",
+        "--public-key",
+        "keys/public.key",
+        "--response",
+        &response,
+    ]);
+    let root = fixture("workstation");
+    let status = [
+        "status",
+        "--license",
+        "lic.lic",
+        "--public-key",
+        "keys/public.key",
+        "--store",
+        "store-workstation",
+        "--root",
+        root.to_str().unwrap(),
+    ];
+    s.ok(&status);
+    let outside = s.path("outside");
+    for name in ["activation", "clock", "anchor", "license.lic"] {
+        let file = s.path(&format!("store-workstation/{name}"));
+        let saved = s.path(&format!("{name}.saved"));
+        std::fs::rename(&file, &saved).unwrap();
+        mkfifo(&file);
+        // The check answers (before the fix it hung on the FIFO); an
+        // anchor it cannot read makes the store read as moved, which this
+        // license's policy tolerates, so only the other files refuse.
+        let out = s.run(&status);
+        assert!(name == "anchor" || out.status.code() != Some(0), "{name} as a FIFO");
+        std::fs::remove_file(&file).unwrap();
+        std::fs::copy(&saved, &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, &file).unwrap();
+        let out = s.run(&status);
+        assert!(name == "anchor" || out.status.code() != Some(0), "{name} as a link out of the store");
+        std::fs::remove_file(&file).unwrap();
+        std::fs::rename(&saved, &file).unwrap();
+        s.ok(&status);
+    }
+    // A killed write's temporary file is removed by the next change, and
+    // temporaries of secrets are never readable by others.
+    let stale = s.path("store-workstation/.activation.00112233aabbccdd.tmp");
+    std::fs::write(&stale, b"secret state").unwrap();
+    s.request("workstation");
+    assert!(!stale.exists(), "the stale temporary file was removed");
+    for entry in std::fs::read_dir(s.path("store-workstation")).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode();
+        let name = entry.file_name().into_string().unwrap();
+        if ["activation", "clock", "lock"].contains(&name.as_str()) {
+            assert_eq!(mode & 0o077, 0, "{name} is private");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn keys_generate_makes_a_private_directory_under_any_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!("umask 000; exec '{}' keys generate --out new/keys", env!("CARGO_BIN_EXE_nodelock"));
+    let out = Command::new("sh").args(["-c", &script]).current_dir(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mode = std::fs::metadata(dir.path().join("new/keys")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    let secret = std::fs::metadata(dir.path().join("new/keys/secret.key")).unwrap().permissions().mode();
+    assert_eq!(secret & 0o777, 0o600);
+}

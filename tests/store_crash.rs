@@ -128,7 +128,7 @@ fn crash_at_random_moments_never_tears_the_store() {
             let name = e.file_name();
             let name = name.to_string_lossy();
             !name.starts_with('.')
-                && !["anchor", "anchor.next", "license.lic", "activation"].contains(&name.as_ref())
+                && !["anchor", "anchor.next", "license.lic", "activation", "lock"].contains(&name.as_ref())
         });
         assert_eq!(leftovers.count(), 0, "only the store's own files (and temporary dot-files) exist");
     }

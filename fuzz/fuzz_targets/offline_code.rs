@@ -1,5 +1,5 @@
 //! Offline codes: `code::decode_as` for each tag with a code form (the tag
-//! registry's list), `looks_like_code` and
+//! registry's list), `paste::find` (a code in pasted text), `looks_like_code` and
 //! `base32::decode` never panic (and stay fast: a code with a typo is
 //! searched for the one symbol that explains it); a code that decodes
 //! re-encodes to a code that decodes to the same message, which starts with
@@ -7,11 +7,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nodelock::codec::{base32, code, tag};
+use nodelock::codec::{base32, code, paste, tag};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = code::looks_like_code(text);
+    if let Some(found) = paste::find(text) {
+        assert!(found.len() <= text.len(), "the code found is part of the text");
+    }
     let mut decoded = 0;
     for (kind, _) in tag::with_codes() {
         let Ok(message) = code::decode_as(text, kind) else { continue };

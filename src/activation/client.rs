@@ -76,6 +76,7 @@ impl Store {
             .into());
         }
         self.create()?;
+        let _lock = self.lock()?;
         // The request is for the next anchor; installing its answer renews
         // the store's anchor to that one (see `stamp`).
         let stamp = self.next_stamp()?;
@@ -144,6 +145,7 @@ impl Store {
         cert: ActivationCertificate,
         certificate: &[u8],
     ) -> Result<ActivationCertificate, ActivationError> {
+        let _lock = self.lock()?;
         let mut state = self.load()?;
         let index = state
             .pending
@@ -182,6 +184,7 @@ impl Store {
     /// receipt is also kept in the store until the next deactivation, so it
     /// can be shown again ([`last_receipt`](Self::last_receipt)).
     pub fn deactivate(&self, now: Timestamp) -> Result<Vec<u8>, ActivationError> {
+        let _lock = self.lock()?;
         let mut state = self.load()?;
         let active = state.active.take().ok_or(ActivationError::NotActivated)?;
         let cert = active.certificate_unverified()?;

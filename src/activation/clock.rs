@@ -12,7 +12,7 @@
 //! not written, so a crash (or a torn write) can cost only the slot being
 //! written: the mark falls back to the previous one and is never lost.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
@@ -71,7 +71,7 @@ impl Store {
     }
 
     fn clock_slots(&self, active: &Active, activation_id: &ActivationId) -> Option<Slots> {
-        let bytes = fsio::read_capped(&self.clock_path(), MAX_CLOCK_LEN as u64).ok()?;
+        let bytes = fsio::read_store_file(&self.clock_path(), MAX_CLOCK_LEN as u64).ok()?;
         Some(verified_slots(&bytes, |seen| clock_mac(active, activation_id, seen)))
     }
 
@@ -149,7 +149,7 @@ fn overwrite_slot(path: &std::path::Path, index: usize, record: &[u8]) -> io::Re
     if !fs::symlink_metadata(path)?.is_file() {
         return Err(not_regular());
     }
-    let mut file = OpenOptions::new().write(true).open(path)?;
+    let mut file = fsio::open_store_file_for_write(path)?;
     if !file.metadata()?.is_file() {
         return Err(not_regular());
     }

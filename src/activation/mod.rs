@@ -245,6 +245,15 @@ pub enum ActivationError {
         /// The error.
         source: std::io::Error,
     },
+    /// The disk holding a store file is full.
+    #[error(
+        "disk full: cannot write {} — free some space on that disk and try again (the store is unchanged)",
+        path.display()
+    )]
+    DiskFull {
+        /// The file or directory that could not be written.
+        path: PathBuf,
+    },
     /// The store directory can be written by other users and could not be
     /// restricted to its owner.
     #[error(

@@ -60,6 +60,8 @@ pub const ANCHOR: &str = "anchor";
 /// Name of the anchor the pending requests were made for, which installing
 /// their answer renames to [`ANCHOR`].
 pub const NEXT_ANCHOR: &str = "anchor.next";
+/// Where the next anchor is written before it is linked into place.
+pub const NEXT_ANCHOR_ASIDE: &str = ".anchor.next.new";
 /// Domain tag of location stamps.
 pub const STAMP_DOMAIN: &[u8] = b"nodelock/location-stamp/v1";
 const ANCHOR_LEN: usize = 32;
@@ -81,7 +83,7 @@ pub fn ensure_next_anchor(dir: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let aside = dir.join(".anchor.next.new");
+    let aside = dir.join(NEXT_ANCHOR_ASIDE);
     fsio::write_atomic(&aside, &random_content()?, false)?;
     let linked = match std::fs::hard_link(&aside, &path) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
@@ -138,7 +140,7 @@ pub fn next_stamp(dir: &Path) -> io::Result<LocationStamp> {
 
 /// The stamp of the anchor file at `path` once its canonical path is `canonical`.
 fn stamp_of(path: &Path, canonical: &Path) -> io::Result<LocationStamp> {
-    let mut file = File::open(path)?;
+    let mut file = fsio::open_store_file(path)?;
     let mut content = Vec::with_capacity(ANCHOR_LEN);
     (&mut file).take(ANCHOR_LEN as u64 + 1).read_to_end(&mut content)?;
     if content.len() != ANCHOR_LEN {

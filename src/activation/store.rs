@@ -7,6 +7,7 @@
 //! <store>/anchor.next   the anchor the pending requests were made for (renamed to `anchor` by an install)
 //! <store>/license.lic   the license the activation belongs to (armoured)
 //! <store>/activation    pending requests, the active certificate, its secret and public key (0600)
+//! <store>/lock          empty; its advisory lock is held by every change of the store (0600)
 //! <store>/clock         the time high-water mark, MAC'd with the activation secret (0600);
 //!                       written with every installed certificate, so a store holding an
 //!                       activation without a valid mark has lost it (reported, not trusted);
@@ -21,6 +22,13 @@
 //! damaged file never destroys anything: a damaged activation file is moved
 //! aside (to `activation.damaged`) only when a new request must be written.
 //! What the activation file holds, and its encoding, is [`state`](super::state).
+//!
+//! Every change of the store — a request, an install, a deactivation — is
+//! one read-modify-write under the store's advisory lock ([`Store::lock`]),
+//! so concurrent processes never lose one another's pending requests; the
+//! lock holder also removes temporary files a killed write left behind.
+//! Store files are read without following a symbolic link and refused
+//! unless they are regular files ([`fsio::read_store_file`]).
 
 use std::fmt;
 use std::fs;
@@ -33,6 +41,7 @@ use super::state::{MAX_STATE_LEN, decode_state, encode_state};
 use super::{ActivationError, LocationStamp, stamp};
 use crate::codec::CodecError;
 use crate::fsio;
+use crate::license::MAX_LICENSE_LEN;
 
 /// File name of the installed license.
 pub const LICENSE_FILE: &str = "license.lic";
@@ -40,6 +49,14 @@ pub const LICENSE_FILE: &str = "license.lic";
 pub const STATE_FILE: &str = "activation";
 /// Where a damaged activation file is moved before a new one is written.
 pub const DAMAGED_FILE: &str = "activation.damaged";
+/// The file whose advisory lock every change of the store holds.
+pub const LOCK_FILE: &str = "lock";
+
+/// The store's advisory lock, held until dropped (closing the file releases it).
+#[derive(Debug)]
+pub(crate) struct StoreLock {
+    _file: fs::File,
+}
 
 /// What is wrong with a store file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +137,13 @@ pub struct Store {
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ActivationError + '_ {
-    move |source| ActivationError::Io { path: path.to_path_buf(), source }
+    move |source| {
+        if fsio::is_disk_full(&source) {
+            ActivationError::DiskFull { path: path.to_path_buf() }
+        } else {
+            ActivationError::Io { path: path.to_path_buf(), source }
+        }
+    }
 }
 
 impl Store {
@@ -235,11 +258,28 @@ impl Store {
         stamp::renew_anchor(&self.dir).map_err(io_err(&self.dir.join(stamp::ANCHOR)))
     }
 
+    /// Takes the store's advisory lock (waiting for another process that
+    /// holds it) for one read-modify-write, then removes the temporary files
+    /// of the store's files that a killed write left behind (`None` when the
+    /// store directory does not exist: there is nothing to change).
+    pub(crate) fn lock(&self) -> Result<Option<StoreLock>, ActivationError> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = match fsio::open_lock_file(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        file.lock().map_err(io_err(&path))?;
+        let names = [STATE_FILE, LICENSE_FILE, stamp::ANCHOR, stamp::NEXT_ANCHOR_ASIDE];
+        fsio::remove_stale_temporaries(&self.dir, &names).map_err(io_err(&self.dir))?;
+        Ok(Some(StoreLock { _file: file }))
+    }
+
     /// Reads the activation state (empty when the file does not exist).
     pub fn load(&self) -> Result<State, ActivationError> {
         let path = self.state_path();
         let corrupt = |damage| ActivationError::StoreCorrupt(StoreCorrupt { path: path.clone(), damage });
-        let bytes = match fsio::read_capped(&path, MAX_STATE_LEN as u64) {
+        let bytes = match fsio::read_store_file(&path, MAX_STATE_LEN as u64) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
@@ -282,7 +322,7 @@ impl Store {
 
     /// Writes `text` as the license file unless it already holds exactly that.
     pub(crate) fn write_license_if_changed(&self, text: &str) -> Result<(), ActivationError> {
-        let installed = fs::read(self.license_path()).ok();
+        let installed = fsio::read_store_file(&self.license_path(), (MAX_LICENSE_LEN * 3) as u64).ok();
         if installed.as_deref() == Some(text.as_bytes()) {
             return Ok(());
         }

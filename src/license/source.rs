@@ -138,9 +138,11 @@ impl LicenseSource {
 }
 
 /// Reads a license file, `None` when it does not exist; refuses files larger
-/// than any license could be before reading them.
+/// than any license could be before reading them, and anything but a
+/// regular file — a FIFO, a device, or a symbolic link (the disk copy is the
+/// store's, and no read follows a link out of the store).
 pub fn read_license_file(path: &Path) -> Result<Option<String>, LicenseError> {
-    match fsio::read_capped(path, (MAX_LICENSE_LEN * 3) as u64) {
+    match fsio::read_store_file(path, (MAX_LICENSE_LEN * 3) as u64) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(LicenseError::Io { path: path.to_path_buf(), source }),
