@@ -24,7 +24,7 @@
 //! What the activation file holds, and its encoding, is [`state`](super::state).
 //!
 //! Every change of the store — a request, an install, a deactivation — is
-//! one read-modify-write under the store's advisory lock ([`Store::lock`]),
+//! one read-modify-write under the store's advisory lock (`Store::lock`),
 //! so concurrent processes never lose one another's pending requests; the
 //! lock holder also removes temporary files a killed write left behind.
 //! Store files are read without following a symbolic link and refused
