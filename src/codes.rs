@@ -53,6 +53,7 @@ codes! {
     Refused => "refused",
     Io => "io",
     EmptyFile => "empty_file",
+    DiskFull => "disk_full",
     // Bytes, codes, armour, keys, signatures.
     TooLarge => "too_large",
     Truncated => "truncated",
@@ -255,6 +256,7 @@ fn activation(e: &ActivationError) -> ErrorCode {
         #[cfg(feature = "client")]
         A::StoreCorrupt(_) => ErrorCode::StoreCorrupt,
         A::Io { .. } => ErrorCode::Io,
+        A::DiskFull { .. } => ErrorCode::DiskFull,
         A::StoreWritableByOthers { .. } => ErrorCode::StoreWritableByOthers,
         A::Random(_) => ErrorCode::Random,
         A::BadId { .. } => ErrorCode::BadId,
@@ -347,6 +349,7 @@ fn key(e: &KeyError) -> ErrorCode {
         KeyError::NotCanonical => ErrorCode::NotCanonical,
         KeyError::Exists(_) => ErrorCode::KeyExists,
         KeyError::Io { .. } => ErrorCode::Io,
+        KeyError::DiskFull(_) => ErrorCode::DiskFull,
     }
 }
 
