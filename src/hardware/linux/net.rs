@@ -3,7 +3,9 @@
 //! An interface counts when it is a physical Ethernet-type adapter: it has a
 //! `device` link (virtual interfaces — loopback, bridges, veth, tun/tap,
 //! bonds, VLANs — live under `/sys/devices/virtual` and have none), it is not
-//! a bridge, tun or bond, and its `type` is `ARPHRD_ETHER` (1, which Wi-Fi
+//! a bridge, tun or bond (its class link leads into its parent device's
+//! directory, where the kernel never puts those; only an entry that is no
+//! such link is checked for their marker files), and its `type` is `ARPHRD_ETHER` (1, which Wi-Fi
 //! also uses). Its address is, on the live system, the permanent one the
 //! kernel reports through `ETHTOOL_GPERMADDR`; otherwise (a fixture root, or
 //! an adapter without a recorded permanent address) the current `address`
@@ -100,10 +102,13 @@ fn adapter(sysfs: &Sysfs, entry: &Path, name: &str, kernel: &dyn PermanentAddres
     }
     // One readlink settles a virtual interface and finds a physical one's
     // directory; whether it exists is learnt from its `device` link.
-    let dir = match sysfs.link_target(entry) {
+    let (dir, linked) = match sysfs.link_target(entry) {
         Some(target) if target.starts_with(sysfs.path("sys/devices/virtual")) => return Ok(Adapter::Skipped),
-        Some(target) if sysfs.is_inside(&target) => target,
-        _ => sysfs.resolve(entry)?,
+        Some(target) if sysfs.is_inside(&target) => {
+            let linked = target != entry;
+            (target, linked)
+        }
+        _ => (sysfs.resolve(entry)?, false),
     };
     let device = match sysfs.resolve(&dir.join("device")) {
         Ok(device) => device,
@@ -116,9 +121,16 @@ fn adapter(sysfs: &Sysfs, entry: &Path, name: &str, kernel: &dyn PermanentAddres
         }
         Err(error) => return Err(error),
     };
-    for marker in ["bridge", "tun_flags", "bonding"] {
-        if sysfs.probe(&dir.join(marker))? {
-            return Ok(Adapter::Skipped);
+    // The kernel puts bridges, tun/tap devices and bonds (which have no
+    // parent device) under `/sys/devices/virtual`, so a class link into a
+    // device's directory already proves the interface is none of them; the
+    // marker files are looked for only when the class entry is not such a
+    // link (a hand-made tree), which saves three lookups per adapter.
+    if !linked {
+        for marker in ["bridge", "tun_flags", "bonding"] {
+            if sysfs.probe(&dir.join(marker))? {
+                return Ok(Adapter::Skipped);
+            }
         }
     }
     // Attributes are read through the class link so that messages name
@@ -251,13 +263,36 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn bridges_tun_and_bonds_are_skipped_even_with_a_device_link() {
+    fn bridges_tun_and_bonds_are_skipped_when_the_class_entry_is_no_device_link() {
         for marker in ["bridge", "tun_flags", "bonding"] {
             let dir = tempfile::tempdir().expect("temp dir");
             adapter_tree(dir.path(), "eth0", "0", "00:1b:21:3a:51:7c");
-            let iface = dir.path().join("sys/devices/pci0000:00/0000:00:1f.6/net/eth0").join(marker);
-            std::fs::create_dir(&iface).expect("mkdir");
-            let got = collect(&Sysfs::new(dir.path()), &SysfsOnly, Environment::Container);
+            let iface = dir.path().join("sys/devices/pci0000:00/0000:00:1f.6/net/eth0");
+            std::fs::create_dir(iface.join(marker)).expect("mkdir");
+            // A class link into the PCI device's directory proves a physical
+            // adapter (the kernel never puts a bridge, tun or bond there):
+            // the markers are not even looked at.
+            let sysfs = Sysfs::new(dir.path());
+            let got = collect(&sysfs, &SysfsOnly, Environment::Container);
+            assert_eq!(got, Ok(vec![Component::new(ComponentKind::Mac, "00:1b:21:3a:51:7c")]), "{marker}");
+            // A class entry that is a directory of its own (no such link) is
+            // classified by its markers.
+            let entry = dir.path().join("sys/class/net/eth0");
+            std::fs::remove_file(&entry).expect("unlink");
+            std::fs::create_dir(&entry).expect("mkdir");
+            for file in ["type", "addr_assign_type", "address"] {
+                std::fs::copy(iface.join(file), entry.join(file)).expect("copy");
+            }
+            std::os::unix::fs::symlink("../../../devices/pci0000:00/0000:00:1f.6", entry.join("device"))
+                .expect("symlink");
+            std::fs::remove_dir(iface.join(marker)).expect("rmdir");
+            assert_eq!(
+                collect(&sysfs, &SysfsOnly, Environment::Container),
+                Ok(vec![Component::new(ComponentKind::Mac, "00:1b:21:3a:51:7c")]),
+                "{marker}: without the marker such an entry counts"
+            );
+            std::fs::create_dir(entry.join(marker)).expect("mkdir");
+            let got = collect(&sysfs, &SysfsOnly, Environment::Container);
             assert_eq!(got, Err("no physical network adapter is visible (container)".into()), "{marker}");
         }
     }
