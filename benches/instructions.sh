@@ -16,7 +16,7 @@ total() { # config n -> instructions of the whole run
     awk '/^summary:/ {print $2}' "$out/cg.$1.$2"
 }
 printf '| configuration | instructions per check |\n|---|---:|\n'
-for config in readme disk lease; do
+for config in ${NODELOCK_CONFIGS:-readme disk lease hourly nics1 nics16 nics64}; do
     one=$(total "$config" 1)
     many=$(total "$config" 101)
     printf '| `%s` | %s |\n' "$config" "$(( (many - one) / 100 ))"

@@ -8,29 +8,138 @@
 //! (`validator_check`) — against the naive `sysinfo::System::new_all()` fingerprint, in
 //! one group so the ratio is measured in one run.
 //!
+//! Beside them (issue 14), in the same run:
+//! - `floor`: the least any such check must do, with the same primitives —
+//!   parse the key, read and verify the license, read the activation file and
+//!   verify its certificate, read the clock mark, look at the anchor, list the
+//!   three hardware directories and read one sysfs attribute per component of
+//!   this host's profile. `keys_validator_check ÷ floor` is the overhead.
+//! - `hourly_check`: a check that advances the clock mark (the clock it is
+//!   given moves two hours per iteration), the once-an-hour write.
+//! - `nics_{1,16,64}_check`, `_floor` and `_collect`: the same on fixture
+//!   machines with 1, 16 and 64 physical adapters (`common::machines`), and
+//!   their collection alone. The 64-adapter check ends in
+//!   `implausible_profile` (issue 16 allows 16 MAC addresses) after doing
+//!   all the work of a check.
+//!
 //! The store is activated in setup with a test issuer, as the integration
-//! tests do (the authority issues the same certificate type). The bench
-//! measures the steady state: the clock high-water mark is rewritten at most
-//! hourly, so after the first check nothing is written — which is verified
-//! by comparing the store's files (names, sizes, modification times) before
-//! and after the measurements.
+//! tests do (the authority issues the same certificate type). The checks
+//! other than `hourly_check` measure the steady state: the clock high-water
+//! mark is rewritten at most hourly, so after the first check nothing is
+//! written — which is verified by comparing the store's files (names, sizes,
+//! modification times) before and after the measurements.
 //!
 //! Budget (issue 5, SPEC §3): median ≤ 1 ms, and ≥ 10× faster than the baseline.
 
 mod common;
 
+use std::cell::Cell;
+use std::fs;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 
-use common::activated::{activated, snapshot};
+use common::activated::{activated, activated_on, activated_perpetual, snapshot};
 use criterion::{criterion_group, criterion_main};
-use nodelock::activation::Validator;
-use nodelock::{Timestamp, TrustedKeys};
+use nodelock::activation::store::decode_state_bytes;
+use nodelock::activation::{ActivationCertificate, Validator};
+use nodelock::hardware::linux::LinuxCollector;
+use nodelock::license::SignedLicense;
+use nodelock::{Collector, Timestamp, TrustedKeys};
+
+/// What the floor touches: the store, the key, and the hardware files.
+struct Floor {
+    store: PathBuf,
+    public_text: String,
+    dirs: Vec<PathBuf>,
+    attributes: Vec<PathBuf>,
+}
+
+impl Floor {
+    /// The floor of a check of `store` on the machine below `root`, whose
+    /// profile holds the components `collector` finds: one attribute read per
+    /// component (each physical adapter's `address`; for the other kinds a
+    /// PCI `vendor` attribute, a read of the same cost).
+    fn new(store: &Path, public_text: &str, root: &Path, collector: &dyn Collector) -> Floor {
+        let inventory = collector.collect();
+        let net = root.join("sys/class/net");
+        let mut macs: Vec<PathBuf> = fs::read_dir(&net)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !fs::read_link(p).unwrap().to_string_lossy().contains("/virtual/"))
+            .map(|p| p.join("address"))
+            .collect();
+        macs.sort();
+        let pci = root.join("sys/bus/pci/devices");
+        let first_pci = fs::read_dir(&pci).unwrap().next().unwrap().unwrap().path().join("vendor");
+        let others = inventory.components.len().saturating_sub(macs.len());
+        let mut attributes = macs;
+        attributes.extend(std::iter::repeat_n(first_pci, others));
+        assert_eq!(attributes.len(), inventory.components.len().max(attributes.len()));
+        Floor {
+            store: store.to_path_buf(),
+            public_text: public_text.to_owned(),
+            dirs: vec![net, root.join("sys/class/block"), pci],
+            attributes,
+        }
+    }
+
+    fn run(&self) -> bool {
+        let trusted = TrustedKeys::from_armoured([self.public_text.as_str()]).unwrap();
+        let text = fs::read_to_string(self.store.join("license.lic")).unwrap();
+        let license = SignedLicense::from_armoured(&text, &trusted).is_ok();
+        let state = decode_state_bytes(&fs::read(self.store.join("activation")).unwrap()).unwrap();
+        let active = state.active.expect("an activated store");
+        let certificate = ActivationCertificate::open(&active.certificate, &trusted).is_ok();
+        let clock = fs::read(self.store.join("clock")).unwrap().len();
+        let anchor = fs::metadata(self.store.join("anchor")).unwrap().len();
+        let mut entries = 0;
+        for dir in &self.dirs {
+            entries += fs::read_dir(dir).map_or(0, Iterator::count);
+        }
+        let mut bytes = 0;
+        for attribute in &self.attributes {
+            bytes += fs::read(attribute).map_or(0, |b| b.len());
+        }
+        black_box((clock, anchor, entries, bytes));
+        license && certificate
+    }
+}
 
 fn startup(c: &mut criterion::Criterion) {
     let a = activated(Timestamp::now());
     let (readme, validator, app, public_text) = (&a.readme, &a.disk, &a.app, &a.public_text);
     let store = a.store.path();
     let before = (snapshot(store), snapshot(a.lease_store.path()));
+    let host_floor = Floor::new(store, public_text, Path::new("/"), &LinuxCollector::live());
+    assert!(host_floor.run(), "the floor verifies what the check verifies");
+
+    // The hourly check: its own store (a license that never expires), a
+    // clock two hours further each time.
+    let (_hourly_store, hourly) = activated_perpetual(Timestamp::now());
+    let hourly_clock = Cell::new(Timestamp::now());
+
+    // Fixture machines with 1, 16 and 64 adapters, each its own activated store.
+    // The 64-adapter machine cannot be activated: issue 16's plausibility
+    // rule allows 16 MAC addresses. Its store is activated on the 16-adapter
+    // machine and its check runs in full (license, certificate, clock,
+    // stamp, collection) to the `implausible_profile` verdict.
+    let sixteen = common::machines::nic_machine(16);
+    let machines: Vec<_> = [1usize, 16, 64]
+        .into_iter()
+        .map(|n| {
+            let root = common::machines::nic_machine(n);
+            let activate_on = if n > 16 { sixteen.path() } else { root.path() };
+            let (store, checked, key) = activated_on(activate_on, root.path(), Timestamp::now());
+            let collector = LinuxCollector::with_root(root.path());
+            let macs = collector.collect().of_kind(nodelock::ComponentKind::Mac).count();
+            assert_eq!(macs, n, "the fixture machine has {n} adapters");
+            let floor = Floor::new(store.path(), &key, root.path(), &collector);
+            assert!(floor.run());
+            let verdict = checked.check();
+            assert_eq!(verdict.is_licensed(), n <= 16, "{n} adapters: {verdict}");
+            (n, root, store, checked, floor, collector)
+        })
+        .collect();
 
     let mut group = c.benchmark_group("startup");
     group.bench_function("readme_embedded_and_disk_check", |b| b.iter(|| black_box(readme.check())));
@@ -42,6 +151,19 @@ fn startup(c: &mut criterion::Criterion) {
             black_box(Validator::new(app.clone(), trusted, store).check())
         })
     });
+    group.bench_function("floor", |b| b.iter(|| black_box(host_floor.run())));
+    group.bench_function("hourly_check", |b| {
+        b.iter(|| {
+            let now = hourly_clock.get().plus_secs(2 * 3600);
+            hourly_clock.set(now);
+            black_box(hourly.check_at(now))
+        })
+    });
+    for (n, _, _, checked, floor, collector) in &machines {
+        group.bench_function(format!("nics_{n}_check"), |b| b.iter(|| black_box(checked.check())));
+        group.bench_function(format!("nics_{n}_floor"), |b| b.iter(|| black_box(floor.run())));
+        group.bench_function(format!("nics_{n}_collect"), |b| b.iter(|| black_box(collector.collect())));
+    }
     group.sample_size(20);
     group.bench_function("sysinfo_new_all_baseline", |b| b.iter(|| black_box(common::sysinfo_fingerprint())));
     group.finish();
@@ -49,6 +171,10 @@ fn startup(c: &mut criterion::Criterion) {
     assert!(validator.check().is_licensed(), "still licensed after the measurements");
     assert!(readme.check().is_licensed(), "still licensed after the measurements");
     assert!(a.lease.check().is_licensed(), "still licensed after the measurements");
+    assert!(hourly.check_at(hourly_clock.get()).is_licensed(), "the hourly check stays licensed");
+    for (n, _, _, checked, _, _) in &machines {
+        assert_eq!(checked.check().is_licensed(), *n <= 16, "the same verdict after the measurements");
+    }
     let after = (snapshot(store), snapshot(a.lease_store.path()));
     assert_eq!(after, before, "the steady-state check wrote to a store");
 }

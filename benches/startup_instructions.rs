@@ -5,7 +5,9 @@
 //! `startup_instructions CONFIG N` activates a store (as `benches/startup.rs`
 //! does), then runs `N` checks of `CONFIG` — `readme` (embedded license plus
 //! its identical disk copy), `disk` (disk copy only) or `lease` (the README
-//! configuration with a 30-day lease on the certificate). Run it under
+//! configuration with a 30-day lease on the certificate), `hourly` (every
+//! check two hours after the last, so each advances the clock mark) or
+//! `nicsN` (a fixture machine with N adapters, `common::machines`). Run it under
 //! `valgrind --tool=callgrind` with N = 1 and N = 101: the difference of the
 //! two totals divided by 100 is the cost of one steady-state check, setup
 //! excluded. `benches/instructions.sh` does exactly that for both
@@ -19,7 +21,7 @@ mod common;
 
 use std::hint::black_box;
 
-use common::activated::activated;
+use common::activated::{activated, activated_on, activated_perpetual};
 use nodelock::Timestamp;
 
 fn main() {
@@ -27,14 +29,39 @@ fn main() {
     let a = activated(Timestamp::now());
     let runs: Vec<(&str, usize)> = match args.as_slice() {
         [config, n] => vec![(config.as_str(), n.parse().expect("N is a whole number of checks"))],
-        _ => vec![("readme", 3), ("disk", 3), ("lease", 3)],
+        _ => vec![("readme", 3), ("disk", 3), ("lease", 3), ("hourly", 3), ("nics16", 3)],
     };
     for (config, n) in runs {
+        if config == "hourly" {
+            // Every check two hours after the last: each one advances the mark.
+            let (_store, validator) = activated_perpetual(Timestamp::now());
+            let mut now = Timestamp::now();
+            for _ in 0..n {
+                now = now.plus_secs(2 * 3600);
+                assert!(black_box(validator.check_at(now)).is_licensed());
+            }
+            println!("{config}: {n} checks, all licensed, each advancing the clock mark");
+            continue;
+        }
+        if let Some(nics) = config.strip_prefix("nics").and_then(|n| n.parse::<usize>().ok()) {
+            // A fixture machine with that many adapters (more than 16 cannot
+            // activate: the check runs to `implausible_profile`).
+            let root = common::machines::nic_machine(nics);
+            let on = common::machines::nic_machine(nics.min(16));
+            let (_store, validator, _) = activated_on(on.path(), root.path(), Timestamp::now());
+            let mut licensed = 0;
+            for _ in 0..n {
+                licensed += usize::from(black_box(validator.check()).is_licensed());
+            }
+            assert_eq!(licensed, if nics <= 16 { n } else { 0 });
+            println!("{config}: {n} checks, {licensed} licensed");
+            continue;
+        }
         let validator = match config {
             "readme" => &a.readme,
             "disk" => &a.disk,
             "lease" => &a.lease,
-            other => panic!("unknown configuration `{other}`: use `readme`, `disk` or `lease`"),
+            other => panic!("unknown configuration `{other}`: use readme, disk, lease, hourly or nicsN"),
         };
         let mut licensed = 0;
         for _ in 0..n {

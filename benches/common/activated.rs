@@ -10,8 +10,9 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use nodelock::activation::{ActivationCertificate, ActivationId, ActivationKind, Validator};
+use nodelock::hardware::FixedCollector;
 use nodelock::license::{AppInfo, License, LicenseId, Version};
-use nodelock::{SecretKey, Timestamp, TrustedKeys};
+use nodelock::{Collector, SecretKey, Timestamp, TrustedKeys};
 
 /// The product the benches license.
 pub const PRODUCT: &str = "com.example.app";
@@ -38,6 +39,27 @@ pub struct Activated {
 /// the first check (which writes the clock high-water mark, so later checks
 /// within the hour write nothing).
 pub fn activated(now: Timestamp) -> Activated {
+    let (vendor, public_text, trusted, app, mut license) = parties(now);
+
+    let (store, disk, readme) = activate(&license, &vendor, &app, &trusted, now, None::<FixedCollector>);
+    license.id = LicenseId([0x5b; 16]);
+    license.lease_days = 30;
+    let (lease_store, _, lease) = activate(&license, &vendor, &app, &trusted, now, None::<FixedCollector>);
+    Activated { store, app, public_text, disk, readme, lease, lease_store }
+}
+
+/// A store activated at `now` for a license that never expires (disk copy
+/// only), for the hourly check, whose clock runs years ahead during a bench.
+pub fn activated_perpetual(now: Timestamp) -> (tempfile::TempDir, Validator) {
+    let (vendor, _, trusted, app, mut license) = parties(now);
+    license.expires_at = None;
+    let (store, disk, _) = activate(&license, &vendor, &app, &trusted, now, None::<FixedCollector>);
+    (store, disk)
+}
+
+/// The vendor key, its armoured public half, the trusted set, the
+/// application and the license every start-up bench uses.
+fn parties(now: Timestamp) -> (SecretKey, String, TrustedKeys, AppInfo, License) {
     let vendor = SecretKey::from_seed(&[0x11; 32]);
     let public_text = vendor.public_key().to_armoured();
     let trusted = TrustedKeys::from_armoured([public_text.as_str()]).unwrap();
@@ -47,26 +69,47 @@ pub fn activated(now: Timestamp) -> Activated {
     license.max_product_version = Some(Version::parse_limit("2").unwrap());
     license.features.insert("edition".into(), "pro".into());
     license.features.insert("max_users".into(), "50".into());
+    (vendor, public_text, trusted, app, license)
+}
 
-    let (store, disk, readme) = activate(&license, &vendor, &app, &trusted, now);
-    license.id = LicenseId([0x5b; 16]);
-    license.lease_days = 30;
-    let (lease_store, _, lease) = activate(&license, &vendor, &app, &trusted, now);
-    Activated { store, app, public_text, disk, readme, lease, lease_store }
+/// A store activated at `now` for the machine below `root` (a fixture root
+/// read by `LinuxCollector::with_root`), the README's configuration checking
+/// the machine below `check_root` (the same one, or one the plausibility rule
+/// refuses), and the armoured public key (for the floor).
+#[cfg(target_os = "linux")]
+pub fn activated_on(
+    root: &Path,
+    check_root: &Path,
+    now: Timestamp,
+) -> (tempfile::TempDir, Validator, String) {
+    use nodelock::hardware::linux::LinuxCollector;
+    let (vendor, public_text, trusted, app, license) = parties(now);
+    let (store, _, _) =
+        activate(&license, &vendor, &app, &trusted, now, Some(LinuxCollector::with_root(root)));
+    let text = std::fs::read_to_string(store.path().join("license.lic")).unwrap();
+    let readme = Validator::new(app, trusted, store.path())
+        .with_collector(LinuxCollector::with_root(check_root))
+        .with_embedded_license(text);
+    (store, readme, public_text)
 }
 
 /// A store activated for `license` at `now`, with its disk-only and its
 /// embedded-plus-disk validators, both checked once.
-fn activate(
+fn activate<C: Collector + Clone + Send + Sync + 'static>(
     license: &License,
     vendor: &SecretKey,
     app: &AppInfo,
     trusted: &TrustedKeys,
     now: Timestamp,
+    collector: Option<C>,
 ) -> (tempfile::TempDir, Validator, Validator) {
     let store = tempfile::tempdir().unwrap();
     let license_text = license.sign(vendor).unwrap().to_armoured();
-    let disk = Validator::new(app.clone(), trusted.clone(), store.path());
+    let with = |v: Validator| match &collector {
+        Some(c) => v.with_collector(c.clone()),
+        None => v,
+    };
+    let disk = with(Validator::new(app.clone(), trusted.clone(), store.path()));
     disk.install_license(&license_text).unwrap();
     let request = disk.request_activation_at(Some("bench host"), now).unwrap();
     let certificate = ActivationCertificate::answering(
@@ -83,7 +126,7 @@ fn activate(
     let verdict = disk.check();
     assert!(verdict.is_licensed(), "the bench store is activated: {verdict}");
     let readme =
-        Validator::new(app.clone(), trusted.clone(), store.path()).with_embedded_license(license_text);
+        with(Validator::new(app.clone(), trusted.clone(), store.path())).with_embedded_license(license_text);
     assert!(readme.check().is_licensed(), "the README configuration is licensed");
     (store, disk, readme)
 }

@@ -4,6 +4,8 @@
 
 #[cfg(feature = "client")]
 pub mod activated;
+#[cfg(target_os = "linux")]
+pub mod machines;
 
 use std::hash::{Hash, Hasher};
 use std::time::Duration;

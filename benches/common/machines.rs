@@ -1,0 +1,62 @@
+//! Fixture machines with many network adapters, for measuring how the
+//! start-up check scales with them (issue 14): a copy of
+//! `tests/fixtures/workstation` whose `sys/class/net` holds `lo`, the
+//! workstation's bridge and tun, and `n` physical PCI Ethernet adapters
+//! (each its own PCI function, listed in `sys/bus/pci/devices` like a real
+//! multi-port card: vendor, device, class, driver link, and the interface's
+//! `type`, `addr_assign_type`, `address` and `device` link).
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+/// A machine root with `n` physical adapters (removed on drop).
+pub fn nic_machine(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(super::root().join("tests/fixtures/workstation/."))
+        .arg(root)
+        .status()
+        .unwrap();
+    assert!(status.success(), "copying the workstation fixture");
+    let net = root.join("sys/class/net");
+    for entry in fs::read_dir(&net).unwrap() {
+        let entry = entry.unwrap();
+        let target = fs::read_link(entry.path()).unwrap();
+        if !target.to_string_lossy().contains("/virtual/") {
+            fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    for i in 0..n {
+        adapter(root, i);
+    }
+    dir
+}
+
+fn adapter(root: &Path, i: usize) {
+    let function = format!("0000:{:02x}:00.{}", 0x40 + i / 8, i % 8);
+    let name = format!("enp{}s0f{}", 0x40 + i / 8, i % 8);
+    let pci = root.join("sys/devices/pci0000:00").join(&function);
+    let iface = pci.join("net").join(&name);
+    fs::create_dir_all(&iface).unwrap();
+    fs::write(pci.join("vendor"), "0x8086\n").unwrap();
+    fs::write(pci.join("device"), "0x1521\n").unwrap();
+    fs::write(pci.join("class"), "0x020000\n").unwrap();
+    symlink("../../../bus/pci/drivers/igb", pci.join("driver")).unwrap();
+    fs::write(iface.join("type"), "1\n").unwrap();
+    fs::write(iface.join("addr_assign_type"), "0\n").unwrap();
+    fs::write(iface.join("address"), format!("00:1b:21:4e:{:02x}:{:02x}\n", i / 256, i % 256)).unwrap();
+    symlink(format!("../../../{function}"), iface.join("device")).unwrap();
+    symlink(
+        format!("../../devices/pci0000:00/{function}/net/{name}"),
+        root.join("sys/class/net").join(&name),
+    )
+    .unwrap();
+    symlink(
+        format!("../../../devices/pci0000:00/{function}"),
+        root.join("sys/bus/pci/devices").join(&function),
+    )
+    .unwrap();
+}
