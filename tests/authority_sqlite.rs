@@ -271,3 +271,14 @@ fn a_version_1_ledger_is_migrated_with_its_stores_and_history() {
         .execute("INSERT INTO history (at, actor, kind, details) VALUES (1, 'x', 'fork', 'y')", [])
         .unwrap();
 }
+
+/// The seat count the allowance is checked against is the database's own:
+/// edited by hand it is refused, so it cannot be lowered to make room.
+#[test]
+fn the_seat_count_cannot_be_edited_to_make_room() {
+    let (_dir, path, _) = populated();
+    let e = refused(&path, "UPDATE licenses SET seat_rows = 0", &[]);
+    assert!(e.contains("the seat count is kept by the database"), "{e}");
+    let rows: i64 = raw(&path).query_row("SELECT seat_rows FROM licenses", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 2, "kept by the inserts");
+}

@@ -20,12 +20,16 @@
 //! - a held seat cannot be deleted; licenses and activations are never
 //!   deleted;
 //! - the history refuses every `UPDATE` and `DELETE`;
+//! - (version 3) the seat allowance is checked against a per-license count
+//!   of seat rows that the database keeps itself (`seat_rows`, one step per
+//!   inserted or deleted seat), so adding a seat costs the same whatever the
+//!   license's size: issuing is linear in its seats, not quadratic;
 //! - (version 2) a store row names an activation of its own license, starts
 //!   unsurrendered, keeps its activation, license and key, never changes once
 //!   surrendered, and is never deleted.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The rules the schema's triggers enforce, word for word as they refuse
 /// (`RAISE(ABORT, …)`), so a refusal names its rule as a `&'static str`.
@@ -47,6 +51,7 @@ pub const RULES: &[&str] = &[
     "a store keeps its activation, license and key",
     "a surrendered store is never granted again",
     "stores are never deleted",
+    "the seat count is kept by the database",
 ];
 
 const V1: &str = r#"
@@ -293,6 +298,47 @@ BEGIN
 END;
 "#;
 
+/// Version 3: the seat allowance without counting. Version 1's triggers
+/// counted a license's seat rows on every insert (issuing n seats cost
+/// O(n²)); the count is now a column the database keeps, one step per seat
+/// row inserted or deleted, and the same two rules read it.
+const V3: &str = r#"
+ALTER TABLE licenses ADD COLUMN seat_rows INTEGER NOT NULL DEFAULT 0 CHECK (seat_rows >= 0);
+
+UPDATE licenses SET seat_rows = (SELECT count(*) FROM seats WHERE seats.license_id = licenses.license_id);
+
+DROP TRIGGER seats_within_allowance;
+DROP TRIGGER allowance_covers_seats;
+
+CREATE TRIGGER seats_within_allowance BEFORE INSERT ON seats
+WHEN (SELECT seat_rows >= total_seats FROM licenses WHERE license_id = NEW.license_id)
+BEGIN
+    SELECT RAISE(ABORT, 'over-allocation: the license has no seat left to add');
+END;
+
+CREATE TRIGGER allowance_covers_seats BEFORE UPDATE OF total_seats ON licenses
+WHEN NEW.total_seats < OLD.seat_rows
+BEGIN
+    SELECT RAISE(ABORT, 'the seat allowance cannot drop below the seats that exist');
+END;
+
+CREATE TRIGGER seat_rows_kept BEFORE UPDATE OF seat_rows ON licenses
+WHEN NEW.seat_rows IS NOT OLD.seat_rows + 1 AND NEW.seat_rows IS NOT OLD.seat_rows - 1
+BEGIN
+    SELECT RAISE(ABORT, 'the seat count is kept by the database');
+END;
+
+CREATE TRIGGER seat_row_added AFTER INSERT ON seats
+BEGIN
+    UPDATE licenses SET seat_rows = seat_rows + 1 WHERE license_id = NEW.license_id;
+END;
+
+CREATE TRIGGER seat_row_removed AFTER DELETE ON seats
+BEGIN
+    UPDATE licenses SET seat_rows = seat_rows - 1 WHERE license_id = OLD.license_id;
+END;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,7 +350,7 @@ mod tests {
             .flat_map(|m| m.split("RAISE(ABORT, '").skip(1))
             .filter_map(|rest| rest.split_once("')").map(|(rule, _)| rule))
             .collect();
-        assert_eq!(raised.len(), 20);
+        assert_eq!(raised.len(), 23);
         for rule in &raised {
             assert!(RULES.contains(rule), "`{rule}` is raised but not in RULES");
         }
