@@ -28,8 +28,7 @@
 use super::damage::Damage;
 use super::error::AuthorityError;
 use super::ledger::LedgerTx;
-use super::record::{ActivationRecord, EventKind, StoreRecord};
-use super::rules;
+use super::record::{ActivationRecord, Event, EventKind, StoreRecord};
 use crate::activation::{ActivationKind, ActivationRequest};
 use crate::codec::hex;
 use crate::compare::compare;
@@ -193,5 +192,14 @@ fn mark_forked(
         record.forked_at = Some(now);
         tx.update_activation(record)?;
     }
-    rules::log_activation(tx, now, actor, EventKind::Fork, record.license_id, record.activation_id, details)
+    // Written here rather than through `rules.rs`, which builds on this file.
+    let event = Event {
+        at: now,
+        actor: actor.to_owned(),
+        kind: EventKind::Fork,
+        license_id: Some(record.license_id),
+        activation_id: Some(record.activation_id),
+        details,
+    };
+    tx.append_history(&event).map(drop)
 }

@@ -30,6 +30,7 @@ pub mod schema;
 pub use binding::{KeyBinding, PUBLIC_KEY_SETTING, SECRET_KEY_PATH_SETTING};
 mod stores;
 mod tx;
+mod values;
 
 /// How long a writer waits for another one before giving up with
 /// [`AuthorityError::Busy`], unless [`SqliteLedger::with_busy_timeout`] says otherwise.

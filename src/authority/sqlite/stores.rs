@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
 use super::sql_error;
-use super::tx::{bytes, count, map_read, one_row, opt_time, sql_opt_time, sql_time, time};
+use super::values::{bytes, count, map_read, one_row, opt_time, sql_opt_time, sql_time, time};
 use crate::activation::{ActivationId, Nonce};
 use crate::authority::error::AuthorityError;
 use crate::authority::record::StoreRecord;
