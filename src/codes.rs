@@ -213,6 +213,7 @@ fn ledger(e: &LedgerError) -> ErrorCode {
         LedgerError::NoLedger { .. } => ErrorCode::NoLedger,
         LedgerError::Empty { .. } => ErrorCode::LedgerEmpty,
         LedgerError::NotALedger { .. } => ErrorCode::NotALedger,
+        LedgerError::DiskFull { .. } => ErrorCode::DiskFull,
         #[cfg(feature = "sqlite")]
         LedgerError::Open { .. } => ErrorCode::LedgerUnusable,
         LedgerError::NoWriteAheadLog { .. } => ErrorCode::LedgerUnusable,

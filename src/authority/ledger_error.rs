@@ -39,6 +39,15 @@ pub enum LedgerError {
         /// What it is instead.
         why: &'static str,
     },
+    /// The disk holding the ledger is full: the transaction was not kept.
+    #[error(
+        "disk full: cannot write the ledger {}; nothing of this operation was kept. Free space on that disk, then try again",
+        path.display()
+    )]
+    DiskFull {
+        /// The ledger file.
+        path: PathBuf,
+    },
     /// The database file cannot be opened.
     #[cfg(feature = "sqlite")]
     #[error("{}: {source}", path.display())]

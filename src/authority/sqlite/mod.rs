@@ -218,7 +218,7 @@ impl Ledger for SqliteLedger {
         &self,
         f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
     ) -> Result<R, AuthorityError> {
-        self.conn.write(f)
+        self.conn.write(f).map_err(|e| disk_full(e, &self.path))
     }
 
     fn read<R>(
@@ -229,8 +229,22 @@ impl Ledger for SqliteLedger {
         // A deferred transaction that only reads is one consistent snapshot
         // of the WAL and never waits for writers; it is rolled back.
         let tx = state.conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(sql_error)?;
-        f(&mut tx::SqliteTx::new(&tx))
+        f(&mut tx::SqliteTx::new(&tx)).map_err(|e| disk_full(e, &self.path))
     }
+}
+
+/// SQLite's "database or disk is full" (`SQLITE_FULL`), from a statement or
+/// from the commit of a batch, as [`LedgerError::DiskFull`] naming the file.
+fn disk_full(e: AuthorityError, path: &Path) -> AuthorityError {
+    let full = |e: &AuthorityError| {
+        matches!(e, AuthorityError::Storage(LedgerError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
+            if f.code == ErrorCode::DiskFull)
+    };
+    let is_full = match &e {
+        AuthorityError::CommitFailed(cause) => full(cause),
+        other => full(other),
+    };
+    if is_full { AuthorityError::Storage(LedgerError::DiskFull { path: path.to_owned() }) } else { e }
 }
 
 /// Refuses, before SQLite opens it, a file that cannot be a ledger: an empty
@@ -273,4 +287,35 @@ fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), AuthorityError> 
         }));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `SQLITE_FULL` from a statement or a batch's commit names the ledger
+    /// file and says "disk full"; other storage errors pass unchanged.
+    #[test]
+    fn a_full_disk_is_reported_as_disk_full_naming_the_ledger() {
+        let full = || {
+            AuthorityError::Storage(LedgerError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                None,
+            )))
+        };
+        let path = Path::new("/srv/ledger.db");
+        for e in [full(), AuthorityError::CommitFailed(std::sync::Arc::new(full()))] {
+            let mapped = disk_full(e, path);
+            assert!(
+                matches!(&mapped, AuthorityError::Storage(LedgerError::DiskFull { path: p }) if p == path),
+                "{mapped:?}"
+            );
+            assert!(
+                mapped.to_string().contains("disk full: cannot write the ledger /srv/ledger.db"),
+                "{mapped}"
+            );
+        }
+        let busy = disk_full(AuthorityError::Busy, path);
+        assert!(matches!(busy, AuthorityError::Busy));
+    }
 }
