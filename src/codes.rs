@@ -16,7 +16,7 @@ use crate::capture::CaptureError;
 use crate::codec::{CodeError, CodecError};
 use crate::compare::CompareError;
 use crate::keys::KeyError;
-use crate::license::LicenseError;
+use crate::license::{LicenseError, LicenseKeyError};
 use crate::policy::{Implausible, PolicyError};
 use crate::profile::ProfileError;
 use crate::signed::SignatureError;
@@ -96,6 +96,9 @@ codes! {
     NoLicense => "no_license",
     InvalidLicense => "invalid_license",
     BadId => "bad_id",
+    LicenseKeyLength => "license_key_length",
+    LicenseKeyCharacter => "license_key_character",
+    LicenseKeyTypo => "license_key_typo",
     // The machine's store.
     NoPendingRequest => "no_pending_request",
     WrongLicense => "wrong_license",
@@ -120,6 +123,8 @@ codes! {
     AlreadyHoldsSeat => "already_holds_seat",
     TransferToOtherLicense => "transfer_to_other_license",
     ReceiptNotValid => "receipt_not_valid",
+    UnknownLicenseKey => "unknown_license_key",
+    LicenseKeyOfAnotherKey => "license_key_of_another_key",
     // Retired (never reused): every certificate of a store is retired by its
     // receipt now, so no receipt is refused for an earlier certificate.
     ReceiptSuperseded => "receipt_superseded",
@@ -161,7 +166,7 @@ pub fn error_code(error: &(dyn Error + 'static)) -> ErrorCode {
         ActivationError => activation, LicenseError => license, SimulateError => simulate,
         CompareError => compare, PolicyError => policy, Implausible => implausible, CaptureError => capture,
         ProfileError => profile, SignatureError => signature, KeyError => key, CodecError => codec,
-        CodeError => code,
+        CodeError => code, LicenseKeyError => license_key,
     );
     if error.is::<std::io::Error>() { ErrorCode::Io } else { ErrorCode::BadInput }
 }
@@ -187,6 +192,8 @@ fn authority(e: &AuthorityError) -> ErrorCode {
         A::TransferToOtherLicense { .. } => ErrorCode::TransferToOtherLicense,
         A::BadMessage(e) | A::Issue(e) => activation(e),
         A::ReceiptNotValid { .. } => ErrorCode::ReceiptNotValid,
+        A::UnknownLicenseKey => ErrorCode::UnknownLicenseKey,
+        A::LicenseKeyOfAnotherKey { .. } => ErrorCode::LicenseKeyOfAnotherKey,
         A::UntrustedLicense(_) => ErrorCode::UntrustedLicense,
         A::StaleRelease { .. } => ErrorCode::StaleRelease,
         A::ProductMismatch { .. } => ErrorCode::WrongProduct,
@@ -280,6 +287,14 @@ fn license(e: &LicenseError) -> ErrorCode {
         L::BadId(_) => ErrorCode::BadId,
         L::Random(_) => ErrorCode::Random,
         L::Io { .. } => ErrorCode::Io,
+    }
+}
+
+fn license_key(e: &LicenseKeyError) -> ErrorCode {
+    match e {
+        LicenseKeyError::Empty | LicenseKeyError::WrongLength { .. } => ErrorCode::LicenseKeyLength,
+        LicenseKeyError::BadCharacter { .. } => ErrorCode::LicenseKeyCharacter,
+        LicenseKeyError::Typo => ErrorCode::LicenseKeyTypo,
     }
 }
 

@@ -273,6 +273,19 @@ impl SecretKey {
         self.key.sign(message).to_bytes()
     }
 
+    /// `HMAC-SHA256(seed, domain ‖ input)`: a value only the holder of this
+    /// key can compute, for secrets derived from it (license keys). The
+    /// seed never leaves the key; `domain` keeps derivations apart.
+    pub(crate) fn derive(&self, domain: &[u8], input: &[u8]) -> Zeroizing<[u8; 32]> {
+        use hmac::{KeyInit, Mac};
+        let seed = Zeroizing::new(self.key.to_bytes());
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(seed.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(domain);
+        mac.update(input);
+        Zeroizing::new(mac.finalize().into_bytes().into())
+    }
+
     /// The binary key file: frame(`nodelock/secret-key/v1`, 0x01 ‖ seed ‖ public key).
     pub fn to_file_bytes(&self) -> Zeroizing<Vec<u8>> {
         let file =

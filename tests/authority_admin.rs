@@ -9,7 +9,7 @@ mod authority_support;
 use authority_support::*;
 use nodelock::activation::ActivationKind;
 use nodelock::authority::{
-    Authority, AuthorityError, BadName, Deactivation, EventKind, GrantKind, Ledger, LicenseAdded,
+    Authority, AuthorityError, BadName, Deactivation, EventKind, GrantKind, Ledger, LicenseChange,
     LicenseStatus,
 };
 use nodelock::license::LicenseId;
@@ -168,10 +168,10 @@ fn licenses_must_come_from_the_vendor_and_only_move_forward<L: Ledger>(b: Backen
     let err = a.add_license(&forged, ADMIN, t0()).unwrap_err();
     assert!(matches!(err, AuthorityError::UntrustedLicense(_)), "{err}");
     let v1 = license(1, 2).sign(&vendor()).unwrap();
-    assert_eq!(a.add_license(&v1, ADMIN, t0()).unwrap(), LicenseAdded::Issued);
-    assert_eq!(a.add_license(&v1, ADMIN, t0()).unwrap(), LicenseAdded::Unchanged);
+    assert_eq!(a.add_license(&v1, ADMIN, t0()).unwrap().change, LicenseChange::Issued);
+    assert_eq!(a.add_license(&v1, ADMIN, t0()).unwrap().change, LicenseChange::Unchanged);
     let v2 = license(1, 2).reissue(t0()).unwrap().sign(&vendor()).unwrap();
-    assert_eq!(a.add_license(&v2, ADMIN, t0()).unwrap(), LicenseAdded::Reissued { from: 1 });
+    assert_eq!(a.add_license(&v2, ADMIN, t0()).unwrap().change, LicenseChange::Reissued { from: 1 });
     let err = a.add_license(&v1, ADMIN, t0()).unwrap_err();
     assert!(matches!(err, AuthorityError::StaleRelease { recorded: 2, offered: 1, .. }), "{err}");
     let mut other_v2 = license(1, 2).reissue(t0()).unwrap();

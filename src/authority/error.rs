@@ -121,6 +121,23 @@ pub enum AuthorityError {
         /// When its receipt was accepted.
         at: Timestamp,
     },
+    /// No license has this key.
+    #[error(
+        "no license has this license key; check the key against the one you received, or ask the vendor \
+         for it"
+    )]
+    UnknownLicenseKey,
+    /// The license's recorded key was derived with another signing key than
+    /// this authority's (the vendor rotated keys): its key cannot be printed
+    /// with this one.
+    #[error(
+        "the key of license {license_id} was made with another signing key than the one given; give the \
+         key the license was first issued with (`--key`) to print its license key"
+    )]
+    LicenseKeyOfAnotherKey {
+        /// The license.
+        license_id: LicenseId,
+    },
     /// No such activation in the ledger.
     #[error("activation {activation_id} is not in the ledger; check the id (`nodelock seats status`)")]
     UnknownActivation {

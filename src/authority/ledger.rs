@@ -64,6 +64,15 @@ pub trait LedgerTx {
     /// Replaces a license's record.
     fn update_license(&mut self, record: &LicenseRecord) -> Result<(), AuthorityError>;
 
+    /// The digest of license `id`'s [key](crate::license::LicenseKey), if recorded.
+    fn license_key_digest(&mut self, id: &LicenseId) -> Result<Option<[u8; 32]>, AuthorityError>;
+    /// Records the digest of license `id`'s key. Refused when the license
+    /// has another digest (a license keeps its key) or another license has
+    /// this one (a key opens one license).
+    fn set_license_key_digest(&mut self, id: &LicenseId, digest: &[u8; 32]) -> Result<(), AuthorityError>;
+    /// The license whose key has `digest` (an indexed lookup).
+    fn license_by_key_digest(&mut self, digest: &[u8; 32]) -> Result<Option<LicenseRecord>, AuthorityError>;
+
     /// Every seat of `license`.
     fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError>;
     /// The free seat of `license` with the lowest number.

@@ -1,21 +1,36 @@
 //! Licenses in the ledger: adding a signed license (issue), replacing it
-//! with a newer release (re-issue) and revoking it. Reading a recorded
+//! with a newer release (re-issue) and revoking it; a license's key (derived
+//! from the signing key, its digest recorded) and the license of a key. Reading a recorded
 //! license's terms back, and deciding whether a request may use it, are
 //! `rules.rs`'s, shared with the other operations.
 
 use super::Authority;
+use super::damage::Damage;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 use super::names;
 use super::record::{EventKind, LicenseRecord, SeatRecord};
 use super::rules::{MAX_TOTAL_SEATS, event, known};
-use crate::license::{License, LicenseId, SignedLicense};
+use crate::license::{License, LicenseId, LicenseKey, SignedLicense};
 use crate::timestamp::Timestamp;
 
-/// What [`Authority::add_license`] did.
+/// What [`Authority::add_license`] did, and the license's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LicenseAdded {
+    /// Issued, re-issued or unchanged.
+    pub change: LicenseChange,
+    /// The license's key (the same for every release), its digest recorded
+    /// in the ledger. `None` when the authority has no signing key, or when
+    /// the recorded key was made with another signing key (key rotation:
+    /// [`Authority::license_key`] with that key prints it).
+    pub license_key: Option<LicenseKey>,
+}
+
+/// How [`Authority::add_license`] changed the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum LicenseAdded {
+pub enum LicenseChange {
     /// A license new to the ledger.
     Issued,
     /// A newer release of a recorded license.
@@ -49,9 +64,51 @@ impl<L: Ledger> Authority<L> {
                 reason: "a license has at most 1,000,000 seats",
             });
         }
-        self.ledger.transaction(&mut |tx| match tx.license(&license.id)? {
-            None => issue_in(tx, &verified, &actor, now),
-            Some(old) => reissue_in(tx, old, &verified, &actor, now),
+        let key = self.signer.as_ref().map(|s| LicenseKey::derive(s, license.id));
+        self.ledger.transaction(&mut |tx| {
+            let change = match tx.license(&license.id)? {
+                None => issue_in(tx, &verified, &actor, now)?,
+                Some(old) => reissue_in(tx, old, &verified, &actor, now)?,
+            };
+            let license_key = match &key {
+                Some(key) => record_key(tx, &license.id, key)?.then(|| key.clone()),
+                None => None,
+            };
+            Ok(LicenseAdded { change, license_key })
+        })
+    }
+
+    /// The key of license `id`, derived again from the signing key (the
+    /// ledger holds only its digest). Records the digest when the license
+    /// has none yet (licenses added before schema version 4).
+    pub fn license_key(&self, id: LicenseId) -> Result<LicenseKey, AuthorityError> {
+        let key = LicenseKey::derive(self.signer()?, id);
+        self.ledger.transaction(&mut |tx| {
+            known(tx, &id)?;
+            if record_key(tx, &id, &key)? {
+                Ok(key.clone())
+            } else {
+                Err(AuthorityError::LicenseKeyOfAnotherKey { license_id: id })
+            }
+        })
+    }
+
+    /// The signed license whose key is `key` (looked up by the key's
+    /// digest, and verified with the trusted keys like every read of terms):
+    /// what an end user activating with a key receives with the certificate.
+    /// Refused for an unknown key ([`AuthorityError::UnknownLicenseKey`]) and
+    /// a revoked license ([`AuthorityError::LicenseRevoked`]).
+    pub fn license_for_key(&self, key: &LicenseKey) -> Result<SignedLicense, AuthorityError> {
+        let digest = key.digest();
+        let record = self
+            .ledger
+            .read(&mut |tx| tx.license_by_key_digest(&digest))?
+            .ok_or(AuthorityError::UnknownLicenseKey)?;
+        if let Some(at) = record.revoked_at {
+            return Err(AuthorityError::LicenseRevoked { license_id: record.license_id, at });
+        }
+        SignedLicense::from_bytes(&record.signed, &self.trusted).map_err(|source| {
+            AuthorityError::Corrupt(Damage::License { license_id: record.license_id, source })
         })
     }
 
@@ -102,6 +159,16 @@ impl<L: Ledger> Authority<L> {
     }
 }
 
+/// Records `key`'s digest for license `id` when it has none; whether the
+/// recorded digest is `key`'s (`false`: made with another signing key).
+fn record_key(tx: &mut dyn LedgerTx, id: &LicenseId, key: &LicenseKey) -> Result<bool, AuthorityError> {
+    let digest = key.digest();
+    match tx.license_key_digest(id)? {
+        Some(recorded) => Ok(recorded == digest),
+        None => tx.set_license_key_digest(id, &digest).map(|()| true),
+    }
+}
+
 fn terms_summary(license: &License) -> String {
     let temporary = match license.temporary_days {
         0 => "no temporary activations".to_owned(),
@@ -118,7 +185,7 @@ fn issue_in(
     signed: &SignedLicense,
     actor: &str,
     now: Timestamp,
-) -> Result<LicenseAdded, AuthorityError> {
+) -> Result<LicenseChange, AuthorityError> {
     let license = signed.license();
     tx.insert_license(&LicenseRecord {
         license_id: license.id,
@@ -140,7 +207,7 @@ fn issue_in(
         })?;
     }
     tx.append_history(&event(now, actor, EventKind::Issue, license.id, terms_summary(license)))?;
-    Ok(LicenseAdded::Issued)
+    Ok(LicenseChange::Issued)
 }
 
 fn reissue_in(
@@ -149,10 +216,10 @@ fn reissue_in(
     signed: &SignedLicense,
     actor: &str,
     now: Timestamp,
-) -> Result<LicenseAdded, AuthorityError> {
+) -> Result<LicenseChange, AuthorityError> {
     let license = signed.license();
     if record.release_version == license.release_version && record.signed == signed.as_bytes() {
-        return Ok(LicenseAdded::Unchanged);
+        return Ok(LicenseChange::Unchanged);
     }
     if let Some(at) = record.revoked_at {
         return Err(AuthorityError::LicenseRevoked { license_id: license.id, at });
@@ -220,5 +287,5 @@ fn reissue_in(
     }
     let details = format!("release {from} replaced; {}", terms_summary(license));
     tx.append_history(&event(now, actor, EventKind::Reissue, license.id, details))?;
-    Ok(LicenseAdded::Reissued { from })
+    Ok(LicenseChange::Reissued { from })
 }

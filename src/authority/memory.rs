@@ -22,6 +22,8 @@ use crate::license::LicenseId;
 #[derive(Debug, Clone, Default)]
 struct State {
     licenses: BTreeMap<LicenseId, LicenseRecord>,
+    key_digests: BTreeMap<LicenseId, [u8; 32]>,
+    by_key_digest: BTreeMap<[u8; 32], LicenseId>,
     seats: BTreeMap<(LicenseId, u32), SeatRecord>,
     activations: BTreeMap<ActivationId, ActivationRecord>,
     stores: BTreeMap<(ActivationId, [u8; 32]), StoreRecord>,
@@ -145,6 +147,32 @@ impl LedgerTx for MemoryTx<'_> {
         }
         self.state.licenses.insert(record.license_id, record.clone());
         Ok(())
+    }
+
+    fn license_key_digest(&mut self, id: &LicenseId) -> Result<Option<[u8; 32]>, AuthorityError> {
+        Ok(self.state.key_digests.get(id).copied())
+    }
+
+    fn set_license_key_digest(&mut self, id: &LicenseId, digest: &[u8; 32]) -> Result<(), AuthorityError> {
+        self.writing()?;
+        if !self.state.licenses.contains_key(id) {
+            return refuse("no such license");
+        }
+        match self.state.key_digests.get(id) {
+            Some(old) if old == digest => return Ok(()),
+            Some(_) => return refuse("a license keeps its key"),
+            None => {}
+        }
+        if self.state.by_key_digest.contains_key(digest) {
+            return refuse("a license key opens one license");
+        }
+        self.state.key_digests.insert(*id, *digest);
+        self.state.by_key_digest.insert(*digest, *id);
+        Ok(())
+    }
+
+    fn license_by_key_digest(&mut self, digest: &[u8; 32]) -> Result<Option<LicenseRecord>, AuthorityError> {
+        Ok(self.state.by_key_digest.get(digest).and_then(|id| self.state.licenses.get(id)).cloned())
     }
 
     fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError> {

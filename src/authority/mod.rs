@@ -24,7 +24,10 @@
 //!   Otherwise the refusal lists the machines holding the seats.
 //! - **Reclaim**: a deactivation receipt (once every store of the machine has
 //!   given its certificates up), or an administrator's release, frees the
-//!   seat at once. Nothing deleted on a client frees a seat.
+//!   seat at once. Nothing deleted on a client frees a seat. **Culling**
+//!   ([`Authority::cull`], `cull.rs`) releases, with a `culled` history entry,
+//!   every machine whose certificates all ended (lease plus grace) without a
+//!   renewal; perpetual certificates are never culled.
 //! - **Transfer**: each seat may be moved permanently to another machine
 //!   `transfers_per_seat` times; then the vendor can re-issue a seat pack.
 //! - **History**: every change is appended to a log that nothing shortens;
@@ -42,8 +45,8 @@
 //! - The operations are leaves over it, one file per group, none importing
 //!   another: `activate.rs` ([`Authority::activate`], read top to bottom
 //!   with `rules.rs` beside it), `seats.rs` (deactivate, release, transfer,
-//!   seat packs, anonymise), `licenses.rs` (add, issue, re-issue, revoke),
-//!   `status.rs` (status, history).
+//!   seat packs, anonymise), `licenses.rs` (add, issue, re-issue, revoke,
+//!   license keys), `status.rs` (status, history), `cull.rs` (culling).
 //! - Storage only, no rules: `ledger.rs` (the [`Ledger`] trait and
 //!   [`LedgerError`]), `record.rs` (the records), `memory.rs`, `sqlite/`.
 //! - `error.rs` ([`AuthorityError`]), `damage.rs` ([`Damage`]) and
@@ -102,6 +105,11 @@
 //!   the machine can no longer be recognised, so its next request counts as
 //!   a new machine. The history never holds labels or profiles in the first
 //!   place: only ids, seat numbers, releases and dates.
+//! - **License keys** ([`LicenseKey`](crate::license::LicenseKey)) are
+//!   derived from the signing key and the license id, so they survive
+//!   re-issues and can be printed again ([`Authority::license_key`]); the
+//!   ledger keeps only their digest, unique and indexed
+//!   ([`Authority::license_for_key`] looks a key up by it).
 //! - **Licenses are verified again** with the trusted keys whenever their
 //!   terms are read, so a ledger edited by hand cannot grant a license the
 //!   vendor never signed; add old keys with [`Authority::trust`] when
@@ -150,6 +158,7 @@
 use crate::keys::{PublicKey, SecretKey, TrustedKeys};
 
 mod activate;
+mod cull;
 mod damage;
 mod error;
 mod ledger;
@@ -166,11 +175,12 @@ mod seats;
 pub mod sqlite;
 mod status;
 
+pub use cull::Culled;
 pub use damage::Damage;
 pub use error::AuthorityError;
 pub use ledger::{Ledger, LedgerTx, Which};
 pub use ledger_error::LedgerError;
-pub use licenses::LicenseAdded;
+pub use licenses::{LicenseAdded, LicenseChange};
 pub use memory::MemoryLedger;
 pub use names::{BadName, MAX_ACTOR_LEN};
 pub use record::{

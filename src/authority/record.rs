@@ -224,11 +224,14 @@ pub enum EventKind {
     /// An activation's certificates were found running on two machines out
     /// of tolerance of each other.
     Fork,
+    /// A machine that stopped renewing lost its seat: every certificate of
+    /// it ended more than the license's grace ago ([`Authority::cull`](super::Authority::cull)).
+    Culled,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::Issue,
         EventKind::Reissue,
         EventKind::Activation,
@@ -242,6 +245,7 @@ impl EventKind {
         EventKind::Revoke,
         EventKind::Anonymise,
         EventKind::Fork,
+        EventKind::Culled,
     ];
 
     /// The snake_case name (`seat_reissue`).
@@ -260,6 +264,7 @@ impl EventKind {
             EventKind::Revoke => "revoke",
             EventKind::Anonymise => "anonymise",
             EventKind::Fork => "fork",
+            EventKind::Culled => "culled",
         }
     }
 

@@ -238,6 +238,29 @@ pub(super) fn holders(
     Ok(list)
 }
 
+/// Ends the active activation `record` as `state` at `now`, freeing its
+/// seat first; returns the seat it held (`None` for a temporary one).
+pub(super) fn end_activation(
+    tx: &mut dyn LedgerTx,
+    mut record: ActivationRecord,
+    state: ActivationState,
+    now: Timestamp,
+) -> Result<Option<u32>, AuthorityError> {
+    let seat = match tx.seat_of(&record.license_id, &record.activation_id)? {
+        Some(mut seat) => {
+            seat.holder = None;
+            tx.update_seat(&seat)?;
+            Some(seat.seat)
+        }
+        None if record.kind == ActivationKind::Permanent => return Err(seatless(&record)),
+        None => None,
+    };
+    record.state = state;
+    record.ended_at = Some(now);
+    tx.update_activation(&record)?;
+    Ok(seat)
+}
+
 /// The error for a permanent activation without a seat (a damaged ledger).
 pub(super) fn seatless(record: &ActivationRecord) -> AuthorityError {
     AuthorityError::Corrupt(Damage::Seatless { activation_id: record.activation_id })
@@ -343,6 +366,7 @@ mod tests {
             ("seats", include_str!("seats.rs")),
             ("licenses", include_str!("licenses.rs")),
             ("status", include_str!("status.rs")),
+            ("cull", include_str!("cull.rs")),
         ];
         for (name, text) in operations {
             for (other, _) in operations.iter().filter(|(o, _)| *o != name) {

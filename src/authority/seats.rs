@@ -401,23 +401,13 @@ fn active(tx: &mut dyn LedgerTx, activation_id: ActivationId) -> Result<Activati
 /// Ends an active activation as `state`, freeing its seat first.
 fn end(
     tx: &mut dyn LedgerTx,
-    mut record: ActivationRecord,
+    record: ActivationRecord,
     state: ActivationState,
     now: Timestamp,
 ) -> Result<Freed, AuthorityError> {
-    let seat = match tx.seat_of(&record.license_id, &record.activation_id)? {
-        Some(mut seat) => {
-            seat.holder = None;
-            tx.update_seat(&seat)?;
-            Some(seat.seat)
-        }
-        None if record.kind == ActivationKind::Permanent => return Err(seatless(&record)),
-        None => None,
-    };
-    record.state = state;
-    record.ended_at = Some(now);
-    tx.update_activation(&record)?;
-    Ok(Freed { activation_id: record.activation_id, license_id: record.license_id, seat })
+    let (activation_id, license_id) = (record.activation_id, record.license_id);
+    let seat = rules::end_activation(tx, record, state, now)?;
+    Ok(Freed { activation_id, license_id, seat })
 }
 
 fn log(

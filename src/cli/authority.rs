@@ -4,7 +4,8 @@
 //!
 //! `init` records the authority's public key and the *path* of its secret
 //! key file in the ledger — never the secret itself — so commands that sign
-//! (`grant`, `seats transfer`) find the key by default; `--key` overrides
+//! (`grant`, `seats transfer`, `license-key`; `add-license`, for the
+//! license key it prints) find the key by default; `--key` overrides
 //! it and must be the same key (the library's [`SqliteLedger::bind_key`] and
 //! [`SqliteLedger::secret_key`] decide). Exit statuses: 0 done, 1 refused
 //! under the license's rules (no free seat, transfers used up, revoked …),
@@ -18,7 +19,7 @@ use super::{Failure, Outcome, code_or_file, read_text};
 use crate::activation::ActivationError;
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest};
 use crate::authority::{
-    Authority, AuthorityError, Deactivation, Grant, GrantKind, KeyBinding, LicenseAdded, SqliteLedger,
+    Authority, AuthorityError, Deactivation, Grant, GrantKind, KeyBinding, LicenseChange, SqliteLedger,
 };
 use crate::codes::ErrorCode;
 use crate::keys::SecretKey;
@@ -59,9 +60,29 @@ pub(crate) enum AuthorityCommand {
         /// The license file.
         #[arg(value_name = "LICENSE")]
         license: PathBuf,
+        /// The authority's secret key file, which the license key is derived
+        /// from (default: the one recorded at init).
+        #[arg(long, value_name = "SECRET")]
+        key: Option<PathBuf>,
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a license's key (NL-…) again: derived from the secret key, so
+    /// the ledger never holds it.
+    LicenseKey {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The license id.
+        #[arg(long, value_name = "ID")]
+        license: String,
+        /// The authority's secret key file (default: the one recorded at init).
+        #[arg(long, value_name = "SECRET")]
+        key: Option<PathBuf>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -123,8 +144,14 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
     let now = Timestamp::now();
     match command {
         AuthorityCommand::Init { db, key, json } => init(&db, &key, json),
-        AuthorityCommand::AddLicense { db, license, actor, json } => {
-            let a = admin(&db)?;
+        AuthorityCommand::AddLicense { db, license, key, actor, json } => {
+            // The key is needed for the license key only: without one recorded
+            // or given, the license is still added.
+            let a = match (signing(&db, key.as_deref()), &key) {
+                (Ok(a), _) => a,
+                (Err(e), Some(_)) => return Err(e),
+                (Err(_), None) => admin(&db)?,
+            };
             let text = read_text(&license, MAX_FILE)?;
             let signed = SignedLicense::from_armoured(&text, a.trusted_keys()).map_err(|e| match e {
                 // A signature that does not verify is a negative answer (README: 1).
@@ -135,12 +162,18 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
                 e => Failure::input_about(license.display(), e),
             })?;
             let l = signed.license();
-            let what = match a.add_license(&signed, &actor_name(actor), now).map_err(fail)? {
-                LicenseAdded::Issued => format!("added: {} seat(s)", l.seats),
-                LicenseAdded::Reissued { from } => {
+            let added = a.add_license(&signed, &actor_name(actor), now).map_err(fail)?;
+            let what = match added.change {
+                LicenseChange::Issued => format!("added: {} seat(s)", l.seats),
+                LicenseChange::Reissued { from } => {
                     format!("release {} replaces release {from}", l.release_version)
                 }
-                LicenseAdded::Unchanged => "already recorded; nothing changed".to_owned(),
+                _ => "already recorded; nothing changed".to_owned(),
+            };
+            let key_line = match &added.license_key {
+                Some(k) => format!("\nlicense key: {k}"),
+                None => "\nlicense key: not printed (no secret key; see `nodelock authority license-key`)"
+                    .to_owned(),
             };
             let value = serde_json::json!({
                 "license_id": l.id.to_string(),
@@ -148,8 +181,16 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
                 "licensee": l.licensee,
                 "release_version": l.release_version,
                 "result": what,
+                "license_key": added.license_key.as_ref().map(ToString::to_string),
             });
-            super::emit(json, format!("license {} ({}, {}): {what}", l.id, l.product, l.licensee), value)
+            let text = format!("license {} ({}, {}): {what}{key_line}", l.id, l.product, l.licensee);
+            super::emit(json, text, value)
+        }
+        AuthorityCommand::LicenseKey { db, license, key, json } => {
+            let id = license_id(&license)?;
+            let k = signing(&db, key.as_deref())?.license_key(id).map_err(fail)?;
+            let value = serde_json::json!({ "license_id": id.to_string(), "license_key": k.to_string() });
+            super::emit(json, k.to_string(), value)
         }
         AuthorityCommand::Grant { db, key, request, label, actor, json } => {
             let a = signing(&db, key.as_deref())?;

@@ -7,7 +7,8 @@
 //! [`SignedLicense::from_armoured`] verifies the signature with a
 //! [`TrustedKeys`] set *before* decoding anything. The [`source`] module
 //! applies the release-version rule between the license compiled into the
-//! application and the one on disk.
+//! application and the one on disk. A [`LicenseKey`] (`key`) is the short
+//! text an end user can type instead of handling the license file.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,11 +24,13 @@ use crate::signed::{self, SignatureError};
 use crate::timestamp::Timestamp;
 
 pub mod error;
+pub mod key;
 pub mod lease;
 pub mod source;
 pub mod version;
 
 pub use error::LicenseError;
+pub use key::{LicenseKey, LicenseKeyError};
 pub use lease::LicenseV2;
 use lease::open_any;
 pub use source::{LicenseSource, Origin, Resolved, Supersession};

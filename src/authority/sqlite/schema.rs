@@ -24,12 +24,14 @@
 //!   of seat rows that the database keeps itself (`seat_rows`, one step per
 //!   inserted or deleted seat), so adding a seat costs the same whatever the
 //!   license's size: issuing is linear in its seats, not quadratic;
+//! - (version 4) a license's key digest is unique (an index) and, once
+//!   recorded, never changes; the history accepts `culled` entries;
 //! - (version 2) a store row names an activation of its own license, starts
 //!   unsurrendered, keeps its activation, license and key, never changes once
 //!   surrendered, and is never deleted.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The rules the schema's triggers enforce, word for word as they refuse
 /// (`RAISE(ABORT, …)`), so a refusal names its rule as a `&'static str`.
@@ -52,6 +54,8 @@ pub const RULES: &[&str] = &[
     "a surrendered store is never granted again",
     "stores are never deleted",
     "the seat count is kept by the database",
+    "a license keeps its key",
+    "a license key opens one license",
 ];
 
 const V1: &str = r#"
@@ -339,6 +343,63 @@ BEGIN
 END;
 "#;
 
+/// Version 4: license keys and culling. A license records the digest of its
+/// key (`key_digest`, `NULL` for licenses added before; the authority records
+/// it when the key is first asked for), unique and indexed, and never changed
+/// once recorded. The history accepts `culled` entries (rebuilt as in
+/// version 2, same rows, positions and triggers).
+const V4: &str = r#"
+ALTER TABLE licenses ADD COLUMN key_digest BLOB CHECK (key_digest IS NULL OR length(key_digest) = 32);
+
+CREATE UNIQUE INDEX licenses_by_key_digest ON licenses (key_digest);
+
+CREATE TRIGGER license_keeps_key BEFORE UPDATE OF key_digest ON licenses
+WHEN OLD.key_digest IS NOT NULL AND NEW.key_digest IS NOT OLD.key_digest
+BEGIN
+    SELECT RAISE(ABORT, 'a license keeps its key');
+END;
+
+CREATE TRIGGER license_key_unique BEFORE UPDATE OF key_digest ON licenses
+WHEN NEW.key_digest IS NOT NULL AND EXISTS (
+    SELECT 1 FROM licenses WHERE key_digest = NEW.key_digest AND license_id != NEW.license_id)
+BEGIN
+    SELECT RAISE(ABORT, 'a license key opens one license');
+END;
+
+CREATE TABLE history_v4 (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            INTEGER NOT NULL,
+    actor         TEXT NOT NULL CHECK (length(actor) > 0),
+    kind          TEXT NOT NULL CHECK (kind IN ('issue', 'reissue', 'activation', 'renewal',
+                  'temporary', 'upgrade', 'deactivation', 'release', 'transfer', 'seat_reissue',
+                  'revoke', 'anonymise', 'fork', 'culled')),
+    license_id    BLOB,
+    activation_id BLOB,
+    details       TEXT NOT NULL
+) STRICT;
+
+INSERT INTO history_v4 (seq, at, actor, kind, license_id, activation_id, details)
+SELECT seq, at, actor, kind, license_id, activation_id, details FROM history ORDER BY seq;
+
+DROP TRIGGER history_no_update;
+DROP TRIGGER history_no_delete;
+DROP INDEX history_by_license;
+DROP TABLE history;
+ALTER TABLE history_v4 RENAME TO history;
+
+CREATE INDEX history_by_license ON history (license_id, seq);
+
+CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'the history is append-only');
+END;
+
+CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'the history is append-only');
+END;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,7 +411,7 @@ mod tests {
             .flat_map(|m| m.split("RAISE(ABORT, '").skip(1))
             .filter_map(|rest| rest.split_once("')").map(|(rule, _)| rule))
             .collect();
-        assert_eq!(raised.len(), 23);
+        assert_eq!(raised.len(), 27);
         for rule in &raised {
             assert!(RULES.contains(rule), "`{rule}` is raised but not in RULES");
         }

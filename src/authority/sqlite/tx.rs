@@ -188,6 +188,32 @@ impl LedgerTx for SqliteTx<'_> {
             .and_then(|n| one_row(n, "no such license"))
     }
 
+    fn license_key_digest(&mut self, id: &LicenseId) -> Result<Option<[u8; 32]>, AuthorityError> {
+        let digest = self
+            .tx
+            .query_row("SELECT key_digest FROM licenses WHERE license_id = ?1", [&id.0[..]], |row| {
+                opt_bytes(row, 0, "license key digest")
+            })
+            .optional()
+            .map_err(map_read)?;
+        Ok(digest.flatten())
+    }
+
+    fn set_license_key_digest(&mut self, id: &LicenseId, digest: &[u8; 32]) -> Result<(), AuthorityError> {
+        self.tx
+            .execute(
+                "UPDATE licenses SET key_digest = ?2 WHERE license_id = ?1",
+                params![&id.0[..], &digest[..]],
+            )
+            .map_err(sql_error)
+            .and_then(|n| one_row(n, "no such license"))
+    }
+
+    fn license_by_key_digest(&mut self, digest: &[u8; 32]) -> Result<Option<LicenseRecord>, AuthorityError> {
+        let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE key_digest = ?1");
+        self.tx.query_row(&sql, [&digest[..]], license_row).optional().map_err(map_read)
+    }
+
     fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError> {
         let sql = format!("SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = ?1 ORDER BY seat");
         let mut stmt = self.tx.prepare(&sql).map_err(sql_error)?;

@@ -1,6 +1,6 @@
 //! `nodelock seats …`: the "licenses in use" view, releasing a machine,
-//! transferring a seat, granting a seat pack, the history, and anonymising
-//! a machine.
+//! transferring a seat, granting a seat pack, the history, culling machines
+//! that stopped renewing, and anonymising a machine.
 
 use std::path::PathBuf;
 
@@ -97,6 +97,20 @@ pub(crate) enum SeatsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Reclaim the seats of machines that stopped renewing: every certificate
+    /// ended (lease end plus grace) without a renewal. A service does this on
+    /// a schedule; this is the same for a vendor without one.
+    Cull {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Who is doing this, for the history (default: the user name).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Erase a machine's label and profile for privacy; counts and history stay.
     Anonymise {
         /// The ledger file.
@@ -174,6 +188,25 @@ pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
             }
             print_history(&entries);
             Ok(())
+        }
+        SeatsCommand::Cull { db, actor, json } => {
+            let culled = admin(&db)?.cull(&actor_name(actor), now).map_err(fail)?;
+            let text = if culled.is_empty() {
+                "no machine was due for culling; nothing changed".to_owned()
+            } else {
+                let lines: Vec<String> = culled
+                    .iter()
+                    .map(|c| {
+                        let seat = c.seat.map_or_else(|| "-".to_owned(), |s| s.to_string());
+                        format!(
+                            "culled activation {}: seat {seat} of license {} is free",
+                            c.activation_id, c.license_id
+                        )
+                    })
+                    .collect();
+                lines.join("\n")
+            };
+            emit(json, text, serde_json::json!({ "culled": culled }))
         }
         SeatsCommand::Anonymise { db, activation, actor, json } => {
             let id = activation_id(&activation)?;
