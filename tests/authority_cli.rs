@@ -454,3 +454,84 @@ fn a_second_store_and_its_copy_cannot_make_one_seat_two_machines() {
     ]));
     assert_eq!(verdict["verdict"], "licensed");
 }
+
+/// `add-license` prints the license key (and `--json` gives `license_key`);
+/// `authority license-key` prints the same key again; a typo in it is caught.
+#[test]
+fn add_license_prints_the_license_key_and_license_key_prints_it_again() {
+    let s = Scratch::new();
+    let license = desk(&s, &[]);
+    let added = json(&s.ok(&["authority", "add-license", "--db", "ledger.db", "lic.lic", "--json"]));
+    let key = added["license_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("NL-") && key.len() == 26, "{added}");
+    assert_eq!(added["license_id"], license.as_str());
+    let text = s.ok(&["authority", "add-license", "--db", "ledger.db", "lic.lic"]);
+    assert!(text.contains(&format!("license key: {key}")), "{text}");
+    let again = s.ok(&["authority", "license-key", "--db", "ledger.db", "--license", &license]);
+    assert_eq!(again.trim(), key);
+    let again = json(&s.ok(&[
+        "authority",
+        "license-key",
+        "--db",
+        "ledger.db",
+        "--license",
+        &license,
+        "--key",
+        "keys/secret.key",
+        "--json",
+    ]));
+    assert_eq!(
+        (again["license_key"].as_str(), again["license_id"].as_str()),
+        (Some(&key[..]), Some(&license[..]))
+    );
+    // Another key is not the ledger's.
+    let r = s.run(&[
+        "authority",
+        "license-key",
+        "--db",
+        "ledger.db",
+        "--license",
+        &license,
+        "--key",
+        "other/secret.key",
+        "--json",
+    ]);
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(json(&r.stdout)["error"]["code"], "not_the_ledgers_key");
+    // An unknown license.
+    let r = s.run(&["authority", "license-key", "--db", "ledger.db", "--license", &"0".repeat(32), "--json"]);
+    assert_eq!(json(&r.stdout)["error"]["code"], "unknown_license", "{}", r.stdout);
+}
+
+/// `seats cull` reclaims the seat of a machine whose certificates all ran
+/// out (the lease end is set back in the file: the CLI runs at the real time)
+/// and says when nothing was due.
+#[test]
+fn seats_cull_reclaims_dead_machines_and_says_when_nothing_was_due() {
+    let s = Scratch::new();
+    desk(&s, &["--lease-days", "30", "--grace-days", "5"]);
+    s.request("lic.lic", "workstation", "req-ws");
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--request", "req-ws"]);
+    let nothing = s.ok(&["seats", "cull", "--db", "ledger.db"]);
+    assert!(nothing.contains("no machine was due"), "{nothing}");
+    let nothing = json(&s.ok(&["seats", "cull", "--db", "ledger.db", "--json"]));
+    assert_eq!(nothing["culled"], serde_json::json!([]));
+
+    let conn = rusqlite::Connection::open(s.path("ledger.db")).unwrap();
+    conn.execute("UPDATE stores SET lease_ends = 1000000000", []).unwrap();
+    drop(conn);
+    let culled = json(&s.ok(&["seats", "cull", "--db", "ledger.db", "--actor", "nightly", "--json"]));
+    let c = &culled["culled"][0];
+    assert_eq!(c["seat"], 1, "{culled}");
+    assert!(c["activation_id"].is_string() && c["license_id"].is_string(), "{culled}");
+    let history = json(&s.ok(&["seats", "history", "--db", "ledger.db", "--json"]));
+    let last = history.as_array().unwrap().last().unwrap();
+    assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("culled"), Some("nightly")), "{last}");
+    let status = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--json"]));
+    assert_eq!(status["licenses"][0]["in_use"], 0, "{status}");
+    // The freed seat is granted to another machine.
+    s.request("lic.lic", "laptop", "req-laptop");
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--request", "req-laptop"]);
+    let text = s.ok(&["seats", "cull", "--db", "ledger.db"]);
+    assert!(text.contains("no machine was due"), "{text}");
+}

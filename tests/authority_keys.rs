@@ -8,7 +8,7 @@ mod authority_support;
 
 use authority_support::*;
 use nodelock::SecretKey;
-use nodelock::authority::{Authority, AuthorityError, LedgerError, Ledger, LicenseChange};
+use nodelock::authority::{Authority, AuthorityError, Ledger, LedgerError, LicenseChange};
 use nodelock::license::{LicenseId, LicenseKey};
 
 on_every_ledger!(
@@ -119,6 +119,9 @@ fn a_key_made_with_another_signing_key_is_not_printed<L: Ledger>(b: Backend<L>) 
     let rotated = SecretKey::from_seed(&[0x22; 32]);
     let b = Authority::new(rotated, a.ledger()).trust(vendor().public_key().clone());
     let err = b.license_key(id).unwrap_err();
-    assert!(matches!(err, AuthorityError::LicenseKeyOfAnotherKey { license_id } if license_id == id), "{err}");
+    assert!(
+        matches!(err, AuthorityError::LicenseKeyOfAnotherKey { license_id } if license_id == id),
+        "{err}"
+    );
     assert_eq!(b.license_for_key(&key).unwrap().license().id, id, "the recorded key still opens it");
 }

@@ -282,3 +282,81 @@ fn the_seat_count_cannot_be_edited_to_make_room() {
     let rows: i64 = raw(&path).query_row("SELECT seat_rows FROM licenses", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 2, "kept by the inserts");
 }
+
+/// A version 3 ledger (before license keys and culling) is migrated in
+/// place: its licenses have no key digest until the key is first asked for
+/// (then it is recorded, unique, and never changes), the history keeps every
+/// row and position, stays append-only and accepts `culled` entries, and the
+/// file never holds a key in clear.
+#[test]
+fn a_version_3_ledger_is_migrated_to_license_keys_and_culling() {
+    use nodelock::authority::sqlite::schema::MIGRATIONS;
+    use nodelock::license::LicenseKey;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let terms = license(1, 1);
+    let id = terms.id;
+    {
+        let conn = raw(&path);
+        for (n, m) in MIGRATIONS[..3].iter().enumerate() {
+            conn.execute_batch(m).unwrap();
+            conn.execute_batch(&format!("PRAGMA user_version = {}", n + 1)).unwrap();
+        }
+        let signed = terms.sign(&vendor()).unwrap();
+        conn.execute(
+            "INSERT INTO licenses (license_id, product, release_version, signed, total_seats, \
+             transfers_per_seat, added_at, revoked_at) VALUES (?1, ?2, 1, ?3, 1, 1, 0, NULL)",
+            rusqlite::params![&id.0[..], PRODUCT, signed.as_bytes()],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO seats VALUES (?1, 1, 1, 0, NULL)", [&id.0[..]]).unwrap();
+        conn.execute(
+            "INSERT INTO history (at, actor, kind, license_id, activation_id, details) \
+             VALUES (100, 'admin', 'issue', ?1, NULL, 'release 1')",
+            [&id.0[..]],
+        )
+        .unwrap();
+        let e = conn
+            .execute("INSERT INTO history (at, actor, kind, details) VALUES (1, 'x', 'culled', 'y')", [])
+            .unwrap_err();
+        assert!(e.to_string().contains("CHECK"), "version 3 has no culled entries: {e}");
+    }
+    let ledger = SqliteLedger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 4);
+    let a = Authority::new(vendor(), ledger);
+    let key = LicenseKey::derive(&vendor(), id);
+    let err = a.license_for_key(&key).unwrap_err();
+    assert!(matches!(err, AuthorityError::UnknownLicenseKey), "no digest before it is asked for: {err}");
+    assert_eq!(a.license_key(id).unwrap(), key);
+    assert_eq!(a.license_for_key(&key).unwrap().license().id, id);
+    let history = a.history(Some(id)).unwrap();
+    assert_eq!(history.iter().map(|e| e.seq).collect::<Vec<_>>(), [1], "positions kept");
+    assert_eq!(history[0].event.details, "release 1");
+    let e = refused(&path, "UPDATE history SET actor = 'nobody'", &[]);
+    assert!(e.contains("append-only"), "{e}");
+    let e = refused(&path, "UPDATE licenses SET key_digest = zeroblob(32)", &[]);
+    assert!(e.contains("a license keeps its key"), "{e}");
+    let e = refused(&path, "UPDATE licenses SET key_digest = NULL", &[]);
+    assert!(e.contains("a license keeps its key"), "{e}");
+    raw(&path)
+        .execute("INSERT INTO history (at, actor, kind, details) VALUES (1, 'x', 'culled', 'y')", [])
+        .unwrap();
+    // A second license with the same digest is refused by the unique index.
+    let e = refused(
+        &path,
+        "INSERT INTO licenses (license_id, product, release_version, signed, total_seats, transfers_per_seat, \
+         added_at, key_digest) SELECT zeroblob(16), product, 1, signed, 1, 1, 0, key_digest FROM licenses",
+        &[],
+    );
+    assert!(e.contains("UNIQUE"), "{e}");
+    drop(a);
+    let bytes = std::fs::read(&path).unwrap();
+    let text = key.to_string();
+    let bare: String = text[3..].chars().filter(|c| *c != '-').collect();
+    for needle in [text.as_bytes(), bare.as_bytes()] {
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the file holds the key");
+    }
+    assert!(bytes.windows(32).any(|w| w == key.digest()), "it holds the digest");
+}

@@ -144,3 +144,36 @@ fn section_9_4_certificate_v2_bytes() {
     assert_eq!(data[0], 0x04);
     assert_eq!(data[1..data.len() - 4], v2[35..]);
 }
+
+/// §7.8: the license key vector (derivation, text, digest); its `fail_`
+/// vectors are in `tests/license_vectors.rs`'s table.
+#[test]
+fn section_7_8_license_key() {
+    use nodelock::license::LicenseKey;
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/");
+    let text = std::fs::read_to_string(format!("{dir}license_key.txt")).unwrap();
+    let field = |name: &str| {
+        text.lines().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' '))).unwrap().to_owned()
+    };
+    let mut seed = [0u8; 32];
+    seed.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+    let mut id = [0u8; 16];
+    id.iter_mut().enumerate().for_each(|(i, b)| *b = 0xa0 + i as u8);
+    let key = LicenseKey::derive(&SecretKey::from_seed(&seed), LicenseId(id));
+    assert_eq!(key.to_string(), field("key"));
+    assert_eq!(hex(&key.digest()), field("digest"));
+    assert_eq!(LicenseKey::parse(&field("key")).unwrap(), key);
+    // The data symbols are the HMAC's first 90 bits in Crockford base32.
+    let mac = field("hmac");
+    let bits: String = (0..mac.len())
+        .step_by(2)
+        .map(|i| format!("{:08b}", u8::from_str_radix(&mac[i..i + 2], 16).unwrap()))
+        .collect();
+    let alphabet = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let data: String = (0..18)
+        .map(|i| alphabet[usize::from_str_radix(&bits[5 * i..5 * i + 5], 2).unwrap()] as char)
+        .collect();
+    let symbols: String = key.to_string().chars().filter(|c| *c != '-').skip(2).collect();
+    assert_eq!(&symbols[..18], data);
+}

@@ -222,6 +222,14 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("text_reader", "certificate-code", certificate_code.clone().into_bytes());
     add("text_reader", "receipt-code", receipt_code.clone().into_bytes());
 
+    // License keys (FORMAT.md §7.8): the vector's key, as printed and as typed.
+    let key = read("tests/vectors/license_key.txt")
+        .lines()
+        .find_map(|l| l.strip_prefix("key ").map(str::to_owned))
+        .unwrap();
+    add("license_key", "canonical", key.clone().into_bytes());
+    add("license_key", "typed", key[3..].to_lowercase().replace('-', " ").into_bytes());
+
     add("offline_code", "request", request_code.into_bytes());
     add("offline_code", "certificate", certificate_code.into_bytes());
     add("offline_code", "receipt", receipt_code.clone().into_bytes());
@@ -293,6 +301,10 @@ fn seeds_are_valid_messages() {
             || DeactivationReceipt::bytes_from(bytes)
                 .is_ok_and(|b| DeactivationReceipt::open(&b, &activation).is_ok());
         assert!(ok, "{name}");
+    }
+    for (name, bytes) in &seeds["license_key"] {
+        let text = std::str::from_utf8(bytes).unwrap();
+        nodelock::license::LicenseKey::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     for (name, bytes) in &seeds["store_state"] {
         let state = decode_state_bytes(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -21,6 +21,7 @@ use nodelock::codec::reader::NON_MINIMAL_VARINT;
 use nodelock::codec::tag::{self, Tag};
 use nodelock::codec::{CodecError, armour, frame};
 use nodelock::hardware::ComponentKind;
+use nodelock::license::LicenseKeyError;
 use nodelock::license::{License, LicenseError, LicenseId, LicenseV2, SignedLicense, Version};
 use nodelock::policy::Weights;
 use nodelock::profile::{Digest, Profile};
@@ -350,6 +351,7 @@ enum Refusal {
     Format(CodecError),
     Signature(SignatureError),
     Key(nodelock::keys::KeyError),
+    LicenseKey(nodelock::license::LicenseKeyError),
 }
 
 /// Reads `text` as the message type its file extension names, the way the
@@ -372,6 +374,7 @@ fn refusal(name: &str, text: &str, trusted: &TrustedKeys) -> Option<Refusal> {
             .err()
             .map(from_activation),
         Some("key") => PublicKey::from_armoured(text).err().map(Refusal::Key),
+        Some("licensekey") => nodelock::license::LicenseKey::parse(text).err().map(Refusal::LicenseKey),
         _ => panic!("{name}: no reader for this vector"),
     }
 }
@@ -380,6 +383,16 @@ type Expected = fn(&Refusal) -> bool;
 
 /// Every `fail_` vector, of every message type, and the refusal it must get.
 const FAIL_VECTORS: &[(&str, Expected)] = &[
+    // License keys (FORMAT.md §7.8): a typo, an adjacent transposition, a
+    // missing symbol, a character outside the alphabet.
+    ("fail_typo.licensekey", |r| matches!(r, Refusal::LicenseKey(LicenseKeyError::Typo))),
+    ("fail_transposed.licensekey", |r| matches!(r, Refusal::LicenseKey(LicenseKeyError::Typo))),
+    ("fail_length.licensekey", |r| {
+        matches!(r, Refusal::LicenseKey(LicenseKeyError::WrongLength { symbols: 19 }))
+    }),
+    ("fail_character.licensekey", |r| {
+        matches!(r, Refusal::LicenseKey(LicenseKeyError::BadCharacter { character: 'U', position: 26 }))
+    }),
     ("fail_bad_signature.lic", |r| matches!(r, Refusal::Signature(SignatureError::BadSignature { .. }))),
     ("fail_wrong_domain_tag.lic", |r| {
         matches!(
