@@ -3,7 +3,7 @@
 //! request twice, copy a store to another machine, back a store up and
 //! restore it in place, deactivate, crafted requests (a walk towards another
 //! machine, a union of two machines, a kind dropped) — and what the vendor
-//! does — release, transfer, revoke — with the clock advancing, against
+//! does — release, transfer, revoke, cull — with the clock advancing, against
 //! **real stores** (the `Validator` on fixture machines, files in temporary
 //! directories) and a **real ledger** (the authority on SQLite or in memory).
 //!
@@ -14,7 +14,9 @@
 //!    activation the ledger accounts for: a seat holder, a running
 //!    temporary activation, or an ended one whose lease (+ grace) still runs
 //!    (`running_out` in the status);
-//! 2. the number of machines on which some store validates is at most the
+//! 2. no store validates with an activation that was culled (culling takes
+//!    only machines whose every certificate ended);
+//! 3. the number of machines on which some store validates is at most the
 //!    seats in use + running temporaries + those running-out activations;
 //!    once leases end, that is the seats in use.
 //!
@@ -40,7 +42,7 @@ use std::path::PathBuf;
 use common::*;
 use nodelock::Timestamp;
 use nodelock::activation::{ActivationCertificate, ActivationId, Validator, Verdict};
-use nodelock::authority::{Authority, Ledger, LicenseStatus, MemoryLedger, SqliteLedger, Which};
+use nodelock::authority::{Authority, EventKind, Ledger, LicenseStatus, MemoryLedger, SqliteLedger, Which};
 use nodelock::hardware::{ComponentKind, Inventory};
 use nodelock::license::License;
 use nodelock::profile::Profile;
@@ -79,6 +81,10 @@ enum Op {
     Transfer(usize, usize),
     /// The vendor revokes the license.
     Revoke,
+    /// The vendor (or its service's schedule) culls machines whose
+    /// certificates all ended: it must never reclaim the seat of a machine
+    /// that still validates.
+    Cull,
     /// Store `s` sends a crafted request: its machine with the components
     /// of kinds in the mask taken from machine `m` (a walk step).
     Walk(usize, usize, u8),
@@ -260,6 +266,9 @@ impl<L: Ledger> World<L> {
             Op::Revoke => {
                 let _ = self.authority.revoke(self.terms.id, "vendor", self.now);
             }
+            Op::Cull => {
+                self.authority.cull("service", self.now).unwrap();
+            }
             Op::Walk(s, m, mask) => {
                 let own = self.profile_of(self.stores[s % n].machine);
                 let other = self.profile_of(m % MACHINES);
@@ -344,10 +353,23 @@ impl<L: Ledger> World<L> {
             })
             .unwrap();
         running_out.extend(kept_copies);
+        // Culling takes only machines whose every certificate ended: none
+        // of a culled activation's stores validates, then or later.
+        let culled: BTreeSet<ActivationId> = self
+            .authority
+            .history(Some(self.terms.id))
+            .unwrap()
+            .iter()
+            .filter(|e| e.event.kind == EventKind::Culled)
+            .filter_map(|e| e.event.activation_id)
+            .collect();
         let mut machines: HashMap<usize, Vec<usize>> = HashMap::new();
         for s in 0..self.stores.len() {
             let Verdict::Licensed(licensed) = self.validator(s).check_at(self.now) else { continue };
             let id = licensed.activation_id;
+            if culled.contains(&id) {
+                return Err(format!("store {s} validates with activation {id}, which was culled"));
+            }
             if !live.contains(&id) && !running_out.contains(&id) {
                 return Err(format!(
                     "store {s} on machine {} validates with activation {id}, which the ledger does not account for",
@@ -402,6 +424,7 @@ fn op(leased: bool) -> impl Strategy<Value = Op> {
         1 => s.clone().prop_map(Op::Release),
         1 => (s.clone(), s.clone()).prop_map(|(a, b)| Op::Transfer(a, b)),
         1 => Just(Op::Revoke),
+        2 => Just(Op::Cull),
         1 => (s.clone(), m.clone(), any::<u8>()).prop_map(|(s, m, mask)| Op::Walk(s, m, mask)),
         1 => (s.clone(), m).prop_map(|(s, m)| Op::Union(s, m)),
         1 => (s, any::<u8>()).prop_map(|(s, k)| Op::DropKind(s, k)),
