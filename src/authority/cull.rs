@@ -11,6 +11,7 @@
 //! - **Perpetual** certificates (`lease_days = 0`, a store without a lease
 //!   end) never end, so their machines are never culled; nor are temporary
 //!   activations, which hold no seat and stop counting at their end anyway.
+//!   Revoked licenses are culled like the others (bookkeeping only).
 //! - A culled machine that comes back is answered by the existing rules:
 //!   its store's renewal is refused as released
 //!   ([`AuthorityError::RenewalRefused`]), and a request from a fresh store

@@ -83,6 +83,15 @@ impl<L: Ledger> Authority<L> {
     /// has none yet (licenses added before schema version 4).
     pub fn license_key(&self, id: LicenseId) -> Result<LicenseKey, AuthorityError> {
         let key = LicenseKey::derive(self.signer()?, id);
+        // Read first: a write transaction only when the digest is missing.
+        let recorded = self.ledger.read(&mut |tx| known(tx, &id).and_then(|_| tx.license_key_digest(&id)))?;
+        if let Some(recorded) = recorded {
+            return if recorded == key.digest() {
+                Ok(key)
+            } else {
+                Err(AuthorityError::LicenseKeyOfAnotherKey { license_id: id })
+            };
+        }
         self.ledger.transaction(&mut |tx| {
             known(tx, &id)?;
             if record_key(tx, &id, &key)? {
