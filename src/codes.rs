@@ -258,6 +258,8 @@ fn activation(e: &ActivationError) -> ErrorCode {
         A::WeakProfile(_) => ErrorCode::WeakProfile,
         A::ImplausibleProfile(i) => implausible(i),
         A::NoPendingRequest => ErrorCode::NoPendingRequest,
+        A::ShortResponseKey { .. } => ErrorCode::UnknownKey,
+        A::ShortResponseToOldRequest => ErrorCode::NoPendingRequest,
         A::WrongLicense { .. } => ErrorCode::WrongLicense,
         A::NotActivated => ErrorCode::NotActivated,
         A::NothingToRenew => ErrorCode::NothingToRenew,

@@ -85,6 +85,20 @@ pub fn seal_payload(tag: Tag, payload: &[u8], key: &SecretKey) -> Vec<u8> {
     out
 }
 
+/// An envelope put back together from its parts: `tag`, the Ed25519 key id,
+/// the payload and the signature that was made over them (a certificate
+/// rebuilt from a short response). Nothing is verified here.
+pub fn assemble(tag: Tag, key_id: KeyId, payload: &[u8], signature: &[u8; SIGNATURE_LEN]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + tag.tag.len() + 1 + 8 + 4 + payload.len() + SIGNATURE_LEN);
+    tag::write(&mut out, tag);
+    out.push(ALG_ED25519);
+    out.extend_from_slice(&key_id.0);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(payload);
+    out.extend_from_slice(signature);
+    out
+}
+
 /// The parts of an envelope, located but not yet verified.
 struct Parts<'a> {
     key_id: KeyId,

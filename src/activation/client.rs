@@ -4,14 +4,15 @@
 //! authority's answer to it (carrying the clock high-water mark forward),
 //! and deactivate (sign the receipt, forget the secret).
 
-use super::state::{Active, MAX_LICENSE_TEXT, Pending, SecretSeed};
+use super::short::{self, Rebuild, ShortResponse};
+use super::state::{Active, MAX_LICENSE_TEXT, Pending, RequestedWith, SecretSeed, State};
 use super::store::Store;
 use super::{
     ActivationCertificate, ActivationError, ActivationRequest, DeactivationReceipt, LicenseRelease, Nonce,
 };
 use crate::codec::{CodecError, tag};
-use crate::keys::TrustedKeys;
-use crate::license::License;
+use crate::keys::{KeyId, TrustedKeys};
+use crate::license::{License, SignedLicense};
 use crate::profile::Profile;
 use crate::timestamp::Timestamp;
 
@@ -110,6 +111,7 @@ impl Store {
             license_id: license.id,
             release_version: license.release_version,
             created_at: now,
+            requested_with: Some(RequestedWith { profile: request.profile.clone() }),
         });
         let excess = state.pending.len().saturating_sub(super::store::MAX_PENDING);
         state.pending.drain(..excess);
@@ -117,15 +119,24 @@ impl Store {
         Ok(request)
     }
 
-    /// Installs the authority's answer (envelope bytes) to a pending request:
-    /// verifies it against `trusted`, checks that it answers a request made
-    /// here (nonce and activation key) for the same license and release,
-    /// installs the license the request was made for, then the activation.
+    /// Installs the authority's answer (envelope bytes, or a short response
+    /// as [`ActivationCertificate::bytes_from_response`] returns it) to a
+    /// pending request: verifies it against `trusted`, checks that it
+    /// answers a request made here (nonce and activation key) for the same
+    /// license and release, installs the license the request was made for,
+    /// then the activation. A short response is first rebuilt into the
+    /// certificate it stands for from the pending request it answers
+    /// ([`short`]); only a rebuilt certificate whose signature verifies is
+    /// installed.
     pub fn install(
         &self,
         certificate: &[u8],
         trusted: &TrustedKeys,
     ) -> Result<ActivationCertificate, ActivationError> {
+        if ShortResponse::is_short(certificate) {
+            let rebuilt = self.rebuild_short(certificate, Some(trusted))?;
+            return self.install(&rebuilt, trusted);
+        }
         let cert = ActivationCertificate::open(certificate, trusted)?.message;
         self.install_answer(cert, certificate)
     }
@@ -135,9 +146,66 @@ impl Store {
     /// `--public-key`). Everything else is checked; the [`Validator`](super::Validator)
     /// verifies the signature at every check, so an unsigned certificate is
     /// never honoured — but it does replace the activation it displaces.
+    ///
+    /// A short response is rebuilt with the key that signed the pending
+    /// request's license (the usual case: one vendor key signs licenses and
+    /// certificates); one signed by another key needs [`install`](Self::install)
+    /// with that key.
     pub fn install_unverified(&self, certificate: &[u8]) -> Result<ActivationCertificate, ActivationError> {
+        if ShortResponse::is_short(certificate) {
+            let rebuilt = self.rebuild_short(certificate, None)?;
+            return self.install_unverified(&rebuilt);
+        }
         let cert = ActivationCertificate::decode_unverified(certificate)?.message;
         self.install_answer(cert, certificate)
+    }
+
+    /// The certificate envelope a short response stands for: for each
+    /// pending request (newest first) whose nonce starts with the response's
+    /// nonce hint, the certificate rebuilt with that request's fields, this
+    /// store's own location ([`Store::own_stamps`]), the activation id
+    /// (derived, or the held activation's for a renewal) and each candidate
+    /// key whose id starts with the key hint; with `trusted`, the first whose
+    /// signature verifies, without, the first built for the next anchor.
+    fn rebuild_short(&self, bytes: &[u8], trusted: Option<&TrustedKeys>) -> Result<Vec<u8>, ActivationError> {
+        let short = ShortResponse::from_bytes(bytes)?;
+        let state = self.load()?;
+        let stamps = self.own_stamps();
+        let mut old_request = false;
+        let mut key_found = false;
+        for pending in state.pending.iter().rev().filter(|p| p.nonce.0[0] == short.nonce_hint) {
+            let keys: Vec<KeyId> = match trusted {
+                Some(trusted) => trusted.iter().map(|k| k.id()).collect(),
+                None => SignedLicense::inspect_unverified(&pending.license_text)
+                    .map(|(_, id)| id)
+                    .into_iter()
+                    .collect(),
+            };
+            for &stamp in &stamps {
+                let Some(request) = pending.request(stamp) else {
+                    old_request = true;
+                    continue;
+                };
+                let Some(activation_id) = activation_id_for(&short, &state, &request) else { continue };
+                for &key_id in keys.iter().filter(|id| id.0[..2] == short.key_hint) {
+                    key_found = true;
+                    let rebuilt = short.rebuild(Rebuild { request: &request, activation_id, key_id });
+                    match trusted {
+                        Some(trusted) if ActivationCertificate::open(&rebuilt, trusted).is_err() => continue,
+                        _ => return Ok(rebuilt),
+                    }
+                }
+            }
+        }
+        Err(if old_request {
+            ActivationError::ShortResponseToOldRequest
+        } else if !key_found && state.pending.iter().any(|p| p.nonce.0[0] == short.nonce_hint) {
+            ActivationError::ShortResponseKey { key_hint: short.key_hint }
+        } else {
+            // No request made here, with its key, stamp and profile, is one
+            // the authority signed this answer for.
+            ActivationError::NoPendingRequest
+        })
     }
 
     fn install_answer(
@@ -208,4 +276,23 @@ impl Store {
         self.remove_clock();
         Ok(receipt)
     }
+}
+
+/// The activation id of the certificate a short response to `request`
+/// stands for: derived from the request, or for a renewal the id of the
+/// activation the store holds under the request's key.
+fn activation_id_for(
+    short: &ShortResponse,
+    state: &State,
+    request: &ActivationRequest,
+) -> Option<super::ActivationId> {
+    if !short.is_renewal() {
+        return Some(short::derived_activation_id(
+            &request.license_id,
+            &request.nonce,
+            &request.activation_key,
+        ));
+    }
+    let active = state.active.as_ref().filter(|a| a.public_key() == request.activation_key)?;
+    Some(active.certificate_unverified().ok()?.activation_id)
 }

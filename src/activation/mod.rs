@@ -11,7 +11,7 @@
 //! only the machine that held the activation can produce.
 //!
 //! One file per concept: [`request`], [`certificate`] and [`receipt`] are the
-//! messages; [`stamp`] the location stamp; [`store`] the store's files,
+//! messages, [`short`] the short response code of a certificate; [`stamp`] the location stamp; [`store`] the store's files,
 //! [`state`] what the activation file holds and [`clock`] the clock mark; [`client`] the machine's side of
 //! the protocol (request, install, deactivate); [`verdict`] (with
 //! [`detail`]) the answer and its reasons, [`lease`] where a certificate's
@@ -47,6 +47,7 @@ pub mod detail;
 pub mod lease;
 pub mod receipt;
 pub mod request;
+pub mod short;
 #[cfg(feature = "client")]
 pub mod stamp;
 #[cfg(feature = "client")]
@@ -62,6 +63,7 @@ pub use crate::codec::code::CodeError;
 pub use certificate::{ActivationCertificate, CertificateV2};
 pub use receipt::DeactivationReceipt;
 pub use request::ActivationRequest;
+pub use short::ShortResponse;
 #[cfg(feature = "client")]
 pub use store::{Damage, Store, StoreCorrupt, StoreUnreadable};
 #[cfg(feature = "client")]
@@ -211,6 +213,26 @@ pub enum ActivationError {
          installed); make a new request here and send that to the vendor"
     )]
     NoPendingRequest,
+    /// A short response whose signing key is none of those given (and not
+    /// the license's), so the certificate cannot be rebuilt.
+    #[error(
+        "this short response is signed by a key whose id starts {}, which is neither a key given nor the \
+         license's key; install it with the authority's public key (`--public-key`), or ask the vendor for \
+         the full response (`nodelock authority grant --long-code`)",
+        crate::codec::hex::hex(key_hint)
+    )]
+    ShortResponseKey {
+        /// The first two bytes of the signing key's id.
+        key_hint: [u8; 2],
+    },
+    /// A short response to a request this store remembers without its
+    /// profile (made by a build before store version 3).
+    #[error(
+        "this short response answers a request made by an older version of this software, which did not \
+         keep what the response leaves out; ask the vendor for the full response (`nodelock authority \
+         grant --long-code`)"
+    )]
+    ShortResponseToOldRequest,
     /// A response for another license or release than the request.
     #[error(
         "this response is for license {found}, but the request was for {expected}; send the vendor the request for this license"

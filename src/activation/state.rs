@@ -1,6 +1,7 @@
-//! The activation file's contents — pending requests, the active
-//! activation with its secret and public key, the last receipt — and its
-//! encoding: written as `nodelock/store-state/v2`, version 1 still read
+//! The activation file's contents — pending requests (with the profile and
+//! stamp each was made with), the active activation with its secret and
+//! public key, the last receipt — and its encoding: written as
+//! `nodelock/store-state/v3`, versions 1 and 2 still read
 //! (`docs/FORMAT.md` §11.1).
 //!
 //! The activation secret never leaves the crate: [`SecretSeed`] and the state
@@ -14,10 +15,11 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::certificate::MAX_CERTIFICATE_LEN;
 use super::receipt::MAX_RECEIPT_LEN;
-use super::{ActivationCertificate, ActivationError, Nonce};
+use super::{ActivationCertificate, ActivationError, ActivationRequest, LocationStamp, Nonce};
 use crate::codec::{CodecError, Framed, Message, bounded, frame, tag};
 use crate::keys::{SecretKey, TrustedKeys};
 use crate::license::LicenseId;
+use crate::profile::Profile;
 use crate::timestamp::Timestamp;
 
 /// How many outstanding requests are remembered (the newest ones).
@@ -62,6 +64,19 @@ impl fmt::Debug for SecretSeed {
     }
 }
 
+/// What a request bound besides its license, nonce, key and location: kept
+/// so a short response can be rebuilt into the certificate it stands for
+/// ([`super::short`]). The location stamp is not kept: it is the store's
+/// own, computed again where the response is installed (so a copy of the
+/// store cannot install it). `None` for a request remembered by a build
+/// before version 3 of the file (its answer installs from a full response
+/// only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedWith {
+    /// The profile the request carried.
+    pub profile: Profile,
+}
+
 /// A request made on this machine and not yet answered.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Pending {
@@ -78,6 +93,53 @@ pub struct Pending {
     pub release_version: u32,
     /// When the request was made.
     pub created_at: Timestamp,
+    /// The profile it was made with (version 3 of the file).
+    pub requested_with: Option<RequestedWith>,
+}
+
+impl Pending {
+    /// The request this pending entry stands for, made at the location
+    /// `stamp`, as far as a certificate binds it (no label; `None` before
+    /// version 3 of the file).
+    pub fn request(&self, stamp: LocationStamp) -> Option<ActivationRequest> {
+        let with = self.requested_with.as_ref()?;
+        Some(ActivationRequest {
+            license_id: self.license_id,
+            release_version: self.release_version,
+            profile: with.profile.clone(),
+            stamp,
+            nonce: self.nonce,
+            activation_key: self.secret.derive_public_key(),
+            label: None,
+            client_time: self.created_at,
+        })
+    }
+}
+
+/// A pending request of versions 1 and 2 of the file.
+#[derive(Deserialize)]
+struct PendingV1 {
+    nonce: Nonce,
+    secret: SecretSeed,
+    #[serde(deserialize_with = "bounded::string::<_, MAX_LICENSE_TEXT>")]
+    license_text: String,
+    license_id: LicenseId,
+    release_version: u32,
+    created_at: Timestamp,
+}
+
+impl From<PendingV1> for Pending {
+    fn from(p: PendingV1) -> Self {
+        Pending {
+            nonce: p.nonce,
+            secret: p.secret,
+            license_text: p.license_text,
+            license_id: p.license_id,
+            release_version: p.release_version,
+            created_at: p.created_at,
+            requested_with: None,
+        }
+    }
 }
 
 /// The activation this machine holds.
@@ -138,6 +200,7 @@ struct PendingWire<'a> {
     license_id: &'a LicenseId,
     release_version: u32,
     created_at: Timestamp,
+    requested_with: Option<&'a RequestedWith>,
 }
 
 #[derive(Serialize)]
@@ -164,21 +227,39 @@ struct ActiveV1 {
 
 #[derive(Deserialize)]
 struct StateV1 {
-    #[serde(deserialize_with = "bounded::vec::<_, Pending, MAX_PENDING>")]
-    pending: Vec<Pending>,
+    #[serde(deserialize_with = "bounded::vec::<_, PendingV1, MAX_PENDING>")]
+    pending: Vec<PendingV1>,
     active: Option<ActiveV1>,
     #[serde(deserialize_with = "bounded::opt_bytes::<_, MAX_RECEIPT_LEN>")]
     last_receipt: Option<Vec<u8>>,
 }
 
-/// Version 2, the one written (from its private serialisable view, so the
+/// Version 2: version 1 with the public key beside the secret.
+#[derive(Deserialize)]
+struct StateV2 {
+    #[serde(deserialize_with = "bounded::vec::<_, PendingV1, MAX_PENDING>")]
+    pending: Vec<PendingV1>,
+    active: Option<Active>,
+    #[serde(deserialize_with = "bounded::opt_bytes::<_, MAX_RECEIPT_LEN>")]
+    last_receipt: Option<Vec<u8>>,
+}
+
+/// Version 3, the one written (from its private serialisable view, so the
 /// state itself is never `Serialize`).
 impl Message for State {
-    const TAG: tag::Tag = tag::STORE_STATE_V2;
+    const TAG: tag::Tag = tag::STORE_STATE_V3;
     const MAX_LEN: usize = MAX_STATE_LEN;
 }
 
 impl Framed for State {}
+
+/// Version 2, still read.
+impl Message for StateV2 {
+    const TAG: tag::Tag = tag::STORE_STATE_V2;
+    const MAX_LEN: usize = MAX_STATE_LEN;
+}
+
+impl Framed for StateV2 {}
 
 /// Version 1, still read.
 impl Message for StateV1 {
@@ -200,6 +281,7 @@ pub(crate) fn encode_state(state: &State) -> Vec<u8> {
                 license_id: &p.license_id,
                 release_version: p.release_version,
                 created_at: p.created_at,
+                requested_with: p.requested_with.as_ref(),
             })
             .collect(),
         active: state.active.as_ref().map(|a| ActiveWire {
@@ -215,10 +297,18 @@ pub(crate) fn encode_state(state: &State) -> Vec<u8> {
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, CodecError> {
     match State::decode_exact(bytes) {
         Ok(state) => Ok(state),
+        Err(CodecError::UnsupportedVersion { found, .. }) if found == tag::STORE_STATE_V2.tag => {
+            let v2 = StateV2::decode_exact(bytes)?;
+            Ok(State {
+                pending: v2.pending.into_iter().map(Pending::from).collect(),
+                active: v2.active,
+                last_receipt: v2.last_receipt,
+            })
+        }
         Err(CodecError::UnsupportedVersion { found, .. }) if found == tag::STORE_STATE.tag => {
             let v1 = StateV1::decode_exact(bytes)?;
             Ok(State {
-                pending: v1.pending,
+                pending: v1.pending.into_iter().map(Pending::from).collect(),
                 active: v1.active.map(|a| Active::new(a.certificate, a.secret)),
                 last_receipt: v1.last_receipt,
             })
@@ -227,7 +317,7 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, CodecError> {
     }
 }
 
-/// Decodes an activation state file's bytes, version 1 or 2 (for the fuzz
+/// Decodes an activation state file's bytes, version 1, 2 or 3 (for the fuzz
 /// target and support tools). The result exposes no secret.
 pub fn decode_state_bytes(bytes: &[u8]) -> Result<State, CodecError> {
     decode_state(bytes)
@@ -247,6 +337,13 @@ mod tests {
                 license_id: LicenseId([1; 16]),
                 release_version: 2,
                 created_at: Timestamp(1_000),
+                requested_with: Some(RequestedWith {
+                    profile: Profile::from_digests([(
+                        crate::hardware::ComponentKind::Mac,
+                        crate::profile::Digest([7; 16]),
+                    )])
+                    .unwrap(),
+                }),
             }],
             active: Some(Active::new(vec![1, 2, 3], secret)),
             last_receipt: Some(vec![9; 4]),
@@ -254,10 +351,10 @@ mod tests {
     }
 
     #[test]
-    fn state_round_trips_in_v2_and_keeps_the_public_key() {
+    fn state_round_trips_in_v3_and_keeps_the_public_key() {
         let state = sample();
         let bytes = encode_state(&state);
-        assert!(bytes[1..].starts_with(b"nodelock/store-state/v2"));
+        assert!(bytes[1..].starts_with(b"nodelock/store-state/v3"));
         assert_eq!(decode_state(&bytes), Ok(state.clone()));
         let active = state.active.unwrap();
         assert_eq!(active.public_key(), SecretSeed([0x33; 32]).derive_public_key());

@@ -231,6 +231,13 @@ impl Store {
         stamp::stamp(&self.dir).ok()
     }
 
+    /// The stamps a certificate for this very store may carry: its next
+    /// anchor's (the one a request is made for) and its anchor's (an install
+    /// completed again after a crash). A copy of the store has neither.
+    pub(crate) fn own_stamps(&self) -> Vec<LocationStamp> {
+        stamp::next_stamp(&self.dir).ok().into_iter().chain(self.stamp()).collect()
+    }
+
     /// The stamp of the store's next anchor (created if missing), the one a
     /// request is made for: installing its answer makes it the anchor.
     pub(crate) fn next_stamp(&self) -> Result<LocationStamp, ActivationError> {

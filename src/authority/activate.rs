@@ -163,7 +163,7 @@ impl<L: Ledger> Authority<L> {
 
         // 3. A free seat: this machine takes it.
         if let Some(mut seat) = free {
-            let taken = rules::new_record(request, label, ActivationKind::Permanent, now)?;
+            let taken = rules::new_record(tx, request, label, ActivationKind::Permanent, now)?;
             tx.insert_activation(&taken)?;
             seat.holder = Some(taken.activation_id);
             tx.update_seat(&seat)?;
@@ -200,7 +200,7 @@ impl<L: Ledger> Authority<L> {
 
         // 6. A new temporary activation.
         let until = rules::temporary_end(&license, now);
-        let mut temp = rules::new_record(request, label, ActivationKind::Temporary { until }, now)?;
+        let mut temp = rules::new_record(tx, request, label, ActivationKind::Temporary { until }, now)?;
         temp.temporary_until = Some(until);
         tx.insert_activation(&temp)?;
         let details =

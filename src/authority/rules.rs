@@ -21,7 +21,9 @@ use super::lineage;
 use super::record::{
     ActivationRecord, ActivationState, Event, EventKind, LicenseRecord, SeatHolder, SeatRecord,
 };
+use crate::activation::short::{self, ShortResponse};
 use crate::activation::{ActivationCertificate, ActivationId, ActivationKind, ActivationRequest};
+use crate::codec::{code, tag};
 use crate::license::{License, LicenseId, SignedLicense};
 use crate::policy::Policy;
 use crate::timestamp::Timestamp;
@@ -166,12 +168,20 @@ pub(super) fn certify(
 
 /// A new active activation for the requesting machine, with a fresh id.
 pub(super) fn new_record(
+    tx: &mut dyn LedgerTx,
     request: &ActivationRequest,
     label: Option<&str>,
     kind: ActivationKind,
     now: Timestamp,
 ) -> Result<ActivationRecord, AuthorityError> {
-    let activation_id = ActivationId::generate().map_err(AuthorityError::Issue)?;
+    // Derived from the request, so the machine can compute it and a short
+    // response need not carry it; a replayed request whose id is taken gets a
+    // random one (and a full response).
+    let derived = short::derived_activation_id(&request.license_id, &request.nonce, &request.activation_key);
+    let activation_id = match tx.activation(&derived)? {
+        None => derived,
+        Some(_) => ActivationId::generate().map_err(AuthorityError::Issue)?,
+    };
     let mut record = ActivationRecord {
         activation_id,
         license_id: request.license_id,
@@ -296,11 +306,30 @@ pub struct Grant {
     pub certificate: ActivationCertificate,
     /// The signed certificate, to send to the machine.
     pub bytes: Vec<u8>,
+    /// Whether the machine knows this certificate's activation id — derived
+    /// from its request, or the one its store already holds (a store the
+    /// ledger recorded for this activation) — so the certificate may be sent
+    /// as a short response ([`ShortResponse`]).
+    pub short_ok: bool,
 }
 
 impl Grant {
-    /// The offline response code (`NLC-…`) to give the customer.
+    /// The offline response code to give the customer: the short response
+    /// (about 160 characters, `docs/FORMAT.md` §10.4) when the machine can
+    /// rebuild the certificate from it, else the full one ([`full_code`](Self::full_code)).
     pub fn code(&self) -> String {
+        self.short_code().unwrap_or_else(|| self.full_code())
+    }
+
+    /// The short response code, when this certificate can be sent short.
+    pub fn short_code(&self) -> Option<String> {
+        let short = ShortResponse::of_certificate(&self.bytes).filter(|_| self.short_ok)?;
+        Some(code::encode_as(tag::CERTIFICATE, &short))
+    }
+
+    /// The full response code (`NLC-…` of the whole certificate), which every
+    /// version of nodelock installs.
+    pub fn full_code(&self) -> String {
         ActivationCertificate::code_of(&self.bytes)
     }
 }
@@ -322,13 +351,22 @@ impl<L: Ledger> Authority<L> {
     ) -> Result<Grant, AuthorityError> {
         // The seat as this transaction left it (callers seat the machine first).
         let seat = tx.seat_of(&record.license_id, &record.activation_id)?.map(|s| s.seat);
+        // The machine knows the id if it derives it, or if its store was
+        // granted this activation before (looked up before this grant binds it).
+        let derived =
+            short::derived_activation_id(&request.license_id, &request.nonce, &request.activation_key);
+        let short_ok = record.activation_id == derived
+            || tx
+                .stores_of(&record.activation_id)?
+                .iter()
+                .any(|s| s.activation_key == request.activation_key);
         let lease_ends = terms.lease_end(now);
         let certificate =
             ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now)
                 .with_lease_end(lease_ends);
         lineage::bind(tx, record, request, lease_ends, now)?;
         let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
-        Ok(Grant { kind, certificate, bytes })
+        Ok(Grant { kind, certificate, bytes, short_ok })
     }
 }
 

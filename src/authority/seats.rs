@@ -227,7 +227,7 @@ impl<L: Ledger> Authority<L> {
                 rules::certify(&mut t, request, label, now);
                 t
             }
-            Recognised::New => rules::new_record(request, label, ActivationKind::Permanent, now)?,
+            Recognised::New => rules::new_record(tx, request, label, ActivationKind::Permanent, now)?,
         };
         target.kind = ActivationKind::Permanent;
         // Free the seat, end the old activation, then seat the new machine.

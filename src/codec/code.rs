@@ -221,7 +221,7 @@ pub fn decode_as(text: &str, expected: Tag) -> Result<Vec<u8>, CodeError> {
         }
         // A dangling or non-canonical last symbol: a code cut short, a
         // symbol too many, or a typo.
-        Err(_) => return Err(incomplete_or_typo(symbols, kind, name)),
+        Err(_) => return Err(incomplete_or_typo(symbols, expected)),
     };
     if bytes.len() < 1 + 4 {
         return Err(CodeError::Length { expected: name, problem: "too short" });
@@ -231,7 +231,7 @@ pub fn decode_as(text: &str, expected: Tag) -> Result<Vec<u8>, CodeError> {
     }
     let (data, crc) = bytes.split_at(bytes.len() - 4);
     if crc32(data).to_be_bytes() != crc {
-        return Err(incomplete_or_typo(symbols, kind, name));
+        return Err(incomplete_or_typo(symbols, expected));
     }
     // The type byte names the version of the message type; the message's
     // own reader decides which versions it accepts.
@@ -250,13 +250,9 @@ fn values_of(symbols: &str) -> Option<Vec<u8>> {
     symbols.chars().filter(|c| !base32::is_separator(*c)).map(base32::symbol_value).collect()
 }
 
-/// How many symbols the whole code has, read from the length field at its
-/// start (`docs/FORMAT.md` §10.2): type byte, then for a signed message the
-/// algorithm and key id, then `payload_len`; after the payload the signature
-/// of a signed message and the CRC. `None` when too little is there to say.
-fn expected_symbols(values: &[u8], kind: CodeForm) -> Option<usize> {
-    let header = if kind.signed { 1 + 1 + 8 } else { 1 };
-    let need = header + 4;
+/// The first `need` bytes of the symbol values `values` (fewer when the
+/// code is shorter).
+fn head_bytes(values: &[u8], need: usize) -> Vec<u8> {
     let mut head = Vec::with_capacity(need);
     let (mut acc, mut bits) = (0u32, 0u32);
     for &v in values.iter().take((need * 8).div_ceil(5)) {
@@ -268,6 +264,25 @@ fn expected_symbols(values: &[u8], kind: CodeForm) -> Option<usize> {
         }
         acc &= (1 << bits) - 1;
     }
+    head
+}
+
+/// How many symbols the whole code has, read from its start
+/// (`docs/FORMAT.md` §10.2): type byte, then for a signed message the
+/// algorithm and key id, then `payload_len`; after the payload the signature
+/// of a signed message and the CRC. A short form (§10.4) has no length
+/// field: its flags byte, after the type byte, fixes its length. `None` when
+/// too little is there to say.
+fn expected_symbols(values: &[u8], expected: Tag) -> Option<usize> {
+    let found = head_bytes(values, 1).first().and_then(|&b| tag::by_type_byte(expected, b));
+    if found.is_some_and(tag::is_short) {
+        let flags = *head_bytes(values, 2).get(1)?;
+        return tag::short_response_len(flags).map(|len| ((len + 4) * 8).div_ceil(5));
+    }
+    let kind = form(expected);
+    let header = if kind.signed { 1 + 1 + 8 } else { 1 };
+    let need = header + 4;
+    let head = head_bytes(values, need);
     let len: [u8; 4] = head.get(header..need)?.try_into().ok()?;
     let total = need + u32::from_le_bytes(len) as usize + if kind.signed { 64 } else { 0 } + 4;
     (total <= MAX_CODE_BYTES + 5).then(|| (total * 8).div_ceil(5))
@@ -276,14 +291,15 @@ fn expected_symbols(values: &[u8], kind: CodeForm) -> Option<usize> {
 /// The error of a code whose checksum does not match: incomplete (symbols
 /// missing at the end), too long (symbols too many), else a typo, located
 /// when one symbol explains it.
-fn incomplete_or_typo(symbols: &str, kind: CodeForm, name: &'static str) -> CodeError {
+fn incomplete_or_typo(symbols: &str, expected: Tag) -> CodeError {
+    let name = expected.name;
     let Some(values) = values_of(symbols) else { return CodeError::Checksum { at: None } };
     // A single wrong symbol explains it (even one in the length field).
-    let typo = typo_hint(symbols, kind);
+    let typo = typo_hint(symbols, expected);
     if matches!(typo, CodeError::Checksum { at: Some(_) }) {
         return typo;
     }
-    match expected_symbols(&values, kind) {
+    match expected_symbols(&values, expected) {
         Some(want) if values.len() < want => CodeError::Incomplete {
             expected: name,
             missing_groups: want.div_ceil(GROUP) - values.len() / GROUP,
@@ -329,7 +345,7 @@ fn crc_zero_byte(register: u32) -> u32 {
 /// the CRC register run from zero, and `raw(e)` of an error confined to one
 /// or two bytes follows from per-position tables built once. The whole search
 /// is linear in the code's length.
-fn typo_hint(symbols: &str, kind: CodeForm) -> CodeError {
+fn typo_hint(symbols: &str, expected: Tag) -> CodeError {
     let no_hint = || CodeError::Checksum { at: None };
     let Some(values) = values_of(symbols) else { return no_hint() };
     // The bit string of the code, most significant bit first: `n` whole bytes
@@ -395,7 +411,10 @@ fn typo_hint(symbols: &str, kind: CodeForm) -> CodeError {
                     padding_error = e;
                 }
             }
-            let ok = (bytes[0] ^ type_error) == kind.type_byte && (padding ^ padding_error) == 0;
+            // Any type byte of the expected message type (a version or a
+            // short form) is a code the correction could have been.
+            let ok = tag::by_type_byte(expected, bytes[0] ^ type_error).is_some()
+                && (padding ^ padding_error) == 0;
             if ok && syndrome == crc_error {
                 if found.is_some() {
                     return no_hint();
@@ -549,7 +568,7 @@ mod tests {
             match base32::decode(&text) {
                 Ok(bytes) if bytes.len() >= 5 => {
                     let (data, crc) = bytes.split_at(bytes.len() - 4);
-                    crc32(data).to_be_bytes() == crc && data[0] == form(kind).type_byte
+                    crc32(data).to_be_bytes() == crc && tag::by_type_byte(kind, data[0]).is_some()
                 }
                 _ => false,
             }
@@ -598,7 +617,7 @@ mod tests {
                 for case in cases {
                     for expected in [kind, tag::CERTIFICATE] {
                         assert_eq!(
-                            typo_hint(&case, form(expected)),
+                            typo_hint(&case, expected),
                             typo_hint_by_brute_force(&case, expected),
                             "{case} as {expected:?}"
                         );

@@ -111,26 +111,91 @@ pub const CERTIFICATE_V2: Tag = Tag {
     code: Some(CodeForm { prefix: "NLC", type_byte: 0x04, signed: true }),
 };
 
+/// The activation state file, version 3: a pending request keeps the
+/// profile and location stamp it was made with, so a short response can be
+/// rebuilt into the certificate it stands for (`docs/FORMAT.md` §11.1).
+/// Versions 1 and 2 are still read.
+pub const STORE_STATE_V3: Tag = Tag {
+    tag: "nodelock/store-state/v3",
+    name: "activation store",
+    armour: "NODELOCK ACTIVATION STORE",
+    code: None,
+};
+
+/// The short response: the few fields of an activation certificate that only
+/// the authority knows, and its signature; the client rebuilds the
+/// certificate from its own pending request (`docs/FORMAT.md` §10.4). It
+/// exists only as an `NLC-` code (type byte `05`) and is never stored: what a
+/// store keeps is the rebuilt, verified certificate.
+pub const SHORT_RESPONSE: Tag = Tag {
+    tag: "nodelock/short-response/v1",
+    name: "activation certificate",
+    armour: "NODELOCK ACTIVATION CERTIFICATE",
+    code: Some(CodeForm { prefix: "NLC", type_byte: 0x05, signed: false }),
+};
+
 /// The later versions this build also reads and writes, beside the first
 /// versions in [`ALL`] (which alone tell one message type from another).
-pub const LATER: [Tag; 3] = [LICENSE_V2, CERTIFICATE_V2, STORE_STATE_V2];
+pub const LATER: [Tag; 4] = [LICENSE_V2, CERTIFICATE_V2, STORE_STATE_V2, STORE_STATE_V3];
 
-/// The version of the message type of `tag` whose offline code carries
-/// `type_byte` (the tag a code restores).
-pub fn by_type_byte(tag: Tag, type_byte: u8) -> Option<Tag> {
+/// Short code forms: (the message type a code of it stands for, the short
+/// form). A short form has its own tag family but travels under the code
+/// prefix of the type it stands for.
+pub const SHORT: [(Tag, Tag); 1] = [(CERTIFICATE, SHORT_RESPONSE)];
+
+/// Every version and short form a code of the message type of `tag` may
+/// hold.
+fn code_forms_of(tag: Tag) -> impl Iterator<Item = Tag> {
     ALL.into_iter()
         .chain(LATER)
-        .find(|t| t.prefix() == tag.prefix() && t.code.is_some_and(|c| c.type_byte == type_byte))
+        .filter(move |t| t.prefix() == tag.prefix())
+        .chain(SHORT.into_iter().filter(move |(of, _)| of.prefix() == tag.prefix()).map(|(_, s)| s))
 }
 
-/// The version of the message type of `tag` that `message` starts with, if
-/// this build knows it (so a message is coded under its own version).
+/// The version (or short form) of the message type of `tag` whose offline
+/// code carries `type_byte` (the tag a code restores).
+pub fn by_type_byte(tag: Tag, type_byte: u8) -> Option<Tag> {
+    code_forms_of(tag).find(|t| t.code.is_some_and(|c| c.type_byte == type_byte))
+}
+
+/// The version (or short form) of the message type of `tag` that `message`
+/// starts with, if this build knows it (so a message is coded under its own
+/// version).
 pub fn version_of(tag: Tag, message: &[u8]) -> Option<Tag> {
-    ALL.into_iter().chain(LATER).find(|t| {
-        t.prefix() == tag.prefix()
-            && message.first() == Some(&(t.tag.len() as u8))
+    code_forms_of(tag).find(|t| {
+        message.first() == Some(&(t.tag.len() as u8))
             && message.get(1..1 + t.tag.len()) == Some(t.tag.as_bytes())
     })
+}
+
+/// Whether `tag` is a short form ([`SHORT`]).
+pub fn is_short(tag: Tag) -> bool {
+    SHORT.iter().any(|(_, s)| *s == tag)
+}
+
+/// The flag bits of a short response (`docs/FORMAT.md` §10.4).
+pub mod short_flags {
+    /// A temporary activation (else permanent).
+    pub const TEMPORARY: u8 = 0x01;
+    /// The certificate has a lease end (version 2).
+    pub const LEASE: u8 = 0x02;
+    /// The activation id is that of the activation the store holds (a
+    /// renewal); else it is derived from the request.
+    pub const RENEWAL: u8 = 0x04;
+    /// Every defined bit.
+    pub const ALL: u8 = TEMPORARY | LEASE | RENEWAL;
+}
+
+/// The length of a short response's data (type byte to signature, without
+/// the CRC) that starts with `flags`, or `None` for undefined flag bits: the
+/// code reader uses it to say how much of a code is missing.
+pub const fn short_response_len(flags: u8) -> Option<usize> {
+    if flags & !short_flags::ALL != 0 {
+        return None;
+    }
+    // type, flags, issued_at, seat or days, [lease days], key hint, nonce hint, signature
+    let lease = if flags & short_flags::LEASE != 0 { 2 } else { 0 };
+    Some(1 + 1 + 4 + 2 + lease + 2 + 1 + 64)
 }
 
 /// Every tag this build knows, for telling one message from another.
@@ -259,9 +324,15 @@ mod tests {
         let codes: Vec<&str> = with_codes().map(|(_, c)| c.prefix).collect();
         assert_eq!(codes, ["NLC", "NLD", "NLR"]);
         // A later version is the same type (its prefix is in ALL) and its
-        // code type byte is unique across every version of every type.
-        let bytes: Vec<u8> =
-            ALL.into_iter().chain(LATER).filter_map(|t| t.code).map(|c| c.type_byte).collect();
+        // code type byte is unique across every version and short form of
+        // every type.
+        let bytes: Vec<u8> = ALL
+            .into_iter()
+            .chain(LATER)
+            .chain(SHORT.map(|(_, s)| s))
+            .filter_map(|t| t.code)
+            .map(|c| c.type_byte)
+            .collect();
         let mut unique = bytes.clone();
         unique.sort_unstable();
         unique.dedup();
@@ -274,5 +345,17 @@ mod tests {
         assert_eq!(by_type_byte(CERTIFICATE, 0x01), None);
         assert_eq!(version_of(CERTIFICATE, &tagged(CERTIFICATE_V2.tag)), Some(CERTIFICATE_V2));
         assert_eq!(version_of(LICENSE, &tagged("nodelock/license/v3")), None);
+        // A short form travels under the code prefix of the type it stands for.
+        for (of, short) in SHORT {
+            assert_eq!(short.code.map(|c| c.prefix), of.code.map(|c| c.prefix));
+            assert!(ALL.iter().chain(&LATER).all(|t| t.prefix() != short.prefix()));
+            assert!(is_short(short) && !is_short(of));
+        }
+        assert_eq!(by_type_byte(CERTIFICATE, 0x05), Some(SHORT_RESPONSE));
+        assert_eq!(by_type_byte(REQUEST, 0x05), None);
+        assert_eq!(version_of(CERTIFICATE, &tagged(SHORT_RESPONSE.tag)), Some(SHORT_RESPONSE));
+        assert_eq!(short_response_len(0), Some(74));
+        assert_eq!(short_response_len(short_flags::LEASE), Some(76));
+        assert_eq!(short_response_len(0x08), None);
     }
 }
