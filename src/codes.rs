@@ -260,6 +260,7 @@ fn activation(e: &ActivationError) -> ErrorCode {
         A::NoPendingRequest => ErrorCode::NoPendingRequest,
         A::ShortResponseKey { .. } => ErrorCode::UnknownKey,
         A::ShortResponseToOldRequest => ErrorCode::NoPendingRequest,
+        A::ShortResponseUnknownActivation => ErrorCode::NoPendingRequest,
         A::WrongLicense { .. } => ErrorCode::WrongLicense,
         A::NotActivated => ErrorCode::NotActivated,
         A::NothingToRenew => ErrorCode::NothingToRenew,

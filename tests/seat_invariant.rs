@@ -182,7 +182,16 @@ impl<L: Ledger> World<L> {
     fn exchange(&self, s: usize, request: nodelock::activation::ActivationRequest) {
         if let Ok(grant) = self.authority.activate(&request, None, "desk", self.now) {
             // A refusal is an answer too; what matters is what validates.
-            self.validator(s).install(grant.code().as_bytes()).unwrap();
+            // A short response renewing an activation the store does not
+            // hold cannot be rebuilt; the vendor sends the full one then.
+            match self.validator(s).install(grant.code().as_bytes()) {
+                Err(nodelock::activation::ActivationError::ShortResponseUnknownActivation) => {
+                    self.validator(s).install(grant.full_code().as_bytes()).unwrap();
+                }
+                other => {
+                    other.unwrap();
+                }
+            }
         }
     }
 

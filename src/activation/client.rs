@@ -8,12 +8,14 @@ use super::short::{self, Rebuild, ShortResponse};
 use super::state::{Active, MAX_LICENSE_TEXT, Pending, RequestedWith, SecretSeed, State};
 use super::store::Store;
 use super::{
-    ActivationCertificate, ActivationError, ActivationRequest, DeactivationReceipt, LicenseRelease, Nonce,
+    ActivationCertificate, ActivationError, ActivationId, ActivationRequest, DeactivationReceipt,
+    LicenseRelease, Nonce,
 };
 use crate::codec::{CodecError, tag};
 use crate::keys::{KeyId, TrustedKeys};
 use crate::license::{License, SignedLicense};
 use crate::profile::Profile;
+use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
 impl Store {
@@ -111,7 +113,7 @@ impl Store {
             license_id: license.id,
             release_version: license.release_version,
             created_at: now,
-            requested_with: Some(RequestedWith { profile: request.profile.clone() }),
+            requested_with: Some(RequestedWith { profile: request.profile.clone(), stamp: request.stamp }),
         });
         let excess = state.pending.len().saturating_sub(super::store::MAX_PENDING);
         state.pending.drain(..excess);
@@ -173,6 +175,7 @@ impl Store {
         let stamps = self.own_stamps();
         let mut old_request = false;
         let mut key_found = false;
+        let mut copied = false;
         for pending in state.pending.iter().rev().filter(|p| p.nonce.0[0] == short.nonce_hint) {
             let keys: Vec<KeyId> = match trusted {
                 Some(trusted) => trusted.iter().map(|k| k.id()).collect(),
@@ -186,19 +189,36 @@ impl Store {
                     old_request = true;
                     continue;
                 };
-                let Some(activation_id) = activation_id_for(&short, &state, &request) else { continue };
-                for &key_id in keys.iter().filter(|id| id.0[..2] == short.key_hint) {
-                    key_found = true;
-                    let rebuilt = short.rebuild(Rebuild { request: &request, activation_id, key_id });
-                    match trusted {
-                        Some(trusted) if ActivationCertificate::open(&rebuilt, trusted).is_err() => continue,
-                        _ => return Ok(rebuilt),
+                for activation_id in activation_ids_for(&short, &state, &request) {
+                    for &key_id in keys.iter().filter(|id| id.0[..2] == short.key_hint) {
+                        key_found = true;
+                        let rebuilt = short.rebuild(Rebuild { request: &request, activation_id, key_id });
+                        match trusted {
+                            Some(trusted) if ActivationCertificate::open(&rebuilt, trusted).is_err() => {
+                                // Signed for where the request was made, not here:
+                                // this store is a copy of the one that asked.
+                                let there =
+                                    pending.requested_with.as_ref().and_then(|w| pending.request(w.stamp));
+                                copied |= there.is_some_and(|there| {
+                                    let original =
+                                        short.rebuild(Rebuild { request: &there, activation_id, key_id });
+                                    ActivationCertificate::open(&original, trusted).is_ok()
+                                });
+                            }
+                            _ => return Ok(rebuilt),
+                        }
                     }
                 }
             }
         }
         Err(if old_request {
             ActivationError::ShortResponseToOldRequest
+        } else if key_found && trusted.is_some() && !copied && short.is_renewal() {
+            ActivationError::ShortResponseUnknownActivation
+        } else if key_found && trusted.is_some() && !copied {
+            // A request here it would answer, a key it names, and no
+            // signature over any certificate it could stand for.
+            ActivationError::Signature(SignatureError::BadSignature { what: tag::CERTIFICATE.name })
         } else if !key_found && state.pending.iter().any(|p| p.nonce.0[0] == short.nonce_hint) {
             ActivationError::ShortResponseKey { key_hint: short.key_hint }
         } else {
@@ -278,21 +298,29 @@ impl Store {
     }
 }
 
-/// The activation id of the certificate a short response to `request`
-/// stands for: derived from the request, or for a renewal the id of the
-/// activation the store holds under the request's key.
-fn activation_id_for(
+/// The activation ids the certificate a short response to `request` may
+/// carry: derived from the request; for a renewal, the id of the activation
+/// the store holds under the request's key, then those the store's other
+/// pending requests under that key would have been given.
+fn activation_ids_for(
     short: &ShortResponse,
     state: &State,
     request: &ActivationRequest,
-) -> Option<super::ActivationId> {
+) -> Vec<ActivationId> {
+    let derived = |nonce| short::derived_activation_id(&request.license_id, nonce, &request.activation_key);
     if !short.is_renewal() {
-        return Some(short::derived_activation_id(
-            &request.license_id,
-            &request.nonce,
-            &request.activation_key,
-        ));
+        return vec![derived(&request.nonce)];
     }
-    let active = state.active.as_ref().filter(|a| a.public_key() == request.activation_key)?;
-    Some(active.certificate_unverified().ok()?.activation_id)
+    let held = state
+        .active
+        .as_ref()
+        .filter(|a| a.public_key() == request.activation_key)
+        .and_then(|a| a.certificate_unverified().ok())
+        .map(|c| c.activation_id);
+    let earlier = state
+        .pending
+        .iter()
+        .filter(|p| p.nonce != request.nonce && p.secret.derive_public_key() == request.activation_key)
+        .map(|p| derived(&p.nonce));
+    held.into_iter().chain(earlier).collect()
 }

@@ -233,6 +233,14 @@ pub enum ActivationError {
          grant --long-code`)"
     )]
     ShortResponseToOldRequest,
+    /// A short response renewing an activation this store does not hold
+    /// (its id is not in the short response).
+    #[error(
+        "this short response renews an activation this store does not hold (another copy of it, or an \
+         earlier answer that was never installed); ask the vendor for the full response (`nodelock \
+         authority grant --long-code`)"
+    )]
+    ShortResponseUnknownActivation,
     /// A response for another license or release than the request.
     #[error(
         "this response is for license {found}, but the request was for {expected}; send the vendor the request for this license"

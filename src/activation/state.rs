@@ -64,17 +64,19 @@ impl fmt::Debug for SecretSeed {
     }
 }
 
-/// What a request bound besides its license, nonce, key and location: kept
-/// so a short response can be rebuilt into the certificate it stands for
-/// ([`super::short`]). The location stamp is not kept: it is the store's
-/// own, computed again where the response is installed (so a copy of the
-/// store cannot install it). `None` for a request remembered by a build
-/// before version 3 of the file (its answer installs from a full response
-/// only).
+/// What a request bound besides its license, nonce and key: kept so a short
+/// response can be rebuilt into the certificate it stands for
+/// ([`super::short`]). A short response is rebuilt for the store's own
+/// location, computed again where it is installed (so a copy of the store
+/// cannot install it); the stamp kept here only tells such a copy from a
+/// forged signature. `None` for a request remembered by a build before
+/// version 3 of the file (its answer installs from a full response only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestedWith {
     /// The profile the request carried.
     pub profile: Profile,
+    /// The location stamp it carried.
+    pub stamp: LocationStamp,
 }
 
 /// A request made on this machine and not yet answered.
@@ -93,7 +95,7 @@ pub struct Pending {
     pub release_version: u32,
     /// When the request was made.
     pub created_at: Timestamp,
-    /// The profile it was made with (version 3 of the file).
+    /// The profile and stamp it was made with (version 3 of the file).
     pub requested_with: Option<RequestedWith>,
 }
 
@@ -343,6 +345,7 @@ mod tests {
                         crate::profile::Digest([7; 16]),
                     )])
                     .unwrap(),
+                    stamp: LocationStamp([5; 16]),
                 }),
             }],
             active: Some(Active::new(vec![1, 2, 3], secret)),
