@@ -13,13 +13,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use nodelock::activation::short::{Rebuild, derived_activation_id};
 use nodelock::activation::{
     ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest, CertificateV2,
-    LocationStamp, Nonce,
+    LocationStamp, Nonce, ShortResponse,
 };
 use nodelock::codec::reader::NON_MINIMAL_VARINT;
 use nodelock::codec::tag::{self, Tag};
-use nodelock::codec::{CodecError, armour, frame};
+use nodelock::codec::{CodecError, armour, code, frame};
 use nodelock::hardware::ComponentKind;
 use nodelock::license::LicenseKeyError;
 use nodelock::license::{License, LicenseError, LicenseId, LicenseV2, SignedLicense, Version};
@@ -308,7 +309,87 @@ fn vectors() -> Vec<(&'static str, String)> {
         ),
     ];
     out.extend(message_vectors(&key));
+    out.extend(short_vectors(&key));
     out
+}
+
+/// The certificate of the short response vectors: the certificate vector's
+/// request answered with the activation id derived from it, as a new
+/// activation is (`docs/FORMAT.md` §10.4).
+fn short_certificate() -> ActivationCertificate {
+    let r = request();
+    ActivationCertificate::answering(
+        &r,
+        derived_activation_id(&r.license_id, &r.nonce, &r.activation_key),
+        ActivationKind::Permanent,
+        Some(1),
+        ts("2026-07-01T10:05:00Z"),
+    )
+}
+
+/// The `.short` vectors: short response codes (`NLC-`, type byte `05`).
+fn short_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
+    let short_of = |cert: &ActivationCertificate| {
+        ShortResponse::of_certificate(&cert.sign(key).unwrap()).expect("a short response")
+    };
+    let coded = |bytes: &[u8]| code::encode_as(tag::CERTIFICATE, bytes) + "\n";
+    let plain = short_of(&short_certificate());
+    let leased = short_of(&short_certificate().with_lease_end(Some(ts("2026-07-31T10:05:00Z"))));
+    let flags_at = 1 + tag::SHORT_RESPONSE.tag.len();
+    let with = |at: usize, value: u8| {
+        let mut b = plain.clone();
+        b[flags_at + at] = value;
+        b
+    };
+    let mut bad_sig = plain.clone();
+    *bad_sig.last_mut().unwrap() ^= 0x01;
+    let mut trailing = plain.clone();
+    trailing.push(0x00);
+    vec![
+        ("short_response.short", coded(&plain)),
+        ("short_response_lease.short", coded(&leased)),
+        ("fail_undefined_flags.short", coded(&with(0, 0x08))),
+        (
+            "fail_seat_zero.short",
+            coded(&[&with(5, 0)[..flags_at + 6], &[0], &plain[flags_at + 7..]].concat()),
+        ),
+        ("fail_trailing_data.short", coded(&trailing)),
+        ("fail_truncated.short", coded(&plain[..plain.len() - 1])),
+        ("fail_bad_signature.short", coded(&bad_sig)),
+    ]
+}
+
+/// A short response vector rebuilt, as the machine that made the vector
+/// request does (with the vendor key), into the envelope it stands for.
+fn rebuilt_short(text: &str, trusted: &TrustedKeys) -> Result<Vec<u8>, CodecError> {
+    let bytes = ActivationCertificate::bytes_from_response(text.as_bytes()).map_err(|e| match e {
+        ActivationError::Format(e) => e,
+        other => panic!("not a format refusal: {other:?}"),
+    })?;
+    let short = ShortResponse::from_bytes(&bytes)?;
+    let r = request();
+    let activation_id = derived_activation_id(&r.license_id, &r.nonce, &r.activation_key);
+    let key_id = trusted.iter().next().unwrap().id();
+    Ok(short.rebuild(Rebuild { request: &r, activation_id, key_id }))
+}
+
+#[test]
+fn short_response_vectors_rebuild_into_their_certificates() {
+    let trusted = trusted();
+    let plain = rebuilt_short(&read("short_response.short"), &trusted).unwrap();
+    assert_eq!(ActivationCertificate::open(&plain, &trusted).unwrap().message, short_certificate());
+    assert_eq!(plain, short_certificate().sign(&vendor_key()).unwrap(), "byte for byte as signed");
+    let leased = rebuilt_short(&read("short_response_lease.short"), &trusted).unwrap();
+    let expected = short_certificate().with_lease_end(Some(ts("2026-07-31T10:05:00Z")));
+    assert_eq!(ActivationCertificate::open(&leased, &trusted).unwrap().message, expected);
+    // §10.4's worked example.
+    let bytes = ActivationCertificate::bytes_from_response(read("short_response.short").as_bytes()).unwrap();
+    let body = &bytes[1 + tag::SHORT_RESPONSE.tag.len()..];
+    assert_eq!(body[..10], [0x00, 0x4c, 0xe6, 0x44, 0x6a, 0x01, 0x00, 0x89, 0x4c, 0x4e]);
+    for name in ["short_response.short", "short_response_lease.short"] {
+        let text = read(name);
+        assert!(text.trim().len() <= 160, "{name}: {} characters", text.trim().len());
+    }
 }
 
 #[test]
@@ -375,6 +456,10 @@ fn refusal(name: &str, text: &str, trusted: &TrustedKeys) -> Option<Refusal> {
             .map(from_activation),
         Some("key") => PublicKey::from_armoured(text).err().map(Refusal::Key),
         Some("licensekey") => nodelock::license::LicenseKey::parse(text).err().map(Refusal::LicenseKey),
+        Some("short") => match rebuilt_short(text, trusted) {
+            Err(e) => Some(Refusal::Format(e)),
+            Ok(envelope) => ActivationCertificate::open(&envelope, trusted).err().map(from_activation),
+        },
         _ => panic!("{name}: no reader for this vector"),
     }
 }
@@ -394,6 +479,20 @@ const FAIL_VECTORS: &[(&str, Expected)] = &[
         matches!(r, Refusal::LicenseKey(LicenseKeyError::BadCharacter { character: 'U', position: 26 }))
     }),
     ("fail_bad_signature.lic", |r| matches!(r, Refusal::Signature(SignatureError::BadSignature { .. }))),
+    ("fail_bad_signature.short", |r| matches!(r, Refusal::Signature(SignatureError::BadSignature { .. }))),
+    ("fail_undefined_flags.short", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::Invalid { rule: "the short response has undefined flag bits", .. })
+        )
+    }),
+    ("fail_seat_zero.short", |r| {
+        matches!(r, Refusal::Format(CodecError::Invalid { rule: "seats are numbered from 1", .. }))
+    }),
+    ("fail_trailing_data.short", |r| {
+        matches!(r, Refusal::Format(CodecError::TrailingBytes { count: 1, .. }))
+    }),
+    ("fail_truncated.short", |r| matches!(r, Refusal::Format(CodecError::Truncated { .. }))),
     ("fail_wrong_domain_tag.lic", |r| {
         matches!(
             r,

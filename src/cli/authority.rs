@@ -104,6 +104,12 @@ pub(crate) enum AuthorityCommand {
         /// Who is doing this, for the history (default: the user name).
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// Print the full response code (the whole certificate, ~700
+        /// characters) instead of the short one (~160): for an application
+        /// built before short responses, or a short response the machine
+        /// could not install.
+        #[arg(long)]
+        long_code: bool,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -192,11 +198,11 @@ pub(crate) fn run_authority(command: AuthorityCommand) -> Outcome {
             let value = serde_json::json!({ "license_id": id.to_string(), "license_key": k.to_string() });
             super::emit(json, k.to_string(), value)
         }
-        AuthorityCommand::Grant { db, key, request, label, actor, json } => {
+        AuthorityCommand::Grant { db, key, request, label, actor, long_code, json } => {
             let a = signing(&db, key.as_deref())?;
             let request = read_request(&request)?;
             let grant = a.activate(&request, label.as_deref(), &actor_name(actor), now).map_err(fail)?;
-            print_grant(&grant, json)
+            print_grant(&grant, json, long_code)
         }
         AuthorityCommand::Deactivate { db, receipt, actor, json } => {
             let data = code_or_file(&receipt, MAX_FILE)?;
@@ -347,11 +353,12 @@ pub(super) fn read_request(arg: &str) -> Result<ActivationRequest, Failure> {
     ActivationRequest::from_code_or_bytes(&data).map_err(Failure::input)
 }
 
-/// Prints the response code (or, under `--json`, `{"code", "kind", …}`) on
-/// stdout and what was granted on stderr.
-pub(super) fn print_grant(grant: &Grant, json: bool) -> Outcome {
+/// Prints the response code (or, under `--json`, `{"code", "full_code",
+/// "kind", …}`) on stdout and what was granted on stderr. The code is the
+/// short response unless `long` (or the certificate cannot be sent short).
+pub(super) fn print_grant(grant: &Grant, json: bool, long: bool) -> Outcome {
     let c = &grant.certificate;
-    let code = grant.code();
+    let code = if long { grant.full_code() } else { grant.code() };
     let kind = match grant.kind {
         GrantKind::Seat => "seat",
         GrantKind::Renewal => "renewal",
@@ -365,6 +372,7 @@ pub(super) fn print_grant(grant: &Grant, json: bool) -> Outcome {
     };
     let value = serde_json::json!({
         "code": code,
+        "full_code": grant.full_code(),
         "kind": kind,
         "license_id": c.license_id.to_string(),
         "activation_id": c.activation_id.to_string(),

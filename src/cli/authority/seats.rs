@@ -161,7 +161,7 @@ pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
             let a = signing(&db, key.as_deref())?;
             let request = read_request(&request)?;
             let grant = a.transfer(id, &request, label.as_deref(), &actor_name(actor), now).map_err(fail)?;
-            print_grant(&grant, json)
+            print_grant(&grant, json, false)
         }
         SeatsCommand::Reissue { db, license, seats, actor, json } => {
             let id = license_id(&license)?;
