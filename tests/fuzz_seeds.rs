@@ -18,13 +18,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use nodelock::activation::ShortResponse;
+use nodelock::activation::short::derived_activation_id;
 use nodelock::activation::store::decode_state_bytes;
 use nodelock::activation::{
     ActivationCertificate, ActivationId, ActivationKind, ActivationRequest, DeactivationReceipt,
     LocationStamp, Nonce,
 };
 use nodelock::capture::Capture;
-use nodelock::codec::{armour, tag};
+use nodelock::codec::{armour, code, tag};
 use nodelock::hardware::linux::LinuxCollector;
 use nodelock::license::{LicenseId, LicenseV2, MAX_LICENSE_LEN, SignedLicense};
 use nodelock::profile::{ProductKey, Profile};
@@ -200,6 +202,28 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
             .sign(&vendor)
             .unwrap();
     add("certificate", "lease-bytes", leased.clone());
+    // Short responses (§10.4) of certificates with the derived id, as codes.
+    let derived = derived_activation_id(&request.license_id, &request.nonce, &request.activation_key);
+    for (name, cert) in [
+        (
+            "permanent",
+            ActivationCertificate::answering(&request, derived, ActivationKind::Permanent, Some(1), now),
+        ),
+        (
+            "temporary-lease",
+            ActivationCertificate::answering(
+                &request,
+                derived,
+                ActivationKind::Temporary { until: now.plus_days(14) },
+                None,
+                now,
+            )
+            .with_lease_end(Some(now.plus_days(30))),
+        ),
+    ] {
+        let short = ShortResponse::of_certificate(&cert.sign(&vendor).unwrap()).unwrap();
+        add("short_response", name, code::encode_as(tag::CERTIFICATE, &short).into_bytes());
+    }
     add("certificate", "lease-code", ActivationCertificate::code_of(&leased).into_bytes());
 
     let receipt = DeactivationReceipt {
@@ -305,6 +329,10 @@ fn seeds_are_valid_messages() {
     for (name, bytes) in &seeds["license_key"] {
         let text = std::str::from_utf8(bytes).unwrap();
         nodelock::license::LicenseKey::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["short_response"] {
+        let bytes = ActivationCertificate::bytes_from_response(bytes).unwrap();
+        ShortResponse::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     for (name, bytes) in &seeds["store_state"] {
         let state = decode_state_bytes(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
