@@ -364,6 +364,43 @@ mod tests {
     }
 
     #[test]
+    fn v2_state_is_still_read_without_what_its_requests_were_made_with() {
+        #[derive(Serialize)]
+        struct P<'a> {
+            nonce: [u8; 16],
+            secret: [u8; 32],
+            license_text: &'a str,
+            license_id: [u8; 16],
+            release_version: u32,
+            created_at: Timestamp,
+        }
+        #[derive(Serialize)]
+        struct S<'a> {
+            pending: Vec<P<'a>>,
+            active: Option<u8>,
+            last_receipt: Option<&'a [u8]>,
+        }
+        let v2 = S {
+            pending: vec![P {
+                nonce: [0x4f; 16],
+                secret: [0x34; 32],
+                license_text: "text",
+                license_id: [1; 16],
+                release_version: 2,
+                created_at: Timestamp(1_000),
+            }],
+            active: None,
+            last_receipt: None,
+        };
+        let bytes = frame::encode(tag::STORE_STATE_V2, &postcard::to_allocvec(&v2).unwrap());
+        let state = decode_state(&bytes).unwrap();
+        let mut expected = sample().pending.remove(0);
+        expected.requested_with = None;
+        assert_eq!(state.pending, vec![expected]);
+        assert!(state.pending[0].request(LocationStamp([5; 16])).is_none(), "no short response to it");
+    }
+
+    #[test]
     fn v1_state_is_still_read_with_the_key_derived() {
         #[derive(Serialize)]
         struct A<'a> {
