@@ -182,16 +182,7 @@ impl<L: Ledger> World<L> {
     fn exchange(&self, s: usize, request: nodelock::activation::ActivationRequest) {
         if let Ok(grant) = self.authority.activate(&request, None, "desk", self.now) {
             // A refusal is an answer too; what matters is what validates.
-            // A short response renewing an activation the store does not
-            // hold cannot be rebuilt; the vendor sends the full one then.
-            match self.validator(s).install(grant.code().as_bytes()) {
-                Err(nodelock::activation::ActivationError::ShortResponseUnknownActivation) => {
-                    self.validator(s).install(grant.full_code().as_bytes()).unwrap();
-                }
-                other => {
-                    other.unwrap();
-                }
-            }
+            install_answer(&self.validator(s), &grant);
         }
     }
 
@@ -225,7 +216,7 @@ impl<L: Ledger> World<L> {
                 let a = self.authority.activate(&first, None, "desk", self.now);
                 let _ = self.authority.activate(&second, None, "desk", self.now);
                 if let Ok(a) = a {
-                    v.install(a.code().as_bytes()).unwrap();
+                    install_answer(&v, &a);
                 }
             }
             Op::Copy(s, m) => {
@@ -269,7 +260,7 @@ impl<L: Ledger> World<L> {
                 let v = self.validator(t % n);
                 let Ok(request) = v.request_activation_at(None, self.now) else { return };
                 if let Ok(g) = self.authority.transfer(c.activation_id, &request, None, "vendor", self.now) {
-                    v.install(g.code().as_bytes()).unwrap();
+                    install_answer(&v, &g);
                 }
             }
             Op::Revoke => {
@@ -580,6 +571,21 @@ fn the_issues_attacks_keep_the_invariant() {
         for (step, op) in ops.iter().enumerate() {
             world.apply(op);
             world.check().unwrap_or_else(|e| panic!("attack {n}, step {step} {op:?}: {e}"));
+        }
+    }
+}
+
+/// Installs the authority's answer as the customer does: the short response
+/// code, or — when the short response renews an activation the store does
+/// not hold, so it cannot be rebuilt — the full one the vendor sends then
+/// (`authority grant --long-code`).
+fn install_answer(v: &Validator, grant: &nodelock::authority::Grant) {
+    match v.install(grant.code().as_bytes()) {
+        Err(nodelock::activation::ActivationError::ShortResponseUnknownActivation) => {
+            v.install(grant.full_code().as_bytes()).unwrap();
+        }
+        other => {
+            other.unwrap();
         }
     }
 }

@@ -354,8 +354,8 @@ mod tests {
         assert_eq!(by_type_byte(CERTIFICATE, 0x05), Some(SHORT_RESPONSE));
         assert_eq!(by_type_byte(REQUEST, 0x05), None);
         assert_eq!(version_of(CERTIFICATE, &tagged(SHORT_RESPONSE.tag)), Some(SHORT_RESPONSE));
-        assert_eq!(short_response_len(0), Some(74));
-        assert_eq!(short_response_len(short_flags::LEASE), Some(76));
+        assert_eq!(short_response_len(0), Some(75));
+        assert_eq!(short_response_len(short_flags::LEASE), Some(77));
         assert_eq!(short_response_len(0x08), None);
     }
 }
