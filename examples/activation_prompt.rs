@@ -23,6 +23,15 @@
 //! When this machine holds the seat, the prompt offers to deactivate it (the
 //! seat returns to the vendor's pool). `tests/examples.rs` drives it in tmux.
 //!
+//! `NODELOCK_DEMO_NOW` (seconds since 1970, or a date such as
+//! `2026-07-01T10:00:00Z`) sets the clock the demo checks, requests and
+//! grants at, to see a lease or a temporary activation run out, or the clock
+//! set back, without waiting for it.
+//!
+//! Offline, the request is also drawn as a QR code when the terminal can show
+//! it (a UTF-8 locale and enough columns; built with feature `qr`, which
+//! `cli` includes); otherwise the prompt says how to get one.
+//!
 //! *Online* here opens the vendor's ledger directly, standing in for the
 //! vendor's activation service (the HTTP service is not built yet).
 //! *Offline* prints the request code; the vendor's desk answers it with
@@ -33,7 +42,7 @@ use std::error::Error;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use nodelock::activation::{DeactivationReceipt, Reason, Validator, Verdict};
+use nodelock::activation::{ActivationKind, DeactivationReceipt, Reason, Validator, Verdict};
 use nodelock::authority::{Authority, SqliteLedger};
 use nodelock::hardware::{ComponentKind, FixedCollector, collect};
 use nodelock::license::{AppInfo, SignedLicense, Version};
@@ -42,6 +51,94 @@ use nodelock::{PublicKey, SecretKey, Timestamp, TrustedKeys};
 struct Demo {
     dir: PathBuf,
     repair: bool,
+    /// The clock of this run (`NODELOCK_DEMO_NOW`, else the system's).
+    now: Timestamp,
+}
+
+/// The clock `NODELOCK_DEMO_NOW` sets, if any.
+fn demo_now() -> Result<Option<Timestamp>, Box<dyn Error>> {
+    let Ok(text) = std::env::var("NODELOCK_DEMO_NOW") else { return Ok(None) };
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(secs) => Ok(Some(Timestamp(secs))),
+        Err(_) => Ok(Some(text.parse().map_err(|_| {
+            format!("NODELOCK_DEMO_NOW={text}: give seconds since 1970 or a date like 2026-07-01T10:00:00Z")
+        })?)),
+    }
+}
+
+/// "in 3 days", "today", "2 days ago": from `now` to `then`, in whole days.
+fn in_days(now: Timestamp, then: Timestamp) -> String {
+    let day = 86_400;
+    let plural = |n: u64| if n == 1 { "1 day".to_owned() } else { format!("{n} days") };
+    if then.0 >= now.0 {
+        match (then.0 - now.0).div_ceil(day) {
+            0 => "today".to_owned(),
+            n => format!("in {}", plural(n)),
+        }
+    } else {
+        format!("{} ago", plural((now.0 - then.0) / day))
+    }
+}
+
+/// Whether this terminal can show `code` as a QR code: a UTF-8 locale
+/// (`LC_ALL`, else `LC_CTYPE`, else `LANG`) and at least as many columns as
+/// the drawing is wide (`COLUMNS`, else `stty size`).
+#[cfg(feature = "qr")]
+fn terminal_shows(columns_needed: usize) -> Result<(), String> {
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    let upper = locale.to_ascii_uppercase();
+    if !(upper.contains("UTF-8") || upper.contains("UTF8")) {
+        return Err(format!(
+            "the locale ({}) is not UTF-8",
+            if locale.is_empty() { "unset" } else { &locale }
+        ));
+    }
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).or_else(|| {
+        let out = std::process::Command::new("stty")
+            .arg("size")
+            .stdin(std::process::Stdio::inherit())
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1)?.parse().ok()
+    });
+    match columns {
+        Some(c) if c >= columns_needed => Ok(()),
+        Some(c) => Err(format!("the terminal is {c} columns wide and the QR code needs {columns_needed}")),
+        None => Err("the terminal's width is unknown".to_owned()),
+    }
+}
+
+/// Draws the request code as a QR code when the terminal can show it, else
+/// says why not and how to get one.
+fn show_qr(code: &str) {
+    #[cfg(feature = "qr")]
+    {
+        let Some(columns) = nodelock::codec::qr::columns(code) else { return };
+        match terminal_shows(columns) {
+            Ok(()) => {
+                if let Some(qr) = nodelock::codec::qr::render(code) {
+                    println!("Or scan it with a phone:\n\n{qr}");
+                }
+            }
+            Err(why) => println!(
+                "(No QR code here: {why}. Widen the terminal or use a UTF-8 locale, or run \
+                 `nodelock activate request --qr` for one.)\n"
+            ),
+        }
+    }
+    #[cfg(not(feature = "qr"))]
+    {
+        let _ = code;
+        println!(
+            "(No QR code here: this build has no feature `qr`. Build with `--features qr`, or run \
+             `nodelock activate request --qr` for one.)\n"
+        );
+    }
 }
 
 impl Demo {
@@ -103,15 +200,17 @@ fn explain(reason: &Reason) {
 fn online(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
     let key = SecretKey::read_file(&demo.dir.join("keys/secret.key"))?;
     let authority = Authority::new(key, SqliteLedger::open_existing(demo.dir.join("ledger.db"))?);
-    let request = validator.request_activation(Some("activation prompt demo"))?;
-    let grant = authority.activate(&request, None, "online activation", Timestamp::now())?;
+    let request = validator.request_activation_at(Some("activation prompt demo"), demo.now)?;
+    let grant = authority.activate(&request, None, "online activation", demo.now)?;
     validator.install(&grant.bytes)?;
     Ok(())
 }
 
 fn offline(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
-    let request = validator.request_activation(Some("activation prompt demo"))?;
-    println!("\nSend this request code to the vendor (web page or email):\n\n{}\n", request.to_code());
+    let request = validator.request_activation_at(Some("activation prompt demo"), demo.now)?;
+    let code = request.to_code();
+    println!("\nSend this request code to the vendor (web page or email):\n\n{code}\n");
+    show_qr(&code);
     println!(
         "(vendor's desk: nodelock authority grant --db {} --request <CODE>)\n",
         demo.dir.join("ledger.db").display()
@@ -131,9 +230,24 @@ fn offline(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
 fn run(demo: &Demo) -> Result<bool, Box<dyn Error>> {
     let validator = demo.validator()?;
     loop {
-        let reason = match validator.check() {
+        let reason = match validator.check_at(demo.now) {
             Verdict::Licensed(licensed) => {
                 println!("{licensed}");
+                if let ActivationKind::Temporary { until } = licensed.kind {
+                    println!(
+                        "This temporary activation ends {} ({}); it becomes permanent when you activate \
+                         again after a seat frees.",
+                        in_days(demo.now, until),
+                        until.date_string()
+                    );
+                }
+                if let Some(ends) = licensed.lease_ends {
+                    println!(
+                        "The activation's lease ends {} ({}).",
+                        in_days(demo.now, ends),
+                        ends.date_string()
+                    );
+                }
                 if let Some(warning) = licensed.lease_state.warning(licensed.lease_ends) {
                     println!("Warning: {warning}");
                 }
@@ -182,7 +296,14 @@ fn main() -> std::process::ExitCode {
         eprintln!("usage: activation_prompt DEMO_DIR [--repair]  (see the example's docs for the setup)");
         return std::process::ExitCode::from(2);
     };
-    let demo = Demo { dir: Path::new(dir).to_path_buf(), repair: args.iter().any(|a| a == "--repair") };
+    let now = match demo_now() {
+        Ok(now) => now.unwrap_or_else(Timestamp::now),
+        Err(e) => {
+            eprintln!("activation_prompt: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let demo = Demo { dir: Path::new(dir).to_path_buf(), repair: args.iter().any(|a| a == "--repair"), now };
     match run(&demo) {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::from(1),

@@ -314,3 +314,126 @@ fn activation_prompt_in_a_terminal() {
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["licenses"][0]["in_use"], 0, "{status}");
 }
+
+/// The prompt's texts that depend on time, with the clock injected
+/// (`NODELOCK_DEMO_NOW`): a lease ending in N days, a temporary activation
+/// ending in N days, the clock set back; and the offline request drawn as a
+/// QR code in a UTF-8 terminal wide enough, or the way to get one otherwise.
+#[test]
+#[cfg(all(unix, feature = "cli", feature = "authority"))]
+fn activation_prompt_tells_lease_temporary_and_clock_texts_and_draws_the_request() {
+    let inventory = nodelock::hardware::collect();
+    let kinds = nodelock::ComponentKind::ALL
+        .iter()
+        .filter(|k| inventory.of_kind(**k).any(|c| !c.flags.removable))
+        .count();
+    if kinds < 3 {
+        println!("skipped: this machine shows {kinds} kinds of hardware, too few to activate");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let n = |args: &[&str]| -> String {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_nodelock")).args(args).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // A demo directory per license: keys, the license, a ledger holding it.
+    let setup = |name: &str, terms: &[&str]| -> PathBuf {
+        n(&["keys", "generate", "--out", &format!("{name}/keys")]);
+        let key = format!("{name}/keys/secret.key");
+        let license = format!("{name}/app.lic");
+        let db = format!("{name}/ledger.db");
+        let issue =
+            ["license", "issue", "--key", &key, "--product", "com.example.prompt", "--licensee", "You"];
+        n(&[&issue[..], terms, &["--out", &license]].concat());
+        n(&["authority", "init", "--db", &db, "--key", &key]);
+        n(&["authority", "add-license", "--db", &db, &license]);
+        dir.path().join(name)
+    };
+    let exe = example("activation_prompt");
+    let t = Tmux { socket: dir.path().join("tmux.sock") };
+    // The clock of the whole test: now, to the second, and days after it.
+    let t0 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let at = |demo: &std::path::Path, days: i64| {
+        let secs = t0.checked_add_signed(days * 86_400).unwrap();
+        format!("env NODELOCK_DEMO_NOW={secs} LC_ALL=C.UTF-8 {} {}", exe.display(), demo.display())
+    };
+
+    // A lease of 30 days: activated today, its end 25 days later is 5 days off.
+    let lease = setup("lease", &["--seats", "1", "--lease-days", "30"]);
+    t.start(&at(&lease, 0));
+    t.expect("This copy needs to be activated: this copy is not activated on this machine yet");
+    t.keys(&["1", "Enter"]);
+    t.expect("The activation's lease ends in 30 days");
+    t.keys(&["Enter"]);
+    t.expect("EXIT=0");
+    t.end();
+    t.start(&at(&lease, 25));
+    let screen = t.expect("The activation's lease ends in 5 days");
+    assert!(screen.contains("renew it"), "the renewal warning:\n{screen}");
+    t.keys(&["Enter"]);
+    t.expect("EXIT=0");
+    t.end();
+    // The clock set back 28 days behind the last check.
+    t.start(&at(&lease, -3));
+    t.expect("This copy needs to be activated: the system clock");
+    t.expect("is behind the last time this license was checked");
+    t.keys(&["q", "Enter"]);
+    t.expect("EXIT=1");
+    t.end();
+
+    // Every seat taken by another machine: a temporary activation of 14
+    // days, 4 days from its end 10 days later.
+    let temp = setup("temp", &["--seats", "1", "--temporary-days", "14"]);
+    let laptop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/laptop");
+    let other = n(&[
+        "activate",
+        "request",
+        "--license",
+        "temp/app.lic",
+        "--store",
+        "temp/other-store",
+        "--root",
+        laptop.to_str().unwrap(),
+    ]);
+    n(&["authority", "grant", "--db", "temp/ledger.db", "--request", other.trim()]);
+    t.start(&at(&temp, 0));
+    t.keys(&["1", "Enter"]);
+    t.expect("This temporary activation ends in 14 days");
+    t.keys(&["Enter"]);
+    t.expect("EXIT=0");
+    t.end();
+    t.start(&at(&temp, 10));
+    t.expect("This temporary activation ends in 4 days");
+    t.keys(&["Enter"]);
+    t.expect("EXIT=0");
+    t.end();
+
+    // Offline: the request as a code and, in this UTF-8 terminal 200
+    // columns wide, as a QR code of the same code.
+    let offline = setup("offline", &["--seats", "1"]);
+    t.start(&at(&offline, 0));
+    t.keys(&["2", "Enter"]);
+    let screen = t.expect("Paste the response code");
+    assert!(screen.contains("Or scan it with a phone:"), "{screen}");
+    let code =
+        screen.split_whitespace().find(|w| w.starts_with("NLR-")).expect("the request code").to_owned();
+    let qr = nodelock::codec::qr::render(&code).unwrap();
+    let first = qr.lines().find(|l| l.contains('▄') || l.contains('▀')).unwrap().trim_end().to_owned();
+    assert!(screen.lines().any(|l| l.trim_end() == first), "the QR code of the code:\n{screen}");
+    t.keys(&["Enter"]);
+    t.keys(&["q", "Enter"]);
+    t.expect("EXIT=1");
+    t.end();
+    // Not a UTF-8 locale: no QR code, and how to get one.
+    t.start(&at(&offline, 0).replace("LC_ALL=C.UTF-8", "LC_ALL=C"));
+    t.keys(&["2", "Enter"]);
+    let screen = t.expect("Paste the response code");
+    assert!(screen.contains("No QR code here: the locale (C) is not UTF-8"), "{screen}");
+    assert!(screen.contains("nodelock activate request --qr"), "{screen}");
+    t.keys(&["Enter"]);
+    t.keys(&["q", "Enter"]);
+    t.expect("EXIT=1");
+    t.end();
+}

@@ -199,18 +199,10 @@ fn request(args: RequestArgs, renewal: bool) -> Outcome {
     Ok(())
 }
 
-/// `code` as a QR code drawn with Unicode half blocks (two modules a
-/// character row), light on dark as a terminal shows it, with its quiet zone.
+/// `code` as a QR code ([`crate::codec::qr`], the renderer the activation
+/// prompt uses too).
 pub(crate) fn qr_text(code: &str) -> Result<String, Failure> {
-    use qrcode::render::unicode::Dense1x2;
-    let qr = qrcode::QrCode::new(code.as_bytes())
-        .map_err(|e| Failure::input(format!("the code cannot be drawn as a QR code: {e}")))?;
-    Ok(qr
-        .render::<Dense1x2>()
-        .dark_color(Dense1x2::Light)
-        .light_color(Dense1x2::Dark)
-        .quiet_zone(true)
-        .build())
+    crate::codec::qr::render(code).ok_or_else(|| Failure::input("the code is too long to draw as a QR code"))
 }
 
 fn profile_of(license: &License, root: Option<&Path>) -> Profile {

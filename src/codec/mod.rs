@@ -20,6 +20,8 @@ pub mod frame;
 pub mod hex;
 pub mod paste;
 pub mod printable;
+#[cfg(feature = "qr")]
+pub mod qr;
 pub mod reader;
 pub mod tag;
 pub mod text;
