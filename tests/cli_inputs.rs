@@ -393,3 +393,40 @@ fn keys_generate_makes_a_private_directory_under_any_umask() {
     let secret = std::fs::metadata(dir.path().join("new/keys/secret.key")).unwrap().permissions().mode();
     assert_eq!(secret & 0o777, 0o600);
 }
+
+/// `authority grant` prints the short response (≤ 160 characters), which
+/// `activate apply` installs with or without `--public-key`; `--long-code`
+/// prints the full one, and `--json` has both.
+#[test]
+fn grant_prints_the_short_response_and_the_full_one_on_request() {
+    let s = Scratch::new();
+    s.desk();
+    let code = s.request("workstation");
+    let short = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code]);
+    let short = short.trim();
+    assert!(short.starts_with("NLC-") && short.len() <= 160, "{} characters: {short}", short.len());
+    s.ok(&["activate", "apply", "--store", "store-workstation", "--response", short]);
+    s.ok(&[
+        "status",
+        "--license",
+        "lic.lic",
+        "--store",
+        "store-workstation",
+        "--root",
+        fixture("workstation").to_str().unwrap(),
+        "--public-key",
+        "keys/public.key",
+    ]);
+
+    let code = s.request("laptop");
+    let json = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code, "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (short, full) = (value["code"].as_str().unwrap(), value["full_code"].as_str().unwrap());
+    assert!(short.len() <= 160 && full.len() > 500, "{value}");
+    // Asked again: the full response, installed with the key.
+    let long = s.ok(&["authority", "grant", "--db", "ledger.db", "--request", &code, "--long-code"]);
+    assert!(long.trim().len() > 500, "{long}");
+    let apply =
+        ["activate", "apply", "--store", "store-laptop", "--public-key", "keys/public.key", "--response"];
+    s.ok(&[&apply[..], &[long.trim()]].concat());
+}

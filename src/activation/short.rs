@@ -238,3 +238,94 @@ impl ShortResponse {
         signed::assemble(tag, with.key_id, &payload, &self.signature)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hardware::ComponentKind;
+    use crate::keys::SecretKey;
+    use crate::profile::{Digest, Profile};
+
+    fn request() -> ActivationRequest {
+        ActivationRequest {
+            license_id: LicenseId([1; 16]),
+            release_version: 3,
+            profile: Profile::from_digests([(ComponentKind::Mac, Digest([7; 16]))]).unwrap(),
+            stamp: super::super::LocationStamp([3; 16]),
+            nonce: Nonce([4; 16]),
+            activation_key: [5; 32],
+            label: None,
+            client_time: Timestamp(1_764_000_000),
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_sent_short_is_not() {
+        let key = SecretKey::from_seed(&[9; 32]);
+        let r = request();
+        let derived = derived_activation_id(&r.license_id, &r.nonce, &r.activation_key);
+        let at = Timestamp(1_764_000_100);
+        let sign = |c: ActivationCertificate| c.sign(&key).unwrap();
+        let permanent =
+            |seat| ActivationCertificate::answering(&r, derived, ActivationKind::Permanent, Some(seat), at);
+        assert!(ShortResponse::of_certificate(&sign(permanent(65_535))).is_some());
+        assert!(ShortResponse::of_certificate(&sign(permanent(65_536))).is_none(), "seat above u16");
+        let temporary = |until| {
+            ActivationCertificate::answering(&r, derived, ActivationKind::Temporary { until }, None, at)
+        };
+        assert!(ShortResponse::of_certificate(&sign(temporary(at.plus_days(3)))).is_some());
+        assert!(ShortResponse::of_certificate(&sign(temporary(at.plus_secs(3 * 86_400 + 1)))).is_none());
+        let lease = permanent(1).with_lease_end(Some(at.plus_secs(100)));
+        assert!(ShortResponse::of_certificate(&sign(lease)).is_none(), "a lease of part of a day");
+        let late = ActivationCertificate::answering(
+            &r,
+            derived,
+            ActivationKind::Permanent,
+            Some(1),
+            Timestamp(u64::from(u32::MAX) + 1),
+        );
+        assert!(ShortResponse::of_certificate(&sign(late)).is_none(), "issued after 2106");
+        // Another id is flagged as a renewal's.
+        let other = ActivationCertificate::answering(
+            &r,
+            ActivationId([8; 16]),
+            ActivationKind::Permanent,
+            Some(1),
+            at,
+        );
+        let bytes = ShortResponse::of_certificate(&sign(other)).unwrap();
+        assert!(ShortResponse::from_bytes(&bytes).unwrap().is_renewal());
+    }
+
+    #[test]
+    fn every_cut_and_every_byte_change_is_refused_or_reads_as_another_response() {
+        let key = SecretKey::from_seed(&[9; 32]);
+        let r = request();
+        let derived = derived_activation_id(&r.license_id, &r.nonce, &r.activation_key);
+        let cert = ActivationCertificate::answering(
+            &r,
+            derived,
+            ActivationKind::Permanent,
+            Some(2),
+            Timestamp(1_764_000_100),
+        )
+        .with_lease_end(Some(Timestamp(1_764_000_100).plus_days(30)));
+        let bytes = ShortResponse::of_certificate(&cert.sign(&key).unwrap()).unwrap();
+        let short = ShortResponse::from_bytes(&bytes).unwrap();
+        assert_eq!(short.to_bytes(), bytes);
+        for cut in 0..bytes.len() {
+            assert!(ShortResponse::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let tag_len = 1 + tag::SHORT_RESPONSE.tag.len();
+        for i in tag_len..bytes.len() {
+            for delta in [0x01u8, 0x80, 0xff] {
+                let mut changed = bytes.clone();
+                changed[i] ^= delta;
+                if let Ok(other) = ShortResponse::from_bytes(&changed) {
+                    assert_ne!(other, short, "a change at {i} is seen");
+                    assert_eq!(other.to_bytes(), changed);
+                }
+            }
+        }
+    }
+}
