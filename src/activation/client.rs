@@ -176,7 +176,7 @@ impl Store {
         let mut old_request = false;
         let mut key_found = false;
         let mut copied = false;
-        for pending in state.pending.iter().rev().filter(|p| p.nonce.0[0] == short.nonce_hint) {
+        for pending in state.pending.iter().rev().filter(|p| p.nonce.0[..2] == short.nonce_hint) {
             let keys: Vec<KeyId> = match trusted {
                 Some(trusted) => trusted.iter().map(|k| k.id()).collect(),
                 None => SignedLicense::inspect_unverified(&pending.license_text)
@@ -190,7 +190,7 @@ impl Store {
                     continue;
                 };
                 for activation_id in activation_ids_for(&short, &state, &request) {
-                    for &key_id in keys.iter().filter(|id| id.0[..2] == short.key_hint) {
+                    for &key_id in keys.iter().filter(|id| id.0[0] == short.key_hint) {
                         key_found = true;
                         let rebuilt = short.rebuild(Rebuild { request: &request, activation_id, key_id });
                         match trusted {
@@ -219,7 +219,7 @@ impl Store {
             // A request here it would answer, a key it names, and no
             // signature over any certificate it could stand for.
             ActivationError::Signature(SignatureError::BadSignature { what: tag::CERTIFICATE.name })
-        } else if !key_found && state.pending.iter().any(|p| p.nonce.0[0] == short.nonce_hint) {
+        } else if !key_found && state.pending.iter().any(|p| p.nonce.0[..2] == short.nonce_hint) {
             ActivationError::ShortResponseKey { key_hint: short.key_hint }
         } else {
             // No request made here, with its key, stamp and profile, is one

@@ -219,11 +219,11 @@ pub enum ActivationError {
         "this short response is signed by a key whose id starts {}, which is neither a key given nor the \
          license's key; install it with the authority's public key (`--public-key`), or ask the vendor for \
          the full response (`nodelock authority grant --long-code`)",
-        crate::codec::hex::hex(key_hint)
+        crate::codec::hex::hex(&[*key_hint])
     )]
     ShortResponseKey {
-        /// The first two bytes of the signing key's id.
-        key_hint: [u8; 2],
+        /// The first byte of the signing key's id.
+        key_hint: u8,
     },
     /// A short response to a request this store remembers without its
     /// profile (made by a build before store version 3).

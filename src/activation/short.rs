@@ -17,8 +17,8 @@
 //!
 //! Bytes (after the tag `nodelock/short-response/v1`, which exists only inside
 //! an `NLC-` code of type byte `05`): `flags ‖ issued_at (u32 LE) ‖ seat or
-//! temporary days (u16 LE) ‖ [lease days (u16 LE)] ‖ key id hint (2) ‖ nonce
-//! hint (1) ‖ signature (64)`.
+//! temporary days (u16 LE) ‖ [lease days (u16 LE)] ‖ key id hint (1) ‖ nonce
+//! hint (2) ‖ signature (64)`.
 
 use sha2::{Digest as _, Sha256};
 
@@ -65,10 +65,10 @@ pub struct ShortResponse {
     pub seat_or_days: u16,
     /// The lease's length in days, when the certificate has one.
     pub lease_days: Option<u16>,
-    /// The first two bytes of the signing key's id.
-    pub key_hint: [u8; 2],
-    /// The first byte of the answered request's nonce.
-    pub nonce_hint: u8,
+    /// The first byte of the signing key's id.
+    pub key_hint: u8,
+    /// The first two bytes of the answered request's nonce.
+    pub nonce_hint: [u8; 2],
     /// The authority's signature over the whole certificate.
     pub signature: [u8; SIGNATURE_LEN],
 }
@@ -126,8 +126,8 @@ impl ShortResponse {
             issued_at: u32::try_from(issued.0).ok()?,
             seat_or_days,
             lease_days,
-            key_hint: [opened.key_id.0[0], opened.key_id.0[1]],
-            nonce_hint: cert.nonce.0[0],
+            key_hint: opened.key_id.0[0],
+            nonce_hint: [cert.nonce.0[0], cert.nonce.0[1]],
             signature,
         };
         let request = ActivationRequest {
@@ -164,8 +164,8 @@ impl ShortResponse {
         if let Some(days) = self.lease_days {
             out.extend_from_slice(&days.to_le_bytes());
         }
-        out.extend_from_slice(&self.key_hint);
-        out.push(self.nonce_hint);
+        out.push(self.key_hint);
+        out.extend_from_slice(&self.nonce_hint);
         out.extend_from_slice(&self.signature);
         out
     }
@@ -205,8 +205,8 @@ impl ShortResponse {
         if lease_days == Some(0) {
             return Err(invalid("a lease must end after the certificate was issued"));
         }
-        let key_hint = [body[at], body[at + 1]];
-        let nonce_hint = body[at + 2];
+        let key_hint = body[at];
+        let nonce_hint = [body[at + 1], body[at + 2]];
         let mut signature = [0u8; SIGNATURE_LEN];
         signature.copy_from_slice(&body[at + 3..]);
         Ok(ShortResponse { flags, issued_at, seat_or_days, lease_days, key_hint, nonce_hint, signature })
