@@ -257,3 +257,20 @@ fn a_typo_in_a_short_code_is_located_and_a_cut_one_says_what_is_missing() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_answer_applied_again_after_asking_again_is_refused_without_a_key_too() {
+    let desk = authority(&license(), vendor());
+    let dir = tempfile::tempdir().unwrap();
+    let v = machine_with(&license(), dir.path(), 1);
+    let grant = desk.activate(&v.request_activation_at(None, now()).unwrap(), None, "desk", now()).unwrap();
+    let bytes = ActivationCertificate::bytes_from_response(grant.code().as_bytes()).unwrap();
+    v.store().install_unverified(&bytes).unwrap();
+    // The store asks again (a renewal); the old answer, applied by mistake,
+    // answers no request there and displaces nothing (the new request's
+    // nonce starts otherwise but one time in 65 536).
+    let later = now().plus_days(1);
+    v.request_renewal_at(None, later).unwrap();
+    assert!(matches!(v.store().install_unverified(&bytes), Err(ActivationError::NoPendingRequest)));
+    assert!(v.check_at(later).is_licensed(), "the installed activation is kept");
+}
