@@ -26,6 +26,7 @@ on_every_ledger!(
     released_certificates_run_out_and_are_listed_until_then,
     a_receipt_after_a_release_retires_the_running_out_certificates,
     a_surrendered_key_is_never_answered_again,
+    the_request_answered_last_is_answered_again_and_nothing_changes,
 );
 
 fn seats_of<L: Ledger>(a: &Authority<L>, id: LicenseId, now: Timestamp) -> LicenseStatus {
@@ -276,4 +277,25 @@ fn a_surrendered_key_is_never_answered_again<L: Ledger>(b: Backend<L>) {
     assert_eq!((seats_of(&a, id, t0()), a.history(None).unwrap()), before);
     // The machine itself, from its fresh store, is welcome back.
     assert_eq!(a.activate(&m1.request(id), None, "desk", t0()).unwrap().kind, GrantKind::Seat);
+}
+
+/// A retry or a replay of the request a store's last certificate answered:
+/// the same signed certificate, and not one write (history, store, lease).
+fn the_request_answered_last_is_answered_again_and_nothing_changes<L: Ledger>(b: Backend<L>) {
+    let terms = leased(1, 1, 30, 7);
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    let mut m = Machine::new(1);
+    let request = m.request(id);
+    let first = a.activate(&request, None, "desk", t0()).unwrap();
+    let before = (seats_of(&a, id, t0()), kinds(&a, id));
+    let later = t0().plus_days(3);
+    let again = a.activate(&request, None, "desk", later).unwrap();
+    assert_eq!(again.kind, GrantKind::Repeated);
+    assert_eq!(again.bytes, first.bytes, "the very same certificate, lease end and all");
+    assert_eq!((seats_of(&a, id, t0()), kinds(&a, id)), before, "nothing was written");
+    // A new request of the store is a renewal, which moves the lease.
+    let renewal = a.activate(&m.request(id), None, "desk", later).unwrap();
+    assert_eq!(renewal.kind, GrantKind::Renewal);
+    assert_eq!(renewal.certificate.lease_ends, Some(later.plus_days(30)));
 }

@@ -103,6 +103,11 @@ impl<L: Ledger> Authority<L> {
                     state: record.state,
                 });
             }
+            // The request the store's last certificate answered, again: a
+            // retry or a replay gets that certificate and changes nothing.
+            Some((_, record, store)) if store.nonce == request.nonce && store.diverged_at.is_none() => {
+                return self.repeat(tx, request, &record, &store);
+            }
             Some((_, mut record, store)) => {
                 lineage::rejoined(tx, &mut record, &store, actor, now)?;
                 *learnt |= record.forked_at.is_some();

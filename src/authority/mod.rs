@@ -75,6 +75,12 @@
 //!   A store that surrendered its key is never answered again
 //!   ([`AuthorityError::KeySurrendered`]). A receipt after a release or
 //!   transfer changes no seat but retires the certificates still running out.
+//! - **A request answered twice** (a retry after a lost answer, or a
+//!   replay): the request a store's last certificate answered — same key,
+//!   same nonce — is answered with that certificate again (its issue time
+//!   and lease end; [`GrantKind::Repeated`]) and nothing is written, so
+//!   retrying is safe and a replay cannot extend a lease or add history.
+//!   Any other request of the store is a renewal.
 //! - **Forks**: a store renewing from a machine out of tolerance of its
 //!   activation's certified profile is answered as a new machine; when
 //!   another branch of the activation still runs on the certified machine
@@ -148,10 +154,17 @@
 //! let response_code = grant.code(); // NLC-…, for the customer
 //! # assert!(response_code.starts_with("NLC-"));
 //!
-//! // The same machine asking again renews its seat; the seat count holds.
-//! let again = authority.activate(&request, None, "activation desk", now)?;
+//! // The same machine asking again (a new request) renews its seat; the
+//! // seat count holds.
+//! let renewal = ActivationRequest { nonce: Nonce::generate()?, ..request.clone() };
+//! let again = authority.activate(&renewal, None, "activation desk", now)?;
 //! assert_eq!(again.kind, GrantKind::Renewal);
 //! assert_eq!(authority.status(None, now)?.licenses[0].in_use, 1);
+//!
+//! // The very same request again (a retry after a lost answer, or a
+//! // replay) gets the same certificate, and nothing changes.
+//! let retry = authority.activate(&renewal, None, "activation desk", now)?;
+//! assert_eq!((retry.kind, &retry.bytes), (GrantKind::Repeated, &again.bytes));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Authority;
 use super::damage::Damage;
@@ -19,7 +19,7 @@ use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::lineage;
 use super::record::{
-    ActivationRecord, ActivationState, Event, EventKind, LicenseRecord, SeatHolder, SeatRecord,
+    ActivationRecord, ActivationState, Event, EventKind, LicenseRecord, SeatHolder, SeatRecord, StoreRecord,
 };
 use crate::activation::short::{self, ShortResponse};
 use crate::activation::{ActivationCertificate, ActivationId, ActivationKind, ActivationRequest};
@@ -280,7 +280,7 @@ pub(super) fn seatless(record: &ActivationRecord) -> AuthorityError {
 // Certificates: what activating or transferring hands out.
 
 /// How a grant came about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum GrantKind {
@@ -295,6 +295,10 @@ pub enum GrantKind {
     Upgrade,
     /// A seat moved to this machine by a transfer.
     Transfer,
+    /// The very request the store's last certificate answered, asked again
+    /// (a retry after a lost answer, or a replay): the same certificate
+    /// again, and nothing in the ledger changed.
+    Repeated,
 }
 
 /// A granted activation: the certificate and its signed bytes.
@@ -367,6 +371,30 @@ impl<L: Ledger> Authority<L> {
         lineage::bind(tx, record, request, lease_ends, now)?;
         let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
         Ok(Grant { kind, certificate, bytes, short_ok })
+    }
+
+    /// Answers again the request `store`'s last certificate answered (same
+    /// key, same nonce), writing nothing: the certificate as it was issued
+    /// then (its issue time and lease end), for the activation as it is now.
+    pub(super) fn repeat(
+        &self,
+        tx: &mut dyn LedgerTx,
+        request: &ActivationRequest,
+        record: &ActivationRecord,
+        store: &StoreRecord,
+    ) -> Result<Grant, AuthorityError> {
+        let seat = tx.seat_of(&record.license_id, &record.activation_id)?.map(|s| s.seat);
+        let certificate = ActivationCertificate::answering(
+            request,
+            record.activation_id,
+            record.kind,
+            seat,
+            store.last_granted,
+        )
+        .with_lease_end(store.lease_ends);
+        let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
+        // The store was granted this activation before: it knows the id.
+        Ok(Grant { kind: GrantKind::Repeated, certificate, bytes, short_ok: true })
     }
 }
 

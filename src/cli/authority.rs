@@ -365,6 +365,7 @@ pub(super) fn print_grant(grant: &Grant, json: bool, long: bool) -> Outcome {
         GrantKind::Temporary => "temporary",
         GrantKind::Upgrade => "upgrade",
         GrantKind::Transfer => "transfer",
+        GrantKind::Repeated => "repeated",
     };
     let until = match c.kind {
         ActivationKind::Temporary { until } => Some(until.date_string()),
@@ -395,6 +396,11 @@ pub(super) fn print_grant(grant: &Grant, json: bool, long: bool) -> Outcome {
         ),
         GrantKind::Upgrade => format!("the temporary activation took {seat}license {}", c.license_id),
         GrantKind::Transfer => format!("{seat}license {} moved to this machine", c.license_id),
+        GrantKind::Repeated => format!(
+            "this request was answered before: the same certificate again for {seat}license {}; nothing \
+             changed",
+            c.license_id
+        ),
     };
     eprintln!("{what} (activation {}). Give the customer the response code above.", c.activation_id);
     Ok(())
