@@ -42,6 +42,15 @@ macro_rules! codes {
                     $(ErrorCode::$variant => $text,)*
                 }
             }
+
+            /// The code printed as `name`, if it is one (what a client reads
+            /// from a service's error body).
+            pub fn from_name(name: &str) -> Option<ErrorCode> {
+                match name {
+                    $($text => Some(ErrorCode::$variant),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -148,6 +157,18 @@ codes! {
     SchemaTooNew => "schema_too_new",
     LedgerDamaged => "ledger_damaged",
     Storage => "storage",
+    // The online service and its client.
+    BadRequestBody => "bad_request_body",
+    WrongContentType => "wrong_content_type",
+    BodyTooLarge => "body_too_large",
+    Unauthorized => "unauthorized",
+    AdminDisabled => "admin_disabled",
+    NotFound => "not_found",
+    MethodNotAllowed => "method_not_allowed",
+    RateLimited => "rate_limited",
+    Internal => "internal",
+    Unreachable => "unreachable",
+    BadAnswer => "bad_answer",
 }
 
 /// The code of `error`: any error of this crate, found by its type; an error

@@ -30,7 +30,12 @@
 //!     history in a ledger (in memory always; SQLite with feature `authority`).
 //! 12. [`codes`]: the stable error code of every error above, for
 //!     `--json` output and services.
-//! 13. `cli` (feature `cli`): argument parsing and presentation only.
+//! 13. `wire` (features `server` or `online`): the online service's JSON
+//!     bodies, one definition for both ends.
+//! 14. `online` (feature `online`): the blocking HTTP client — activate,
+//!     renew when due, deactivate — beside `server` (feature `server`): the
+//!     HTTP activation service over the authority.
+//! 15. `cli` (feature `cli`): argument parsing and presentation only.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -47,11 +52,17 @@ pub mod fsio;
 pub mod hardware;
 pub mod keys;
 pub mod license;
+#[cfg(feature = "online")]
+pub mod online;
 pub mod policy;
 pub mod profile;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod signed;
 pub mod simulate;
 pub mod timestamp;
+#[cfg(any(feature = "server", feature = "online"))]
+pub mod wire;
 
 pub use compare::{Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures};
 pub use hardware::{Collector, Component, ComponentKind, Environment, Inventory};

@@ -20,6 +20,8 @@ const LAYERS: &[&[&str]] = &[
     &["simulate"],
     &["authority"],
     &["codes"],
+    &["wire"],
+    &["online", "server"],
     &["cli"],
 ];
 

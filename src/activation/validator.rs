@@ -243,6 +243,23 @@ impl Validator {
         self.make_request(label, now, false)
     }
 
+    /// Makes an activation request for `license_text` (an armoured license
+    /// not yet installed: one a license key fetched), as of `now`, after
+    /// verifying it is a license for this application. The license is
+    /// installed with the answer, not before.
+    pub fn request_activation_for_at(
+        &self,
+        license_text: &str,
+        label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<ActivationRequest, ActivationError> {
+        let signed = source::verify_for(license_text, &self.trusted, &self.app.product)?;
+        let license = signed.license();
+        license.check_terms(&self.app, now)?;
+        let profile = self.current_profile(license);
+        self.store.request(license_text, license, profile, label.map(str::to_owned), now)
+    }
+
     /// Makes a renewal request for the activation this store holds, as of
     /// `now` ([`Store::renew`]): the authority answers with a new certificate
     /// for the same activation and seat, installed with

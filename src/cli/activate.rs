@@ -23,7 +23,12 @@ pub(crate) enum ActivateCommand {
     Request(RequestArgs),
     /// Renew the activation this store holds: print a request code (NLR-…)
     /// for the same seat; install the vendor's response with `activate apply`.
-    Renew(RequestArgs),
+    /// With `--server URL` (feature `online`), renew with the activation service instead.
+    Renew(RenewArgs),
+    /// Activate this machine with the vendor's activation service, with a
+    /// license file or a license key (feature `online`).
+    #[cfg(feature = "online")]
+    Online(super::online::OnlineArgs),
     /// Install the vendor's response (an NLC-… code, or a file holding it).
     Apply {
         /// The license store the request was made in: `--store DIR`, or the
@@ -91,14 +96,67 @@ pub(crate) struct RequestArgs {
     qr: bool,
 }
 
+/// What a renewal is made from: the license (or the one installed in the store).
+#[derive(Debug, Args)]
+pub(crate) struct RenewArgs {
+    /// The license the activation is for (default: the one installed in `--store`).
+    #[arg(long, value_name = "FILE", required_unless_present = "store")]
+    pub(super) license: Option<PathBuf>,
+    /// The license store (default: the per-user store of the license's product).
+    #[arg(long, value_name = "DIR")]
+    pub(super) store: Option<PathBuf>,
+    /// A name for this machine in the vendor's seat list.
+    #[arg(long, value_name = "NAME")]
+    pub(super) label: Option<String>,
+    /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
+    #[arg(long, value_name = "DIR")]
+    pub(super) root: Option<PathBuf>,
+    /// JSON output: `{"code", "store"}` (online: what was installed).
+    #[arg(long)]
+    pub(super) json: bool,
+    /// Also show the code as a QR code (on stderr).
+    #[arg(long)]
+    pub(super) qr: bool,
+    /// Renew online with the activation service at URL instead of printing a code.
+    #[cfg(feature = "online")]
+    #[arg(long, value_name = "URL")]
+    pub(super) server: Option<String>,
+    /// With `--server`: verify the certificate with this public key before installing it.
+    #[cfg(feature = "online")]
+    #[arg(long, value_name = "PUB", requires = "server")]
+    pub(super) public_key: Vec<PathBuf>,
+}
+
+impl RenewArgs {
+    /// The license's text and the store it is renewed in.
+    pub(super) fn license_and_store(&self) -> Result<(String, Store), Failure> {
+        let path = match (&self.license, &self.store) {
+            (Some(license), _) => license.clone(),
+            (None, Some(store)) => Store::new(store).license_path(),
+            (None, None) => {
+                return Err(Failure::input("name the license store: --store DIR or --license FILE"));
+            }
+        };
+        let text = read_text(&path, MAX_FILE)?;
+        let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
+        let store = Store::new(store_for(self.store.clone(), &license.product)?);
+        Ok((text, store))
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct DeactivateArgs {
     /// The license store: `--store DIR`, or the per-user store of `--license FILE`'s product.
     #[command(flatten)]
-    store: StoreChoice,
+    pub(super) store: StoreChoice,
+    /// Hand the receipt to the activation service at URL instead of printing
+    /// it (feature `online`); when unreachable, the receipt is printed.
+    #[cfg(feature = "online")]
+    #[arg(long, value_name = "URL")]
+    pub(super) online: Option<String>,
     /// JSON output: `{"receipt"}`.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 /// Which store a command that takes no license otherwise works on: the one
@@ -119,7 +177,7 @@ impl StoreChoice {
     /// The store's directory, which must exist: a command installing into or
     /// deactivating a store that was never made names the path, instead of
     /// answering as if the store were empty.
-    fn existing(self) -> Result<PathBuf, Failure> {
+    pub(super) fn existing(self) -> Result<PathBuf, Failure> {
         let dir = self.dir()?;
         if dir.is_dir() {
             return Ok(dir);
@@ -147,22 +205,24 @@ impl StoreChoice {
 
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
     match command {
-        ActivateCommand::Request(a) => request(a, false),
-        ActivateCommand::Renew(a) => request(a, true),
+        ActivateCommand::Request(a) => request(a),
+        ActivateCommand::Renew(a) => renew(a),
+        #[cfg(feature = "online")]
+        ActivateCommand::Online(a) => super::online::activate(a),
         ActivateCommand::Apply { store, response, public_key, json } => {
             apply(&store.existing()?, &response, &public_key, json)
         }
     }
 }
 
-fn store_for(store: Option<PathBuf>, product: &str) -> Result<PathBuf, Failure> {
+pub(super) fn store_for(store: Option<PathBuf>, product: &str) -> Result<PathBuf, Failure> {
     match store {
         Some(s) => Ok(s),
         None => Store::default_dir(product).map_err(Failure::input),
     }
 }
 
-fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
+pub(super) fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
     let mut trusted = TrustedKeys::new();
     for p in paths {
         trusted.add(PublicKey::read_file(p).map_err(|e| Failure::input_about(p.display(), e))?);
@@ -170,21 +230,44 @@ fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
     Ok(trusted)
 }
 
-fn request(args: RequestArgs, renewal: bool) -> Outcome {
+fn request(args: RequestArgs) -> Outcome {
     let RequestArgs { license: license_file, store, label, root, json, qr } = args;
-    let root = root.as_deref();
     let text = read_text(&license_file, MAX_FILE)?;
     // The authority verifies the license; here it only names what to activate.
     let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
     let store = Store::new(store_for(store, &license.product)?);
-    let profile = profile_of(&license, root);
-    let now = Timestamp::now();
-    let request = if renewal {
-        store.renew(&text, &license, profile, label, now)
-    } else {
-        store.request(&text, &license, profile, label, now)
+    let profile = profile_of(&license, root.as_deref());
+    let request = store.request(&text, &license, profile, label, Timestamp::now()).map_err(Failure::input)?;
+    print_request(&request, &store, json, qr)
+}
+
+fn renew(args: RenewArgs) -> Outcome {
+    #[cfg(feature = "online")]
+    if let Some(server) = &args.server {
+        return super::online::renew(&args, server);
     }
-    .map_err(Failure::input)?;
+    let (text, store) = args.license_and_store()?;
+    let request = renewal_request(&args, &text, &store)?;
+    print_request(&request, &store, args.json, args.qr)
+}
+
+/// A renewal request for the activation `store` holds.
+pub(super) fn renewal_request(
+    args: &RenewArgs,
+    text: &str,
+    store: &Store,
+) -> Result<crate::activation::ActivationRequest, Failure> {
+    let (license, _) = SignedLicense::inspect_unverified(text).map_err(Failure::input)?;
+    let profile = profile_of(&license, args.root.as_deref());
+    store.renew(text, &license, profile, args.label.clone(), Timestamp::now()).map_err(Failure::input)
+}
+
+fn print_request(
+    request: &crate::activation::ActivationRequest,
+    store: &Store,
+    json: bool,
+    qr: bool,
+) -> Outcome {
     let code = request.to_code();
     let value = serde_json::json!({ "code": code, "store": store.dir().display().to_string() });
     super::emit(json, &code, value)?;
@@ -205,7 +288,7 @@ pub(crate) fn qr_text(code: &str) -> Result<String, Failure> {
     crate::codec::qr::render(code).ok_or_else(|| Failure::input("the code is too long to draw as a QR code"))
 }
 
-fn profile_of(license: &License, root: Option<&Path>) -> Profile {
+pub(super) fn profile_of(license: &License, root: Option<&Path>) -> Profile {
     Profile::build(
         &collector_for(root).collect(),
         &ProductKey::for_product(&license.product),
@@ -291,6 +374,10 @@ fn print_verdict(verdict: &Verdict) {
 }
 
 pub(crate) fn deactivate(args: DeactivateArgs) -> Outcome {
+    #[cfg(feature = "online")]
+    if let Some(server) = args.online.clone() {
+        return super::online::deactivate(args, &server);
+    }
     let store = Store::new(args.store.existing()?);
     let receipt = match store.deactivate(Timestamp::now()) {
         Ok(r) => r,

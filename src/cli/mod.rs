@@ -21,8 +21,12 @@ mod activate;
 mod authority;
 mod keys;
 mod license;
+#[cfg(feature = "online")]
+mod online;
 mod policy;
 mod profile;
+#[cfg(feature = "server")]
+mod serve;
 mod terminal;
 
 pub(crate) use terminal::say;
@@ -68,6 +72,9 @@ enum Command {
     #[cfg(feature = "authority")]
     #[command(subcommand)]
     Seats(authority::SeatsCommand),
+    /// Run the HTTP activation service over a ledger (feature `server`).
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 /// A command's failure: the exit status, its stable code and what to tell the user.
@@ -185,6 +192,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         Command::Authority(c) => authority::run_authority(c),
         #[cfg(feature = "authority")]
         Command::Seats(c) => authority::run_seats(c),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::run(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
