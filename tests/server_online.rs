@@ -649,3 +649,41 @@ fn the_openapi_document_lists_every_code_route_and_field() {
         assert!(spec.contains(field), "{field} is documented");
     }
 }
+
+/// `examples/activation_server.rs` serves a real ledger: a machine activates
+/// against it with the online client, then SIGTERM stops it cleanly.
+#[cfg(feature = "cli")]
+#[test]
+fn the_activation_server_example_serves_a_ledger() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.key");
+    vendor().write_new_file(&secret).unwrap();
+    let db = dir.path().join("ledger.db");
+    let license = terms(1, 30, 0);
+    {
+        let ledger = SqliteLedger::open(&db).unwrap();
+        Authority::new(vendor(), ledger).issue(&license, "vendor", ts("2026-06-01")).unwrap();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let example = exe.parent().unwrap().parent().unwrap().join("examples/activation_server");
+    let mut child = Command::new(&example)
+        .args([db.to_str().unwrap(), secret.to_str().unwrap(), "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    let m = installed(&license, 1);
+    let got = OnlineClient::new(&url).unwrap().activate(&m.validator, Some("example")).unwrap();
+    assert_eq!(got.kind, GrantKind::Seat);
+    assert!(m.validator.check().is_licensed());
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("POST /v1/activate 200"));
+}
