@@ -30,8 +30,9 @@
 //!     history in a ledger (in memory always; SQLite with feature `authority`).
 //! 12. [`codes`]: the stable error code of every error above, for
 //!     `--json` output and services.
-//! 13. `wire` (features `server` or `online`): the online service's JSON
-//!     bodies, one definition for both ends.
+//! 13. [`wire`]: the online service's JSON bodies, one definition for both
+//!     ends (always compiled: plain data, so a fuzz target and a vendor's own
+//!     service can read them without the HTTP stack).
 //! 14. `online` (feature `online`): the blocking HTTP client — activate,
 //!     renew when due, deactivate — beside `server` (feature `server`): the
 //!     HTTP activation service over the authority.
@@ -61,7 +62,6 @@ pub mod server;
 pub mod signed;
 pub mod simulate;
 pub mod timestamp;
-#[cfg(any(feature = "server", feature = "online"))]
 pub mod wire;
 
 pub use compare::{Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures};

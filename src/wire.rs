@@ -1,6 +1,6 @@
 //! The online service's JSON bodies, written once for both ends: the service
 //! (`server`, feature `server`) answers with them and the online client
-//! (`online`, feature `online`) reads them. `docs/openapi.yaml` describes the
+//! (`online`, feature `online`) reads them. Plain data, always compiled. `docs/openapi.yaml` describes the
 //! same shapes; `tests/server_api.rs` checks the two agree.
 //!
 //! Binary messages (requests, certificates, receipts) travel as standard
@@ -137,6 +137,15 @@ pub struct ErrorDetail {
     pub code: String,
     /// What happened and what to do.
     pub message: String,
+}
+
+/// Reads an end user's request body as the service does: the JSON of `T`
+/// (unknown fields refused), after the size cap.
+pub fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    if body.len() > MAX_BODY {
+        return Err(serde::de::Error::custom("the body is over the service's limit"));
+    }
+    serde_json::from_slice(body)
 }
 
 /// Standard base64 with padding, as every binary field travels.

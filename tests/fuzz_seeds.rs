@@ -254,6 +254,18 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("license_key", "canonical", key.clone().into_bytes());
     add("license_key", "typed", key[3..].to_lowercase().replace('-', " ").into_bytes());
 
+    // The online service's bodies (src/wire.rs): each with a real message.
+    let b64 = nodelock::wire::to_base64;
+    let body = |v: serde_json::Value| v.to_string().into_bytes();
+    add("wire_bodies", "activate", body(serde_json::json!({ "request": b64(&request.to_bytes()) })));
+    add(
+        "wire_bodies",
+        "activate-with-key",
+        body(serde_json::json!({ "request": b64(&request.to_bytes()), "license_key": key })),
+    );
+    add("wire_bodies", "deactivate", body(serde_json::json!({ "receipt": b64(&receipt) })));
+    add("wire_bodies", "license", body(serde_json::json!({ "license_key": key })));
+
     add("offline_code", "request", request_code.into_bytes());
     add("offline_code", "certificate", certificate_code.into_bytes());
     add("offline_code", "receipt", receipt_code.clone().into_bytes());
@@ -329,6 +341,17 @@ fn seeds_are_valid_messages() {
     for (name, bytes) in &seeds["license_key"] {
         let text = std::str::from_utf8(bytes).unwrap();
         nodelock::license::LicenseKey::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["wire_bodies"] {
+        use nodelock::wire::{self, ActivateBody, DeactivateBody, LicenseQuery, from_base64};
+        let ok = wire::read::<ActivateBody>(bytes)
+            .is_ok_and(|b| ActivationRequest::from_bytes(&from_base64(&b.request, 8192).unwrap()).is_ok())
+            || wire::read::<DeactivateBody>(bytes).is_ok_and(|b| {
+                DeactivationReceipt::open(&from_base64(&b.receipt, 1024).unwrap(), &activation).is_ok()
+            })
+            || wire::read::<LicenseQuery>(bytes)
+                .is_ok_and(|b| nodelock::license::LicenseKey::parse(&b.license_key).is_ok());
+        assert!(ok, "{name}");
     }
     for (name, bytes) in &seeds["short_response"] {
         let bytes = ActivationCertificate::bytes_from_response(bytes).unwrap();

@@ -213,7 +213,7 @@ pub(super) fn read_body<T: DeserializeOwned>(
         ),
         _ => ApiError::body("the request's body could not be read; send it again"),
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    crate::wire::read(&bytes).map_err(|e| {
         ApiError::body(format!("the body is not this endpoint's JSON ({e}); see docs/openapi.yaml"))
     })
 }
