@@ -97,6 +97,7 @@ fn code_of<T: fmt::Display + 'static>(value: &T, otherwise: ErrorCode) -> ErrorC
     as_error!(
         crate::activation::ActivationError,
         crate::license::LicenseError,
+        crate::license::LicenseKeyError,
         crate::signed::SignatureError,
         crate::keys::KeyError,
         crate::codec::CodecError,

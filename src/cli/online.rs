@@ -19,10 +19,9 @@ const MAX_FILE: u64 = 256 * 1024;
 
 /// `nodelock activate online`.
 #[derive(Debug, Args)]
-#[group(id = "what", required = true, multiple = false, args = ["license", "license_key"])]
 pub(crate) struct OnlineArgs {
     /// The license file to activate.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", required_unless_present = "license_key", conflicts_with = "license_key")]
     license: Option<PathBuf>,
     /// The license key (NL-XXXXX-XXXXX-XXXXX-XXXXX) instead of a file: the
     /// service sends the license with the certificate.
