@@ -42,7 +42,8 @@ fn run(clients: usize, ops: usize) {
     std::fs::create_dir_all(&base).unwrap();
     let dir = tempfile::tempdir_in(base).unwrap();
     let terms = license(1, u32::try_from(ops).unwrap());
-    let authority = Arc::new(Authority::new(vendor(), SqliteLedger::open(dir.path().join("ledger.db")).unwrap()));
+    let authority =
+        Arc::new(Authority::new(vendor(), SqliteLedger::open(dir.path().join("ledger.db")).unwrap()));
     authority.issue(&terms, "bench", t0()).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (bound, address) = std::sync::mpsc::channel::<SocketAddr>();
@@ -78,7 +79,12 @@ fn run(clients: usize, ops: usize) {
 }
 
 /// Sends `requests` to `path` from `clients` threads; (ops/s, p50, p99).
-fn phase(url: &str, clients: usize, path: &str, requests: Vec<ActivationRequest>) -> (f64, Duration, Duration) {
+fn phase(
+    url: &str,
+    clients: usize,
+    path: &str,
+    requests: Vec<ActivationRequest>,
+) -> (f64, Duration, Duration) {
     let total = requests.len();
     let mut shares: Vec<Vec<ActivationRequest>> = (0..clients).map(|_| Vec::new()).collect();
     for (i, r) in requests.into_iter().enumerate() {

@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let [db, key, listen] = args.as_slice() else {
         return Err("usage: activation_server LEDGER.db SECRET.key ADDR:PORT".into());
     };
-    let authority = Arc::new(Authority::new(SecretKey::read_file(std::path::Path::new(key))?, SqliteLedger::open_existing(db)?));
+    let authority = Arc::new(Authority::new(
+        SecretKey::read_file(std::path::Path::new(key))?,
+        SqliteLedger::open_existing(db)?,
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_io().enable_time().build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await?;

@@ -609,12 +609,14 @@ fn nodelock_serve_says_when_it_is_ready_logs_each_request_and_stops_on_sigterm()
     let fixture = |m: &str| format!("{}/tests/fixtures/{m}", env!("CARGO_MANIFEST_DIR"));
     let json = |args: &[&str], status: i32| -> Value {
         let out = Command::new(bin).args(args).current_dir(dir.path()).output().unwrap();
-        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let said =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(status), "{args:?}: {said}");
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{args:?}: {:?}", out.stdout))
     };
     let ws = fixture("workstation");
-    let online = ["activate", "online", "--license", "acme.lic", "--server", &url, "--store", "st", "--root", &ws];
+    let online =
+        ["activate", "online", "--license", "acme.lic", "--server", &url, "--store", "st", "--root", &ws];
     assert_eq!(json(&[&online[..], &["--json"]].concat(), 0)["kind"], "seat");
     let renew = ["activate", "renew", "--server", &url, "--store", "st", "--root", &ws, "--json"];
     assert_eq!(json(&renew, 0)["kind"], "renewal");
@@ -626,15 +628,27 @@ fn nodelock_serve_says_when_it_is_ready_logs_each_request_and_stops_on_sigterm()
     let key = json(&["authority", "license-key", "--db", "ledger.db", "--license", &id, "--json"], 0);
     let key = key["license_key"].as_str().unwrap().to_owned();
     let laptop = fixture("laptop");
-    let by_key = ["activate", "online", "--license-key", &key, "--server", &url, "--store", "k", "--root", &laptop];
+    let by_key =
+        ["activate", "online", "--license-key", &key, "--server", &url, "--store", "k", "--root", &laptop];
     assert_eq!(json(&[&by_key[..], &["--json"]].concat(), 0)["kind"], "seat");
     let mut typo = key.clone();
     typo.replace_range(3..4, if &key[3..4] == "A" { "B" } else { "A" });
     let typed = ["activate", "online", "--license-key", &typo, "--server", &url, "--store", "t", "--json"];
     assert_eq!(json(&typed, 2)["error"]["code"], "license_key_typo");
     // Nothing listening: exit 1, `unreachable`, and the offline code to use instead.
-    let nowhere = ["activate", "online", "--license", "acme.lic", "--server", "http://127.0.0.1:9", "--store", "u",
-        "--root", &ws, "--json"];
+    let nowhere = [
+        "activate",
+        "online",
+        "--license",
+        "acme.lic",
+        "--server",
+        "http://127.0.0.1:9",
+        "--store",
+        "u",
+        "--root",
+        &ws,
+        "--json",
+    ];
     let failed = json(&nowhere, 1);
     assert_eq!(failed["error"]["code"], "unreachable");
     assert!(failed["error"]["message"].as_str().unwrap().contains("NLR-"), "{failed}");

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nodelock::activation::request::MAX_REQUEST_LEN;
 use nodelock::activation::receipt::MAX_RECEIPT_LEN;
+use nodelock::activation::request::MAX_REQUEST_LEN;
 use nodelock::activation::{ActivationRequest, DeactivationReceipt};
 use nodelock::license::LicenseKey;
 use nodelock::wire::{self, ActivateBody, DeactivateBody, LicenseQuery, from_base64};

@@ -21,7 +21,12 @@ const MAX_FILE: u64 = 256 * 1024;
 #[derive(Debug, Args)]
 pub(crate) struct OnlineArgs {
     /// The license file to activate.
-    #[arg(long, value_name = "FILE", required_unless_present = "license_key", conflicts_with = "license_key")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "license_key",
+        conflicts_with = "license_key"
+    )]
     license: Option<PathBuf>,
     /// The license key (NL-XXXXX-XXXXX-XXXXX-XXXXX) instead of a file: the
     /// service sends the license with the certificate.

@@ -21,7 +21,7 @@
 //! `docs/openapi.yaml` describes each body and answer.
 //!
 //! # What the service promises
-//! - A body is capped at [`MAX_BODY`](crate::wire::MAX_BODY) before it is
+//! - A body is capped at [`MAX_BODY`] before it is
 //!   read (a larger `Content-Length` is refused unread), must be
 //!   `application/json`, and refuses unknown fields.
 //! - Every error is `{"error": {"code", "message"}}` with a stable code
