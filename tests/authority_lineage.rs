@@ -27,6 +27,7 @@ on_every_ledger!(
     a_receipt_after_a_release_retires_the_running_out_certificates,
     a_surrendered_key_is_never_answered_again,
     the_request_answered_last_is_answered_again_and_nothing_changes,
+    a_seats_lineage_records_each_profile_change_and_anonymising_erases_it,
 );
 
 fn seats_of<L: Ledger>(a: &Authority<L>, id: LicenseId, now: Timestamp) -> LicenseStatus {
@@ -298,4 +299,30 @@ fn the_request_answered_last_is_answered_again_and_nothing_changes<L: Ledger>(b:
     let renewal = a.activate(&m.request(id), None, "desk", later).unwrap();
     assert_eq!(renewal.kind, GrantKind::Renewal);
     assert_eq!(renewal.certificate.lease_ends, Some(later.plus_days(30)));
+}
+
+/// Every profile a seat's machine was certified for is recorded, a step each
+/// time it changed (not each renewal), and is what `policy simulate --db`
+/// replays; anonymising erases them.
+fn a_seats_lineage_records_each_profile_change_and_anonymising_erases_it<L: Ledger>(b: Backend<L>) {
+    use authority_support::{hardware, mixed};
+    use nodelock::authority::seat_histories;
+    let (a, _dir) = authority(b, &[license(1, 1)]);
+    let id = license(1, 1).id;
+    let mut m = Machine::new(1);
+    let steps = [hardware(1), mixed(1, 2, &[0]), mixed(1, 2, &[0]), mixed(1, 2, &[1])];
+    let mut activation = None;
+    for (day, profile) in steps.iter().enumerate() {
+        m.profile = profile.clone();
+        let g = a.activate(&m.request(id), None, "desk", t0().plus_days(day as u64)).unwrap();
+        assert_eq!(*activation.get_or_insert(g.certificate.activation_id), g.certificate.activation_id);
+    }
+    let machines = seat_histories(a.ledger(), &id).unwrap();
+    assert_eq!(machines.len(), 1);
+    assert_eq!(machines[0].name, "seat 1");
+    let expected = vec![steps[0].clone(), steps[1].clone(), steps[3].clone()];
+    assert_eq!(machines[0].profiles, expected, "one step per change, renewals included, in order");
+
+    assert!(a.anonymise(activation.unwrap(), "admin", t0().plus_days(9)).unwrap());
+    assert!(seat_histories(a.ledger(), &id).unwrap().is_empty(), "anonymised: nothing left to replay");
 }

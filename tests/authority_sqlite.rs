@@ -248,6 +248,11 @@ fn a_version_1_ledger_is_migrated_with_its_stores_and_history() {
     let ledger = SqliteLedger::open(&path).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
     let a = Authority::new(vendor(), ledger);
+    // (Version 5) the activation's lineage starts with its certified profile.
+    let lineage = nodelock::authority::seat_histories(a.ledger(), &id).unwrap();
+    assert_eq!(lineage[0].profiles, [hardware(1)], "the certified profile is the lineage's first step");
+    let e = refused(&path, "UPDATE certified_profiles SET at = 0", &[]);
+    assert!(e.contains("a certified profile is never changed"), "{e}");
     let s = a.status(Some(id), t0()).unwrap().licenses.remove(0);
     assert_eq!((s.in_use, s.activations[0].certificates.len()), (1, 1), "{s:?}");
     assert!(!s.activations[0].forked);
@@ -324,7 +329,7 @@ fn a_version_3_ledger_is_migrated_to_license_keys_and_culling() {
     }
     let ledger = SqliteLedger::open(&path).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     let a = Authority::new(vendor(), ledger);
     let key = LicenseKey::derive(&vendor(), id);
     let err = a.license_for_key(&key).unwrap_err();

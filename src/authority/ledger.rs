@@ -14,6 +14,7 @@ use super::error::AuthorityError;
 use super::record::{ActivationRecord, Event, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord};
 use crate::activation::ActivationId;
 use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
 
 /// Which activations of a license to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +122,22 @@ pub trait LedgerTx {
     fn insert_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError>;
     /// Replaces a store record (a later certificate, divergence, surrender).
     fn update_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError>;
+
+    /// Appends a profile `activation` was certified for at `at` (its
+    /// lineage: what the tolerance simulator replays).
+    fn append_certified_profile(
+        &mut self,
+        activation: &ActivationId,
+        at: Timestamp,
+        profile: &[u8],
+    ) -> Result<(), AuthorityError>;
+    /// The profiles `activation` was certified for, oldest first.
+    fn certified_profiles(
+        &mut self,
+        activation: &ActivationId,
+    ) -> Result<Vec<(Timestamp, Vec<u8>)>, AuthorityError>;
+    /// Erases them (anonymising the activation).
+    fn erase_certified_profiles(&mut self, activation: &ActivationId) -> Result<(), AuthorityError>;
 
     /// Appends `event` to the history; returns its `seq`.
     fn append_history(&mut self, event: &Event) -> Result<u64, AuthorityError>;

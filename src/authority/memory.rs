@@ -18,6 +18,7 @@ use super::record::{
 };
 use crate::activation::{ActivationId, ActivationKind};
 use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
 
 #[derive(Debug, Clone, Default)]
 struct State {
@@ -27,6 +28,7 @@ struct State {
     seats: BTreeMap<(LicenseId, u32), SeatRecord>,
     activations: BTreeMap<ActivationId, ActivationRecord>,
     stores: BTreeMap<(ActivationId, [u8; 32]), StoreRecord>,
+    certified: BTreeMap<ActivationId, Vec<(Timestamp, Vec<u8>)>>,
     history: Vec<HistoryEntry>,
 }
 
@@ -324,6 +326,33 @@ impl LedgerTx for MemoryTx<'_> {
             return refuse("a surrendered store is never granted again");
         }
         self.state.stores.insert(key, store.clone());
+        Ok(())
+    }
+
+    fn append_certified_profile(
+        &mut self,
+        activation: &ActivationId,
+        at: Timestamp,
+        profile: &[u8],
+    ) -> Result<(), AuthorityError> {
+        self.writing()?;
+        if !self.state.activations.contains_key(activation) {
+            return refuse("a certified profile belongs to an activation");
+        }
+        self.state.certified.entry(*activation).or_default().push((at, profile.to_vec()));
+        Ok(())
+    }
+
+    fn certified_profiles(
+        &mut self,
+        activation: &ActivationId,
+    ) -> Result<Vec<(Timestamp, Vec<u8>)>, AuthorityError> {
+        Ok(self.state.certified.get(activation).cloned().unwrap_or_default())
+    }
+
+    fn erase_certified_profiles(&mut self, activation: &ActivationId) -> Result<(), AuthorityError> {
+        self.writing()?;
+        self.state.certified.remove(activation);
         Ok(())
     }
 

@@ -2,23 +2,17 @@
 //! ([`crate::simulate`]): what each seat's machines were certified with, so
 //! a vendor can re-tune a tolerance on what their own customers' machines did.
 //!
-//! **What is replayed today.** The ledger keeps one record per activation,
-//! and a renewal *replaces* that record's certified profile (the recorded
-//! profile follows the machine). So for each seat of a license, the history
-//! is: the profile each activation that held the seat was *last* certified
-//! with, in the order the activations took the seat (a first activation, an
-//! upgrade from temporary, a transfer). Which seat an activation took is read
-//! from the history entries the authority wrote when it took it
-//! (`activation`: "seat N of …", `upgrade`: "… took seat N", `transfer`:
-//! "seat N moved to activation ID …"). Anonymised activations (no profile)
-//! are left out, and so are temporary activations that never took a seat.
-//! Drift within tolerance between two renewals of one activation is
-//! invisible: only its last profile survives.
-//!
-//! **What the lineage adds.** The "A seat is one machine" issue records a
-//! seat's lineage — every profile the seat's machine was certified with,
-//! renewals included, in order — so this replay will see each step of a
-//! machine's life, not only the last profile of each activation.
+//! **What is replayed.** For each seat of a license, its machines' lineage:
+//! every profile each activation that held the seat was certified for
+//! (renewals included, a step recorded when the profile changed — ledger
+//! schema 5 records them), in the order the activations took the seat (a
+//! first activation, an upgrade from temporary, a transfer). Which seat an
+//! activation took is read from the history entries the authority wrote when
+//! it took it (`activation`: "seat N of …", `upgrade`: "… took seat N",
+//! `transfer`: "seat N moved to activation ID …"). Anonymised activations
+//! (their profiles erased) are left out, and so are temporary activations
+//! that never took a seat. An activation certified before schema 5 starts
+//! with the profile it was first certified for.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,14 +26,8 @@ use crate::profile::Profile;
 use crate::simulate::Machine;
 
 /// Each seat of `license` as one machine (named `seat N`) whose profiles are
-/// those its activations were last certified with, in the order they took
-/// the seat (a first activation, an upgrade from temporary, a transfer).
-///
-/// A renewal replaces an activation's recorded profile, so drift between two
-/// renewals of one activation is not seen; anonymised activations and
-/// temporary ones that never took a seat are left out. The seat lineage of
-/// "a seat is one machine" will record every certified profile, renewals
-/// included, and this replay will then see each step.
+/// every profile its activations were certified for, renewals included, in
+/// the order they took the seat (see the module documentation).
 pub fn seat_histories(ledger: &impl Ledger, license: &LicenseId) -> Result<Vec<Machine>, AuthorityError> {
     ledger.read(&mut |tx| seat_histories_in(tx, license))
 }
@@ -61,10 +49,15 @@ fn seat_histories_in(tx: &mut dyn LedgerTx, license: &LicenseId) -> Result<Vec<M
     for (seat, holders) in seats {
         let mut profiles = Vec::new();
         for id in holders {
-            let Some(bytes) = records.get(&id).and_then(|r| r.profile.as_ref()) else { continue };
-            let profile = Profile::from_bytes(bytes)
-                .map_err(|source| AuthorityError::Corrupt(Damage::Profile { activation_id: id, source }))?;
-            profiles.push(profile);
+            if records.get(&id).is_none_or(|r| r.profile.is_none()) {
+                continue;
+            }
+            for (_, bytes) in tx.certified_profiles(&id)? {
+                let profile = Profile::from_bytes(&bytes).map_err(|source| {
+                    AuthorityError::Corrupt(Damage::Profile { activation_id: id, source })
+                })?;
+                profiles.push(profile);
+            }
         }
         if !profiles.is_empty() {
             machines.push(Machine { name: format!("seat {seat}"), profiles });

@@ -369,6 +369,7 @@ impl<L: Ledger> Authority<L> {
             ActivationCertificate::answering(request, record.activation_id, record.kind, seat, now)
                 .with_lease_end(lease_ends);
         lineage::bind(tx, record, request, lease_ends, now)?;
+        record_profile(tx, record, request, now)?;
         let bytes = certificate.sign(self.signer()?).map_err(AuthorityError::Issue)?;
         Ok(Grant { kind, certificate, bytes, short_ok })
     }
@@ -396,6 +397,27 @@ impl<L: Ledger> Authority<L> {
         // The store was granted this activation before: it knows the id.
         Ok(Grant { kind: GrantKind::Repeated, certificate, bytes, short_ok: true })
     }
+}
+
+/// Appends the request's profile to the activation's certified profiles
+/// (what `policy simulate --db` replays) unless it is the one last recorded:
+/// the list grows with hardware changes, not with renewals. Nothing is
+/// recorded for an anonymised activation.
+fn record_profile(
+    tx: &mut dyn LedgerTx,
+    record: &ActivationRecord,
+    request: &ActivationRequest,
+    now: Timestamp,
+) -> Result<(), AuthorityError> {
+    if record.profile.is_none() {
+        return Ok(());
+    }
+    let profile = request.profile.to_bytes();
+    let known = tx.certified_profiles(&record.activation_id)?;
+    if known.last().is_some_and(|(_, last)| *last == profile) {
+        return Ok(());
+    }
+    tx.append_certified_profile(&record.activation_id, now, &profile)
 }
 
 // ---------------------------------------------------------------------------

@@ -329,6 +329,7 @@ impl<L: Ledger> Authority<L> {
             }
             record.label = None;
             record.profile = None;
+            tx.erase_certified_profiles(&record.activation_id)?;
             record.fingerprint = None;
             record.stamp = None;
             tx.update_activation(&record)?;

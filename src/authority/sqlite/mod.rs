@@ -28,6 +28,7 @@ mod commit;
 pub mod schema;
 
 pub use binding::{KeyBinding, PUBLIC_KEY_SETTING, SECRET_KEY_PATH_SETTING};
+mod profiles;
 mod stores;
 mod tx;
 mod values;

@@ -26,12 +26,14 @@
 //!   license's size: issuing is linear in its seats, not quadratic;
 //! - (version 4) a license's key digest is unique (an index) and, once
 //!   recorded, never changes; the history accepts `culled` entries;
+//! - (version 5) a certified profile names an activation and is never
+//!   changed (only erased, by anonymising);
 //! - (version 2) a store row names an activation of its own license, starts
 //!   unsurrendered, keeps its activation, license and key, never changes once
 //!   surrendered, and is never deleted.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The rules the schema's triggers enforce, word for word as they refuse
 /// (`RAISE(ABORT, …)`), so a refusal names its rule as a `&'static str`.
@@ -56,6 +58,7 @@ pub const RULES: &[&str] = &[
     "the seat count is kept by the database",
     "a license keeps its key",
     "a license key opens one license",
+    "a certified profile is never changed",
 ];
 
 const V1: &str = r#"
@@ -400,6 +403,28 @@ BEGIN
 END;
 "#;
 
+/// Version 5: every profile an activation was certified for, in order (the
+/// lineage `policy simulate --db` replays). Existing activations start with
+/// the profile they were first certified for.
+const V5: &str = r#"
+CREATE TABLE certified_profiles (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    activation_id BLOB NOT NULL REFERENCES activations (activation_id),
+    at            INTEGER NOT NULL,
+    profile       BLOB NOT NULL
+) STRICT;
+
+CREATE INDEX certified_profiles_by_activation ON certified_profiles (activation_id, seq);
+
+CREATE TRIGGER certified_profile_unchanged BEFORE UPDATE ON certified_profiles
+BEGIN
+    SELECT RAISE(ABORT, 'a certified profile is never changed');
+END;
+
+INSERT INTO certified_profiles (activation_id, at, profile)
+SELECT activation_id, since, profile FROM activations WHERE profile IS NOT NULL ORDER BY since, activation_id;
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,7 +436,7 @@ mod tests {
             .flat_map(|m| m.split("RAISE(ABORT, '").skip(1))
             .filter_map(|rest| rest.split_once("')").map(|(rule, _)| rule))
             .collect();
-        assert_eq!(raised.len(), 27);
+        assert_eq!(raised.len(), 28);
         for rule in &raised {
             assert!(RULES.contains(rule), "`{rule}` is raised but not in RULES");
         }

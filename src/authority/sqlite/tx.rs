@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::values::{
     bytes, corrupt, count, map_read, one_row, opt_bytes, opt_time, sql_opt_time, sql_time, time,
 };
-use super::{sql_error, stores};
+use super::{profiles, sql_error, stores};
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
 use crate::authority::LedgerError;
 use crate::authority::damage::Damage;
@@ -18,6 +18,7 @@ use crate::authority::record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
 };
 use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
 
 /// The primitives on a connection inside a transaction (or savepoint).
 pub(super) struct SqliteTx<'a> {
@@ -333,6 +334,26 @@ impl LedgerTx for SqliteTx<'_> {
 
     fn update_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError> {
         stores::update(self.tx, store)
+    }
+
+    fn append_certified_profile(
+        &mut self,
+        activation: &ActivationId,
+        at: Timestamp,
+        profile: &[u8],
+    ) -> Result<(), AuthorityError> {
+        profiles::append(self.tx, activation, at, profile)
+    }
+
+    fn certified_profiles(
+        &mut self,
+        activation: &ActivationId,
+    ) -> Result<Vec<(Timestamp, Vec<u8>)>, AuthorityError> {
+        profiles::of(self.tx, activation)
+    }
+
+    fn erase_certified_profiles(&mut self, activation: &ActivationId) -> Result<(), AuthorityError> {
+        profiles::erase(self.tx, activation)
     }
 
     fn append_history(&mut self, e: &Event) -> Result<u64, AuthorityError> {
