@@ -16,8 +16,9 @@
 //! Then run the application:
 //!
 //! ```text
-//! cargo run --example activation_prompt --features authority -- target/prompt-demo            # this machine
-//! cargo run --example activation_prompt --features authority -- target/prompt-demo --repair   # after a simulated repair
+//! cargo run --example activation_prompt --features online,server -- target/prompt-demo            # this machine
+//! cargo run --example activation_prompt --features online,server -- target/prompt-demo --repair   # after a simulated repair
+//! cargo run --example activation_prompt --features online,server -- target/prompt-demo --server http://127.0.0.1:8080
 //! ```
 //!
 //! When this machine holds the seat, the prompt offers to deactivate it (the
@@ -32,8 +33,12 @@
 //! it (a UTF-8 locale and enough columns; built with feature `qr`, which
 //! `cli` includes); otherwise the prompt says how to get one.
 //!
-//! *Online* here opens the vendor's ledger directly, standing in for the
-//! vendor's activation service (the HTTP service is not built yet).
+//! *Online* uses the real online client (`nodelock::online::OnlineClient`)
+//! over HTTP: with `--server URL`, against the vendor's running service
+//! (`nodelock serve --db target/prompt-demo/ledger.db --listen 127.0.0.1:8080`);
+//! without it, the demo starts that service itself on a loopback port over
+//! `ledger.db`, standing in for the vendor's server (at the demo's clock).
+//! Deactivating hands the receipt to the same service.
 //! *Offline* prints the request code; the vendor's desk answers it with
 //! `nodelock authority grant --db demo/ledger.db --request <CODE>` and the
 //! user pastes the `NLC-…` response.
@@ -41,11 +46,14 @@
 use std::error::Error;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use nodelock::activation::{ActivationKind, DeactivationReceipt, Reason, Validator, Verdict};
+use nodelock::activation::{ActivationKind, Reason, Validator, Verdict};
 use nodelock::authority::{Authority, SqliteLedger};
 use nodelock::hardware::{ComponentKind, FixedCollector, collect};
 use nodelock::license::{AppInfo, SignedLicense, Version};
+use nodelock::online::{OnlineClient, OnlineError};
+use nodelock::server::{self, Config};
 use nodelock::{PublicKey, SecretKey, Timestamp, TrustedKeys};
 
 struct Demo {
@@ -53,6 +61,8 @@ struct Demo {
     repair: bool,
     /// The clock of this run (`NODELOCK_DEMO_NOW`, else the system's).
     now: Timestamp,
+    /// The vendor's activation service (`--server URL`); `None`: the demo runs one.
+    server: Option<String>,
 }
 
 /// The clock `NODELOCK_DEMO_NOW` sets, if any.
@@ -174,19 +184,19 @@ fn prompt(question: &str) -> io::Result<Option<String>> {
     Ok(Some(line.trim().to_owned()))
 }
 
-/// Deactivates this machine and hands the receipt to the vendor's ledger
-/// (standing in for the vendor's service), freeing the seat.
+/// Deactivates this machine and hands the receipt to the vendor's service,
+/// freeing the seat; when the service cannot be reached, prints the receipt
+/// code for the vendor instead.
 fn deactivate(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
-    let receipt = validator.deactivate()?;
-    let public = PublicKey::read_file(&demo.dir.join("keys/public.key"))?;
-    let authority =
-        Authority::without_signing_key(public, SqliteLedger::open_existing(demo.dir.join("ledger.db"))?);
-    authority.deactivate(&receipt, "activation prompt", Timestamp::now())?;
-    println!("This machine is deactivated; its seat is free for another machine.");
-    println!(
-        "(Offline, the receipt code would go to the vendor: {})",
-        DeactivationReceipt::code_of(&receipt)
-    );
+    let service = demo.service()?;
+    match service.client.deactivate(validator) {
+        Ok(_) => println!("This machine is deactivated; its seat is free for another machine."),
+        Err(OnlineError::Unreachable { offline_code: Some(code), .. }) => {
+            println!("This machine is deactivated. The activation server could not be reached:");
+            println!("send this receipt code to the vendor to free the seat:\n\n{code}\n");
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 
@@ -198,12 +208,57 @@ fn explain(reason: &Reason) {
 }
 
 fn online(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
-    let key = SecretKey::read_file(&demo.dir.join("keys/secret.key"))?;
-    let authority = Authority::new(key, SqliteLedger::open_existing(demo.dir.join("ledger.db"))?);
-    let request = validator.request_activation_at(Some("activation prompt demo"), demo.now)?;
-    let grant = authority.activate(&request, None, "online activation", demo.now)?;
-    validator.install(&grant.bytes)?;
-    Ok(())
+    let service = demo.service()?;
+    println!("Contacting the activation server at {} …", service.client.server());
+    match service.client.activate_at(validator, Some("activation prompt demo"), demo.now) {
+        Ok(_) => Ok(()),
+        Err(OnlineError::Unreachable { .. }) => {
+            println!("The activation server cannot be reached: choose 2 to activate offline with a code.");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The vendor's activation service the demo talks to: the one at
+/// `--server`, or one it runs itself in a thread over the demo's ledger.
+struct Service {
+    client: OnlineClient,
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Demo {
+    fn service(&self) -> Result<Service, Box<dyn Error>> {
+        if let Some(url) = &self.server {
+            return Ok(Service { client: OnlineClient::new(url)?, _stop: None });
+        }
+        let key = SecretKey::read_file(&self.dir.join("keys/secret.key"))?;
+        let authority =
+            Arc::new(Authority::new(key, SqliteLedger::open_existing(self.dir.join("ledger.db"))?));
+        let now = self.now;
+        let config =
+            Config { clock: Arc::new(move || now), cull_every: None, admin_token: None, ..Config::default() };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (bound, address) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_io()
+                .enable_time()
+                .build();
+            let Ok(runtime) = runtime else { return };
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else { return };
+                let _ = bound.send(listener.local_addr());
+                let shutdown = async {
+                    let _ = stopped.await;
+                };
+                let _ = server::serve(listener, authority, config, shutdown).await;
+            });
+        });
+        let addr = address.recv()??;
+        Ok(Service { client: OnlineClient::new(&format!("http://{addr}"))?, _stop: Some(stop) })
+    }
 }
 
 fn offline(demo: &Demo, validator: &Validator) -> Result<(), Box<dyn Error>> {
@@ -292,8 +347,11 @@ fn run(demo: &Demo) -> Result<bool, Box<dyn Error>> {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(dir) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: activation_prompt DEMO_DIR [--repair]  (see the example's docs for the setup)");
+    let server = args.iter().position(|a| a == "--server").and_then(|i| args.get(i + 1)).cloned();
+    let Some(dir) = args.iter().find(|a| !a.starts_with("--") && Some(*a) != server.as_ref()) else {
+        eprintln!(
+            "usage: activation_prompt DEMO_DIR [--repair] [--server URL]  (see the example's docs for the setup)"
+        );
         return std::process::ExitCode::from(2);
     };
     let now = match demo_now() {
@@ -303,7 +361,8 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let demo = Demo { dir: Path::new(dir).to_path_buf(), repair: args.iter().any(|a| a == "--repair"), now };
+    let demo =
+        Demo { dir: Path::new(dir).to_path_buf(), repair: args.iter().any(|a| a == "--repair"), now, server };
     match run(&demo) {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::from(1),

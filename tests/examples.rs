@@ -100,12 +100,12 @@ fn profile_helper_has_help_and_refuses_a_wrong_root() {
 /// A tmux session on a private server (its socket inside the test's
 /// temporary directory, so nothing outlives the test), driven like a user at
 /// a terminal.
-#[cfg(all(unix, feature = "cli", feature = "authority"))]
+#[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 struct Tmux {
     socket: PathBuf,
 }
 
-#[cfg(all(unix, feature = "cli", feature = "authority"))]
+#[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 impl Tmux {
     fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
@@ -160,7 +160,7 @@ impl Tmux {
     }
 }
 
-#[cfg(all(unix, feature = "cli", feature = "authority"))]
+#[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.tmux(&["kill-server"]);
@@ -168,7 +168,7 @@ impl Drop for Tmux {
 }
 
 #[test]
-#[cfg(all(unix, feature = "cli", feature = "authority"))]
+#[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 fn activation_prompt_in_a_terminal() {
     let inventory = nodelock::hardware::collect();
     let kinds = nodelock::ComponentKind::ALL
@@ -214,6 +214,8 @@ fn activation_prompt_in_a_terminal() {
     t.keys(&["Enter"]);
     t.expect("Type 1, 2 or q, then Enter.");
     t.keys(&["1", "Enter"]);
+    // Online is the real online client over HTTP (the demo runs the service).
+    t.expect("Contacting the activation server at http://127.0.0.1:");
     t.expect("Licensed to You");
     t.expect("[d] Deactivate this machine (frees its seat)");
     t.keys(&["Enter"]);
@@ -320,7 +322,7 @@ fn activation_prompt_in_a_terminal() {
 /// ending in N days, the clock set back; and the offline request drawn as a
 /// QR code in a UTF-8 terminal wide enough, or the way to get one otherwise.
 #[test]
-#[cfg(all(unix, feature = "cli", feature = "authority"))]
+#[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 fn activation_prompt_tells_lease_temporary_and_clock_texts_and_draws_the_request() {
     let inventory = nodelock::hardware::collect();
     let kinds = nodelock::ComponentKind::ALL
