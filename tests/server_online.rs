@@ -469,6 +469,16 @@ fn a_license_key_activates_without_a_file_and_wrong_keys_are_rate_limited() {
         }
         other => panic!("licensed by key: {other:?}"),
     }
+    // Over the wire, an activation naming the key carries the license back.
+    let other = installed(&license, 9);
+    let request = other.validator.request_activation_at(None, now).unwrap();
+    let with_key =
+        serde_json::json!({ "request": to_base64(&request.to_bytes()), "license_key": key.to_string() });
+    let answer = service.post_json("/v1/activate", &with_key);
+    assert_eq!(answer.status, 200, "{}", answer.json);
+    let text = answer.json["license"].as_str().expect("the signed license comes with the certificate");
+    let signed = nodelock::SignedLicense::from_armoured(text, &trusted()).unwrap();
+    assert_eq!(signed.license().id, license.id);
     let before = service.snapshot();
 
     // Well-formed keys that are nobody's, and a mistyped one, count against the address.
