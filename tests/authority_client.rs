@@ -47,15 +47,6 @@ impl Desk {
     }
 }
 
-/// Workstation `n`: `machine()` with every component value made its own.
-fn workstation(n: u32) -> Inventory {
-    let mut inv = machine();
-    for c in &mut inv.components {
-        c.value = format!("{} #{n}", c.value);
-    }
-    inv.finish()
-}
-
 /// A machine running the application with its own store.
 struct Installed {
     validator: Validator,
@@ -63,9 +54,7 @@ struct Installed {
 }
 
 fn install(terms: &License, hardware: Inventory) -> Installed {
-    let dir = tempfile::tempdir().unwrap();
-    let validator = Validator::new(app(), trusted(), dir.path()).with_collector(collector(hardware));
-    validator.install_license(&terms.sign(&vendor()).unwrap().to_armoured()).unwrap();
+    let (validator, dir) = installed_with(terms, hardware);
     Installed { validator, dir }
 }
 

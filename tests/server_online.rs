@@ -20,7 +20,6 @@ use nodelock::activation::{
 };
 use nodelock::authority::{Authority, GrantKind, SqliteLedger};
 use nodelock::codes::ErrorCode;
-use nodelock::hardware::Inventory;
 use nodelock::license::License;
 use nodelock::online::{OnlineClient, OnlineError, Renewal};
 use nodelock::server::{self, Config};
@@ -171,15 +170,6 @@ impl Answer {
     }
 }
 
-/// Workstation `n`: `machine()` with every component value made its own.
-fn workstation(n: u32) -> Inventory {
-    let mut inv = machine();
-    for c in &mut inv.components {
-        c.value = format!("{} #{n}", c.value);
-    }
-    inv.finish()
-}
-
 /// A machine with its own store and the license installed.
 struct Installed {
     validator: Validator,
@@ -187,10 +177,8 @@ struct Installed {
 }
 
 fn installed(terms: &License, n: u32) -> Installed {
-    let dir = tempfile::tempdir().unwrap();
-    let validator = Validator::new(app(), trusted(), dir.path()).with_collector(collector(workstation(n)));
-    validator.install_license(&terms.sign(&vendor()).unwrap().to_armoured()).unwrap();
-    Installed { validator, _dir: dir }
+    let (validator, _dir) = installed_with(terms, workstation(n));
+    Installed { validator, _dir }
 }
 
 fn terms(seats: u32, lease_days: u16, temporary_days: u16) -> License {

@@ -11,9 +11,10 @@ use axum::response::Response;
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, Shared, json_response};
-use crate::authority::{AuthorityError, Culled, Ledger};
+use crate::authority::{Authority, AuthorityError, Culled, Ledger, LicenseStatus};
 use crate::codes::ErrorCode;
 use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
 use crate::wire::ReleaseAnswer;
 
 /// Who the history names for administrators' requests.
@@ -39,8 +40,7 @@ pub(super) async fn seats<L: Ledger + 'static>(
     authorised(&s, &headers)?;
     let id = license_id(&id)?;
     let now = s.now();
-    let status = s.run(move |a| a.status(Some(id), now)).await?;
-    let license = status.licenses.into_iter().find(|l| l.license_id == id).ok_or_else(|| unknown(id))?;
+    let license = s.run(move |a| license_status(a, id, now)).await?;
     Ok(json_response(StatusCode::OK, &license))
 }
 
@@ -60,12 +60,7 @@ pub(super) async fn release<L: Ledger + 'static>(
     let now = s.now();
     let freed = s
         .run(move |a| {
-            let status = a.status(Some(id), now)?;
-            let license = status
-                .licenses
-                .iter()
-                .find(|l| l.license_id == id)
-                .ok_or(AuthorityError::UnknownLicense { license_id: id })?;
+            let license = license_status(a, id, now)?;
             let Some(holder) = license.activations.iter().find(|h| h.seat == Some(seat)) else {
                 return Ok(None);
             };
@@ -94,10 +89,7 @@ pub(super) async fn history<L: Ledger + 'static>(
     let now = s.now();
     let entries = s
         .run(move |a| {
-            let status = a.status(Some(id), now)?;
-            if !status.licenses.iter().any(|l| l.license_id == id) {
-                return Err(AuthorityError::UnknownLicense { license_id: id });
-            }
+            license_status(a, id, now)?;
             a.history(Some(id))
         })
         .await?;
@@ -156,6 +148,16 @@ fn license_id(text: &str) -> Result<LicenseId, ApiError> {
     })
 }
 
-fn unknown(id: LicenseId) -> ApiError {
-    ApiError::from(AuthorityError::UnknownLicense { license_id: id })
+/// License `id`'s seats, or `UnknownLicense`.
+fn license_status<L: Ledger>(
+    a: &Authority<L>,
+    id: LicenseId,
+    now: Timestamp,
+) -> Result<LicenseStatus, AuthorityError> {
+    let status = a.status(Some(id), now)?;
+    status
+        .licenses
+        .into_iter()
+        .find(|l| l.license_id == id)
+        .ok_or(AuthorityError::UnknownLicense { license_id: id })
 }

@@ -50,6 +50,28 @@ pub fn machine() -> Inventory {
     inv.finish()
 }
 
+/// Workstation `n`: `machine()` with every component value made its own.
+pub fn workstation(n: u32) -> Inventory {
+    let mut inv = machine();
+    for c in &mut inv.components {
+        c.value = format!("{} #{n}", c.value);
+    }
+    inv.finish()
+}
+
+/// A machine running the application: a validator on `hardware` with its
+/// own store, `terms` installed.
+pub fn installed_with(
+    terms: &License,
+    hardware: Inventory,
+) -> (nodelock::activation::Validator, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let validator = nodelock::activation::Validator::new(app(), trusted(), dir.path())
+        .with_collector(collector(hardware));
+    validator.install_license(&terms.sign(&vendor()).unwrap().to_armoured()).unwrap();
+    (validator, dir)
+}
+
 /// `machine()` with the value of one instance of `kind` replaced.
 pub fn changed(mut inv: Inventory, kind: ComponentKind, old: &str, new: &str) -> Inventory {
     for c in &mut inv.components {
