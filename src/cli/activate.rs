@@ -5,13 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
+pub(crate) use super::machine::{DeactivateArgs, RenewArgs};
+use super::machine::{StoreChoice, profile_of, renewal_request, store_for, trusted_keys};
 use super::{Failure, Outcome, code_or_file, collector_for, print_json, read_text};
 use crate::activation::{ActivationCertificate, DeactivationReceipt, Store, Validator, Verdict};
 use crate::cli::say;
-use crate::codes::ErrorCode;
-use crate::keys::{PublicKey, TrustedKeys};
-use crate::license::{AppInfo, License, SignedLicense, Version};
-use crate::profile::{ProductKey, Profile};
+use crate::license::{AppInfo, SignedLicense, Version};
 use crate::signed::SignatureError;
 use crate::timestamp::Timestamp;
 
@@ -96,113 +95,6 @@ pub(crate) struct RequestArgs {
     qr: bool,
 }
 
-/// What a renewal is made from: the license (or the one installed in the store).
-#[derive(Debug, Args)]
-pub(crate) struct RenewArgs {
-    /// The license the activation is for (default: the one installed in `--store`).
-    #[arg(long, value_name = "FILE", required_unless_present = "store")]
-    pub(super) license: Option<PathBuf>,
-    /// The license store (default: the per-user store of the license's product).
-    #[arg(long, value_name = "DIR")]
-    pub(super) store: Option<PathBuf>,
-    /// A name for this machine in the vendor's seat list.
-    #[arg(long, value_name = "NAME")]
-    pub(super) label: Option<String>,
-    /// Profile the machine described by DIR (holding sys/ and proc/) instead of this one.
-    #[arg(long, value_name = "DIR")]
-    pub(super) root: Option<PathBuf>,
-    /// JSON output: `{"code", "store"}` (online: what was installed).
-    #[arg(long)]
-    pub(super) json: bool,
-    /// Also show the code as a QR code (on stderr).
-    #[arg(long)]
-    pub(super) qr: bool,
-    /// Renew online with the activation service at URL instead of printing a code.
-    #[cfg(feature = "online")]
-    #[arg(long, value_name = "URL")]
-    pub(super) server: Option<String>,
-    /// With `--server`: verify the certificate with this public key before installing it.
-    #[cfg(feature = "online")]
-    #[arg(long, value_name = "PUB", requires = "server")]
-    pub(super) public_key: Vec<PathBuf>,
-}
-
-impl RenewArgs {
-    /// The license's text and the store it is renewed in.
-    pub(super) fn license_and_store(&self) -> Result<(String, Store), Failure> {
-        let path = match (&self.license, &self.store) {
-            (Some(license), _) => license.clone(),
-            (None, Some(store)) => Store::new(store).license_path(),
-            (None, None) => {
-                return Err(Failure::input("name the license store: --store DIR or --license FILE"));
-            }
-        };
-        let text = read_text(&path, MAX_FILE)?;
-        let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
-        let store = Store::new(store_for(self.store.clone(), &license.product)?);
-        Ok((text, store))
-    }
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct DeactivateArgs {
-    /// The license store: `--store DIR`, or the per-user store of `--license FILE`'s product.
-    #[command(flatten)]
-    pub(super) store: StoreChoice,
-    /// Hand the receipt to the activation service at URL instead of printing
-    /// it (feature `online`); when unreachable, the receipt is printed.
-    #[cfg(feature = "online")]
-    #[arg(long, value_name = "URL")]
-    pub(super) online: Option<String>,
-    /// JSON output: `{"receipt"}`.
-    #[arg(long)]
-    pub(super) json: bool,
-}
-
-/// Which store a command that takes no license otherwise works on: the one
-/// given, or the per-user store of the license's product — the same default
-/// as every other command that takes `--store`.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = true)]
-pub(crate) struct StoreChoice {
-    /// The license store (default: the per-user store of the license's product).
-    #[arg(long, value_name = "DIR")]
-    store: Option<PathBuf>,
-    /// The license the store is for, naming the default store.
-    #[arg(long, value_name = "FILE")]
-    license: Option<PathBuf>,
-}
-
-impl StoreChoice {
-    /// The store's directory, which must exist: a command installing into or
-    /// deactivating a store that was never made names the path, instead of
-    /// answering as if the store were empty.
-    pub(super) fn existing(self) -> Result<PathBuf, Failure> {
-        let dir = self.dir()?;
-        if dir.is_dir() {
-            return Ok(dir);
-        }
-        Err(Failure::input(format!(
-            "no store at {}: check --store (`nodelock activate request` printed the store it used), or pass \
-             --license FILE for the license's default store",
-            dir.display()
-        ))
-        .with_code(ErrorCode::NoStore))
-    }
-
-    fn dir(self) -> Result<PathBuf, Failure> {
-        match (self.store, self.license) {
-            (Some(store), _) => Ok(store),
-            (None, Some(license)) => {
-                let text = read_text(&license, MAX_FILE)?;
-                let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
-                store_for(None, &license.product)
-            }
-            (None, None) => Err(Failure::input("name the license store: --store DIR or --license FILE")),
-        }
-    }
-}
-
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
     match command {
         ActivateCommand::Request(a) => request(a),
@@ -213,21 +105,6 @@ pub(crate) fn run(command: ActivateCommand) -> Outcome {
             apply(&store.existing()?, &response, &public_key, json)
         }
     }
-}
-
-pub(super) fn store_for(store: Option<PathBuf>, product: &str) -> Result<PathBuf, Failure> {
-    match store {
-        Some(s) => Ok(s),
-        None => Store::default_dir(product).map_err(Failure::input),
-    }
-}
-
-pub(super) fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
-    let mut trusted = TrustedKeys::new();
-    for p in paths {
-        trusted.add(PublicKey::read_file(p).map_err(|e| Failure::input_about(p.display(), e))?);
-    }
-    Ok(trusted)
 }
 
 fn request(args: RequestArgs) -> Outcome {
@@ -249,17 +126,6 @@ fn renew(args: RenewArgs) -> Outcome {
     let (text, store) = args.license_and_store()?;
     let request = renewal_request(&args, &text, &store)?;
     print_request(&request, &store, args.json, args.qr)
-}
-
-/// A renewal request for the activation `store` holds.
-pub(super) fn renewal_request(
-    args: &RenewArgs,
-    text: &str,
-    store: &Store,
-) -> Result<crate::activation::ActivationRequest, Failure> {
-    let (license, _) = SignedLicense::inspect_unverified(text).map_err(Failure::input)?;
-    let profile = profile_of(&license, args.root.as_deref());
-    store.renew(text, &license, profile, args.label.clone(), Timestamp::now()).map_err(Failure::input)
 }
 
 fn print_request(
@@ -286,14 +152,6 @@ fn print_request(
 /// prompt uses too).
 pub(crate) fn qr_text(code: &str) -> Result<String, Failure> {
     crate::codec::qr::render(code).ok_or_else(|| Failure::input("the code is too long to draw as a QR code"))
-}
-
-pub(super) fn profile_of(license: &License, root: Option<&Path>) -> Profile {
-    Profile::build(
-        &collector_for(root).collect(),
-        &ProductKey::for_product(&license.product),
-        license.policy.include_removable,
-    )
 }
 
 fn apply(store: &Path, response: &str, keys: &[PathBuf], json: bool) -> Outcome {

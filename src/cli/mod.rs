@@ -21,6 +21,7 @@ mod activate;
 mod authority;
 mod keys;
 mod license;
+mod machine;
 #[cfg(feature = "online")]
 mod online;
 mod policy;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::activate::{DeactivateArgs, RenewArgs, profile_of, renewal_request, store_for, trusted_keys};
+use super::machine::{DeactivateArgs, RenewArgs, profile_of, renewal_request, store_for, trusted_keys};
 use super::{Failure, Outcome, read_text};
 use crate::activation::{ActivationError, DeactivationReceipt, Store};
 use crate::license::{LicenseKey, SignedLicense};
