@@ -111,6 +111,10 @@ pub(super) fn deactivate(args: DeactivateArgs, server: &str) -> Outcome {
 
 fn install(store: &Store, granted: &Granted, keys: &[PathBuf], json: bool) -> Outcome {
     let cert = if keys.is_empty() {
+        eprintln!(
+            "warning: no --public-key given, so the certificate's signature was not checked now; \
+             `nodelock status` checks it"
+        );
         store.install_unverified(&granted.certificate)
     } else {
         store.install(&granted.certificate, &trusted_keys(keys)?)

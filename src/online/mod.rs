@@ -81,7 +81,9 @@ pub struct Granted {
 pub enum Renewal {
     /// Nothing: the lease is not in its renewal window (or is perpetual).
     NotDue(LeaseState),
-    /// Nothing: this store holds no activation to renew.
+    /// Nothing: the check finds no licensed activation to renew (none yet,
+    /// or one the check refuses for another reason than its lease — the
+    /// application's prompt says why, from [`Validator::check`]).
     NotActivated,
     /// Renewed: a new certificate is installed.
     Renewed(Box<Activated>),
