@@ -21,6 +21,11 @@
 //! | video | 8 | multi-GPU workstations |
 //! | CD-ROM | 4 | |
 //! | IDE, SCSI controller | 16 | storage servers |
+//!
+//! A machine with more instances than that (a router with 64 adapters) is
+//! not implausible: [`Profile::build`] keeps a bounded, deterministic subset
+//! of each kind (plain physical components first, then by value), so the
+//! profile built on the machine itself always passes.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -147,14 +152,12 @@ pub struct WeakProfile {
 }
 
 /// The most digests of `kind` a real machine's profile carries (the table in
-/// the module docs): exactly one of a single-instance kind.
+/// the module docs): exactly one of a single-instance kind. It is the number
+/// of components of a kind [`Profile::build`] keeps
+/// ([`crate::profile::kept_instances`]), so a profile built on the machine
+/// itself is never implausible for having many instances.
 pub const fn plausible_instances(kind: ComponentKind) -> usize {
-    match kind {
-        ComponentKind::SystemDrive | ComponentKind::Memory => 1,
-        ComponentKind::Mac | ComponentKind::Ide | ComponentKind::Scsi => 16,
-        ComponentKind::Cpu | ComponentKind::Video => 8,
-        ComponentKind::CdRom => 4,
-    }
+    crate::profile::kept_instances(kind)
 }
 
 /// A profile that cannot be a real machine's under a policy.

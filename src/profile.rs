@@ -31,6 +31,21 @@ pub const FINGERPRINT_DOMAIN: &[u8] = b"nodelock/profile-fingerprint/v1";
 pub const PRODUCT_KEY_DOMAIN: &[u8] = b"nodelock/product-key/v1";
 /// The most instances of one kind a profile may hold.
 pub const MAX_INSTANCES: usize = 32;
+/// The most components of `kind` a profile built from an inventory keeps
+/// ([`Profile::build`]; of a single-instance kind it keeps every value, so
+/// that two are refused), and so the most digests of it a real machine's
+/// profile carries (`policy::plausible_instances`): exactly one of a
+/// single-instance kind, 16 MAC addresses (NICs with several ports, servers),
+/// 8 CPUs (one per socket), 8 video adapters, 4 optical drives, 16 IDE and 16
+/// SCSI controllers. All are within [`MAX_INSTANCES`].
+pub const fn kept_instances(kind: ComponentKind) -> usize {
+    match kind {
+        ComponentKind::SystemDrive | ComponentKind::Memory => 1,
+        ComponentKind::Mac | ComponentKind::Ide | ComponentKind::Scsi => 16,
+        ComponentKind::Cpu | ComponentKind::Video => 8,
+        ComponentKind::CdRom => 4,
+    }
+}
 /// The most bytes an encoded profile may take (8 kinds × 32 digests, framed).
 pub const MAX_PROFILE_LEN: usize = 8 * (2 + MAX_INSTANCES * DIGEST_LEN) + 2;
 /// Length of one component digest (128 bits).
@@ -140,18 +155,45 @@ impl Profile {
     /// Builds the profile of `inventory` under `key`. Removable components are
     /// left out unless `include_removable` (a license's
     /// `policy.include_removable`).
+    ///
+    /// A multi-instance kind keeps at most [`kept_instances`] components,
+    /// chosen the same way on every run: plain ones before virtual or locally administered
+    /// ones, those before removable ones, and within each group by value. So
+    /// a machine with 64 network adapters has a profile of 16 of them — its
+    /// plain physical adapters with the lowest addresses — and can be
+    /// activated, where hashing them all made it implausible.
     pub fn build(inventory: &Inventory, key: &ProductKey, include_removable: bool) -> Self {
-        let mut profile = Profile::default();
+        let mut chosen: [Vec<(u8, &str)>; ComponentKind::COUNT] = Default::default();
         for c in &inventory.components {
-            if c.flags.exclusion().is_some() && !include_removable {
+            let removable = c.flags.exclusion().is_some();
+            if removable && !include_removable {
                 continue;
             }
-            profile.kinds[c.kind.index()].push(key.digest(c.kind, &c.value));
+            let rank = if removable {
+                2
+            } else if c.flags.virtual_device || c.flags.locally_administered {
+                1
+            } else {
+                0
+            };
+            chosen[c.kind.index()].push((rank, c.value.as_str()));
         }
-        for set in &mut profile.kinds {
+        let mut profile = Profile::default();
+        for (i, set) in chosen.iter_mut().enumerate() {
+            let kind = ComponentKind::ALL[i];
+            // One value listed twice counts once, in its best group.
+            set.sort_unstable_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
+            set.dedup_by(|later, first| later.1 == first.1);
             set.sort_unstable();
-            set.dedup();
-            set.truncate(MAX_INSTANCES);
+            // A single-instance kind listed twice is two machines' (or a
+            // made-up) component: both are kept, for the plausibility rule
+            // to refuse, rather than one chosen silently.
+            let keep = kept_instances(kind);
+            set.truncate(if keep > 1 { keep } else { MAX_INSTANCES });
+            let digests = &mut profile.kinds[i];
+            digests.extend(set.iter().map(|(_, value)| key.digest(kind, value)));
+            digests.sort_unstable();
+            digests.dedup();
         }
         profile
     }

@@ -137,3 +137,56 @@ fn damaged_captures_are_refused() {
     let with_bom = [&b"\xef\xbb\xbf"[..], json.as_bytes()].concat();
     assert_eq!(Capture::from_json(&with_bom).unwrap().fingerprint, c.fingerprint);
 }
+
+#[test]
+fn a_kind_keeps_a_bounded_deterministic_subset_plain_components_first() {
+    let key = ProductKey::for_product("com.example.app");
+    let virt = ComponentFlags { virtual_device: true, ..Default::default() };
+    let local = ComponentFlags { locally_administered: true, ..Default::default() };
+    let usb = ComponentFlags { usb: true, removable: true, ..Default::default() };
+    // 20 plain adapters, 4 virtual ones with lower addresses, 2 locally
+    // administered, 2 USB dongles; the plain address 00:…:05 listed twice,
+    // once flagged virtual.
+    let mut components = Vec::new();
+    for i in 0..20u8 {
+        components.push(Component::new(ComponentKind::Mac, format!("00:1b:21:00:00:{:02x}", 0x10 + i)));
+    }
+    for i in 0..4u8 {
+        components
+            .push(Component::new(ComponentKind::Mac, format!("00:00:00:00:00:{i:02x}")).with_flags(virt));
+    }
+    components.push(Component::new(ComponentKind::Mac, "02:00:00:00:00:01").with_flags(local));
+    components.push(Component::new(ComponentKind::Mac, "02:00:00:00:00:02").with_flags(local));
+    components.push(Component::new(ComponentKind::Mac, "00:00:00:00:00:aa").with_flags(usb));
+    components.push(Component::new(ComponentKind::Mac, "00:1b:21:00:00:15").with_flags(virt));
+    let digests = |values: &mut dyn Iterator<Item = String>| {
+        let mut d: Vec<Digest> = values.map(|v| key.digest(ComponentKind::Mac, &v)).collect();
+        d.sort_unstable();
+        d
+    };
+    let build = |components: &[Component], removable: bool| {
+        let mut inv = Inventory::new(Environment::BareMetal);
+        for c in components {
+            inv.push(c.clone());
+        }
+        Profile::build(&inv.finish(), &key, removable)
+    };
+    let profile = build(&components, false);
+    let want = digests(&mut (0..16u8).map(|i| format!("00:1b:21:00:00:{:02x}", 0x10 + i)));
+    assert_eq!(profile.digests(ComponentKind::Mac), want.as_slice(), "the 16 lowest plain addresses");
+    // The same whatever order the collector listed them in.
+    let mut reversed = components.clone();
+    reversed.reverse();
+    assert_eq!(build(&reversed, false), profile);
+    // With only 12 plain adapters the virtual and locally administered ones
+    // fill the rest (virtual and locally administered rank alike, by value),
+    // and removable ones come last.
+    let few: Vec<Component> = components.iter().skip(8).cloned().collect();
+    let mut values: Vec<String> = (8..20u8).map(|i| format!("00:1b:21:00:00:{:02x}", 0x10 + i)).collect();
+    values.extend((0..4u8).map(|i| format!("00:00:00:00:00:{i:02x}")));
+    assert_eq!(build(&few, true).digests(ComponentKind::Mac), digests(&mut values.into_iter()).as_slice());
+    // At most 16 adapters: every one is kept, exactly as before the cap.
+    let small: Vec<Component> = components.iter().take(10).cloned().collect();
+    let all = digests(&mut small.iter().map(|c| c.value.clone()));
+    assert_eq!(build(&small, false).digests(ComponentKind::Mac), all.as_slice());
+}

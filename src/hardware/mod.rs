@@ -262,12 +262,14 @@ impl Inventory {
 
     /// Sorts components and reasons into their canonical order and removes
     /// duplicate values (two identical GPUs are one "brand and model"). When
-    /// duplicates disagree on flags, the instance that is *not* removable wins,
+    /// duplicates disagree on flags, the instance that is *not* removable wins
+    /// (then the one not virtual, then the one not locally administered),
     /// so a fixed device is never hidden behind an identical removable one.
     pub fn finish(mut self) -> Self {
-        self.components.sort_by(|a, b| {
-            (a.kind, &a.value, a.flags.removable).cmp(&(b.kind, &b.value, b.flags.removable))
-        });
+        // A value listed twice keeps its plainest listing (not removable,
+        // not virtual, not locally administered), whatever the order.
+        let rank = |c: &Component| (c.flags.removable, c.flags.virtual_device, c.flags.locally_administered);
+        self.components.sort_by(|a, b| (a.kind, &a.value, rank(a)).cmp(&(b.kind, &b.value, rank(b))));
         self.components.dedup_by(|later, first| later.kind == first.kind && later.value == first.value);
         // Within a kind, by wording: the order the reasons had as text.
         self.unreadable.sort_by_cached_key(|u| (u.kind, u.reason.to_string()));
