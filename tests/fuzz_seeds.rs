@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use nodelock::activation::ShortResponse;
+use nodelock::activation::clock::{CLOCK_SLOT_LEN, ClockMark, decode_clock_slots};
 use nodelock::activation::short::derived_activation_id;
 use nodelock::activation::store::decode_state_bytes;
 use nodelock::activation::{
@@ -26,7 +27,7 @@ use nodelock::activation::{
     LocationStamp, Nonce,
 };
 use nodelock::capture::Capture;
-use nodelock::codec::{armour, code, tag};
+use nodelock::codec::{Framed, armour, code, tag};
 use nodelock::hardware::linux::LinuxCollector;
 use nodelock::license::{LicenseId, LicenseV2, MAX_LICENSE_LEN, SignedLicense};
 use nodelock::profile::{ProductKey, Profile};
@@ -288,6 +289,19 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     };
     add("store_state", "activated", state_file(&state));
     add("store_state", "empty", state_file(&State { pending: vec![], active: None, last_receipt: None }));
+
+    // Clock mark files (FORMAT §11.3): the one unpadded frame an install
+    // writes, and two padded slots after a check advanced the mark.
+    let install = ClockMark { seen: now, mac: [0x5c; 32] }.encode();
+    add("clock_slots", "install", install.clone());
+    let slot = |seen: Timestamp, mac: u8| {
+        let mut bytes = ClockMark { seen, mac: [mac; 32] }.encode();
+        bytes.resize(CLOCK_SLOT_LEN, 0);
+        bytes
+    };
+    let mut two = slot(now, 0x5c);
+    two.extend(slot(now.plus_secs(2 * 3600), 0xa3));
+    add("clock_slots", "two_slots", two);
     out
 }
 
@@ -356,6 +370,11 @@ fn seeds_are_valid_messages() {
     for (name, bytes) in &seeds["short_response"] {
         let bytes = ActivationCertificate::bytes_from_response(bytes).unwrap();
         ShortResponse::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in &seeds["clock_slots"] {
+        let [first, second] = decode_clock_slots(bytes);
+        assert_eq!(first.unwrap_or_else(|e| panic!("{name}: {e}")).mac, [0x5c; 32], "{name}");
+        assert_eq!(second.is_ok(), name == "two_slots", "{name}");
     }
     for (name, bytes) in &seeds["store_state"] {
         let state = decode_state_bytes(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));

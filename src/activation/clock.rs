@@ -36,10 +36,14 @@ pub const CLOCK_SLOT_LEN: usize = 128;
 /// The largest clock file read: two slots.
 const MAX_CLOCK_LEN: usize = 2 * CLOCK_SLOT_LEN;
 
-#[derive(Serialize, Deserialize)]
-struct ClockMark {
-    seen: Timestamp,
-    mac: [u8; 32],
+/// One slot's record: the validated time and its MAC (unverified until
+/// checked against the activation secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockMark {
+    /// The highest validated time this slot records.
+    pub seen: Timestamp,
+    /// HMAC-SHA-256 of it under the activation secret (§11.3).
+    pub mac: [u8; 32],
 }
 
 impl Message for ClockMark {
@@ -117,11 +121,20 @@ impl Store {
 
 /// The marks of the file's two slots whose MAC (`mac_of`) verifies.
 fn verified_slots(bytes: &[u8], mac_of: impl Fn(Timestamp) -> [u8; 32]) -> Slots {
-    let (first, second) = bytes.split_at(bytes.len().min(CLOCK_SLOT_LEN));
-    [first, second].map(|slot| {
-        let mark = decode_slot(slot).ok()?;
+    decode_clock_slots(bytes).map(|slot| {
+        let mark = slot.ok()?;
         (mac_of(mark.seen) == mark.mac).then_some(mark.seen)
     })
+}
+
+/// The two slots of a clock file's `bytes` (the first [`CLOCK_SLOT_LEN`]
+/// bytes, then the rest), each decoded on its own and not yet verified: the
+/// slot parser of FORMAT §11.3, public for the fuzz target. A file that is
+/// one unpadded frame (the layout an install writes) has an empty second
+/// slot ([`CodecError::Truncated`]).
+pub fn decode_clock_slots(bytes: &[u8]) -> [Result<ClockMark, CodecError>; 2] {
+    let (first, second) = bytes.split_at(bytes.len().min(CLOCK_SLOT_LEN));
+    [first, second].map(decode_slot)
 }
 
 /// One slot: an exact clock frame, then only zero bytes to the slot's end
