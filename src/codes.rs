@@ -252,6 +252,14 @@ fn ledger(e: &LedgerError) -> ErrorCode {
         #[cfg(feature = "sqlite")]
         LedgerError::Sqlite(_) => ErrorCode::Storage,
         LedgerError::RolledBack | LedgerError::Panicked => ErrorCode::Storage,
+        #[cfg(feature = "postgres")]
+        LedgerError::PostgresUrl { .. } | LedgerError::PostgresConnect { .. } => ErrorCode::LedgerUnusable,
+        #[cfg(feature = "postgres")]
+        LedgerError::Postgres(_) => ErrorCode::Storage,
+        #[cfg(feature = "postgres")]
+        LedgerError::PostgresConstraint(_) => ErrorCode::LedgerRefused,
+        LedgerError::BadSchemaName { .. } => ErrorCode::LedgerUnusable,
+        LedgerError::ForeignPostgresSchema => ErrorCode::NotALedger,
     }
 }
 

@@ -222,3 +222,61 @@ fn several_processes_on_one_file_get_exactly_k_seats() {
     assert_exactly_the_seats(&results);
     assert_status(&path);
 }
+
+/// Several servers on one PostgreSQL database, as threads: 64 clients, each
+/// with its own ledger (its own connections), race for k seats; PostgreSQL's
+/// serializable transactions (retried on conflicts) grant exactly k.
+#[cfg(feature = "postgres")]
+#[test]
+fn sixty_four_clients_on_one_postgres_database_get_exactly_k_seats() {
+    use nodelock::authority::PostgresLedger;
+    let Some(url) = postgres_url("sixty_four_clients_on_one_postgres_database_get_exactly_k_seats") else {
+        return;
+    };
+    let schema = fresh_schema();
+    let a = Authority::new(vendor(), PostgresLedger::open_in_schema(&url, &schema).unwrap());
+    a.issue(&license(1, SEATS), ADMIN, t0()).unwrap();
+    let start = Arc::new(Barrier::new(CLIENTS as usize));
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|machine| {
+            let (url, schema, start) = (url.clone(), schema.clone(), Arc::clone(&start));
+            std::thread::spawn(move || {
+                let a = Authority::new(vendor(), PostgresLedger::open_in_schema(&url, &schema).unwrap());
+                start.wait();
+                activate_one(&a, machine)
+            })
+        })
+        .collect();
+    let results: Vec<Option<u32>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_exactly_the_seats(&results);
+    let s = &a.status(None, t0()).unwrap().licenses[0];
+    assert_eq!((s.total, s.in_use, s.available, s.activations.len() as u32), (SEATS, SEATS, 0, SEATS));
+    let grants = a.history(None).unwrap().iter().filter(|e| e.event.kind == EventKind::Activation).count();
+    assert_eq!(grants as u32, SEATS, "one history entry per grant, none for refusals");
+}
+
+/// Threads sharing one PostgreSQL ledger (its pool of connections) get exactly k seats.
+#[cfg(feature = "postgres")]
+#[test]
+fn sixty_four_threads_sharing_one_postgres_ledger_get_exactly_k_seats() {
+    use nodelock::authority::PostgresLedger;
+    let Some(url) = postgres_url("sixty_four_threads_sharing_one_postgres_ledger_get_exactly_k_seats") else {
+        return;
+    };
+    let a =
+        Arc::new(Authority::new(vendor(), PostgresLedger::open_in_schema(&url, &fresh_schema()).unwrap()));
+    a.issue(&license(1, SEATS), ADMIN, t0()).unwrap();
+    let start = Arc::new(Barrier::new(CLIENTS as usize));
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|machine| {
+            let (a, start) = (Arc::clone(&a), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                activate_one(&a, machine)
+            })
+        })
+        .collect();
+    let results: Vec<Option<u32>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_exactly_the_seats(&results);
+    assert_eq!(a.status(None, t0()).unwrap().licenses[0].in_use, SEATS);
+}

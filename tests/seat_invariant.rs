@@ -485,6 +485,21 @@ proptest! {
     }
 }
 
+#[cfg(feature = "postgres")]
+proptest! {
+    #![proptest_config(config(8, "a_seat_is_one_machine_on_postgres"))]
+
+    /// The same property on PostgreSQL (each case in a fresh schema); says
+    /// SKIPPED without `NODELOCK_POSTGRES_URL`.
+    #[test]
+    fn a_seat_is_one_machine_on_postgres((terms, ops) in case()) {
+        if let Some(url) = authority_support::postgres_url("a_seat_is_one_machine_on_postgres") {
+            let schema = authority_support::fresh_schema();
+            run(nodelock::authority::PostgresLedger::open_in_schema(&url, &schema).unwrap(), terms, &ops)?;
+        }
+    }
+}
+
 /// A sequence the property found interesting, kept as a fixed test: copy,
 /// renew from the copy on another machine, release, keep running.
 #[test]

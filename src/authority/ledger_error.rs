@@ -94,4 +94,44 @@ pub enum LedgerError {
     #[cfg(feature = "sqlite")]
     #[error("{0}")]
     Constraint(#[source] rusqlite::Error),
+    /// The PostgreSQL URL given cannot be parsed.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "the PostgreSQL URL is not valid ({source}); give it as postgres://user:password@host:port/dbname"
+    )]
+    PostgresUrl {
+        /// Why not.
+        source: postgres::Error,
+    },
+    /// The PostgreSQL server cannot be reached or refused the connection.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "cannot connect to the PostgreSQL ledger at {target} ({source}); check --db and that the server is running"
+    )]
+    PostgresConnect {
+        /// The database, without its password.
+        target: String,
+        /// Why not.
+        source: postgres::Error,
+    },
+    /// PostgreSQL reported an error.
+    #[cfg(feature = "postgres")]
+    #[error("{0}")]
+    Postgres(#[source] postgres::Error),
+    /// A write breaking one of PostgreSQL's own constraints (unique, check, foreign key).
+    #[cfg(feature = "postgres")]
+    #[error("{0}")]
+    PostgresConstraint(#[source] postgres::Error),
+    /// A schema name that is not a plain lowercase identifier.
+    #[error("`{name}` is not a usable schema name; use lowercase letters, digits and _")]
+    BadSchemaName {
+        /// The name given.
+        name: String,
+    },
+    /// The PostgreSQL schema holds tables of another program (a `licenses`
+    /// or `history` table, but no nodelock version table); nothing was changed.
+    #[error(
+        "the PostgreSQL schema holds another program's tables; give nodelock a database or schema of its own"
+    )]
+    ForeignPostgresSchema,
 }

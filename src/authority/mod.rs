@@ -48,7 +48,8 @@
 //!   seat packs, anonymise), `licenses.rs` (add, issue, re-issue, revoke,
 //!   license keys), `status.rs` (status, history), `cull.rs` (culling).
 //! - Storage only, no rules: `ledger.rs` (the [`Ledger`] trait and
-//!   [`LedgerError`]), `record.rs` (the records), `memory.rs`, `sqlite/`.
+//!   [`LedgerError`]), `record.rs` (the records), `memory.rs`, `sqlite/`, `postgres/` (feature
+//!   `postgres`).
 //! - `error.rs` ([`AuthorityError`]), `damage.rs` ([`Damage`]) and
 //!   `names.rs` (actor and label checks, [`BadName`]).
 //!
@@ -180,6 +181,8 @@ mod licenses;
 mod lineage;
 mod memory;
 mod names;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod record;
 mod replay;
 mod rules;
@@ -196,6 +199,8 @@ pub use ledger_error::LedgerError;
 pub use licenses::{LicenseAdded, LicenseChange};
 pub use memory::MemoryLedger;
 pub use names::{BadName, MAX_ACTOR_LEN};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresLedger;
 pub use record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, LiveCertificates,
     RunningOut, SeatHolder, SeatRecord, StoreRecord,

@@ -1,0 +1,130 @@
+//! What only the PostgreSQL ledger has: migrations with a version table
+//! (several servers opening one new database at once), conflicts between
+//! concurrent serializable transactions run again, and the database's own
+//! refusals for writes that go around nodelock. Needs `NODELOCK_POSTGRES_URL`
+//! (every test says SKIPPED without it); `.ci/run` starts a throwaway cluster.
+#![cfg(feature = "postgres")]
+
+mod authority_support;
+
+use std::sync::{Arc, Barrier};
+
+use authority_support::*;
+use nodelock::authority::postgres::SCHEMA_VERSION;
+use nodelock::authority::{Authority, AuthorityError, Ledger, LedgerError, PostgresLedger};
+
+fn url(name: &str) -> Option<String> {
+    postgres_url(name)
+}
+
+#[test]
+fn servers_opening_one_new_database_together_migrate_it_once() {
+    let Some(url) = url("servers_opening_one_new_database_together_migrate_it_once") else { return };
+    let schema = fresh_schema();
+    let start = Arc::new(Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, schema, start) = (url.clone(), schema.clone(), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                PostgresLedger::open_in_schema(&url, &schema).map(|l| l.schema_version().unwrap())
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap().unwrap(), SCHEMA_VERSION);
+    }
+    let again = PostgresLedger::open_in_schema(&url, &schema).unwrap();
+    assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
+}
+
+#[test]
+fn a_serialization_failure_runs_the_operation_again() {
+    let Some(url) = url("a_serialization_failure_runs_the_operation_again") else { return };
+    let schema = fresh_schema();
+    let a = Authority::new(vendor(), PostgresLedger::open_in_schema(&url, &schema).unwrap());
+    a.issue(&license(1, 2), ADMIN, t0()).unwrap();
+    let other = PostgresLedger::open_in_schema(&url, &schema).unwrap();
+    let id = license(1, 2).id;
+    let mut attempts = 0;
+    let kept = a
+        .ledger()
+        .transaction(&mut |tx| {
+            attempts += 1;
+            let mut record = tx.license(&id)?.expect("issued");
+            if attempts == 1 {
+                // Another server changes the row after this snapshot was taken.
+                other.transaction(&mut |tx2| {
+                    let mut r = tx2.license(&id)?.expect("issued");
+                    r.transfers_per_seat += 1;
+                    tx2.update_license(&r)
+                })?;
+            }
+            record.transfers_per_seat += 10;
+            tx.update_license(&record)?;
+            Ok(record.transfers_per_seat)
+        })
+        .unwrap();
+    assert_eq!(attempts, 2, "the conflict (SQLSTATE 40001) ran the operation once more");
+    let stored = a.ledger().read(&mut |tx| Ok(tx.license(&id)?.expect("issued").transfers_per_seat)).unwrap();
+    assert_eq!(stored, kept, "the second attempt saw the other server's change and kept both");
+    assert_eq!(stored, license(1, 2).transfers_per_seat + 11);
+}
+
+#[test]
+fn the_database_refuses_writes_that_go_around_nodelock() {
+    let Some(url) = url("the_database_refuses_writes_that_go_around_nodelock") else { return };
+    let schema = fresh_schema();
+    let (_a, _) = authority(
+        Backend { ledger: PostgresLedger::open_in_schema(&url, &schema).unwrap(), dir: None },
+        &[license(1, 1)],
+    );
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("SET search_path TO {schema}")).unwrap();
+    let refused = |client: &mut postgres::Client, sql: &str| {
+        let e = client.batch_execute(sql).unwrap_err();
+        e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_default()
+    };
+    assert_eq!(
+        refused(
+            &mut client,
+            "INSERT INTO seats (license_id, seat, pack) SELECT license_id, 2, 1 FROM licenses"
+        ),
+        "over-allocation: the license has no seat left to add"
+    );
+    assert_eq!(refused(&mut client, "UPDATE history SET actor = 'x'"), "the history is append-only");
+    assert_eq!(refused(&mut client, "DELETE FROM history"), "the history is append-only");
+    assert_eq!(refused(&mut client, "TRUNCATE history"), "the history is append-only");
+    assert_eq!(
+        refused(&mut client, "UPDATE licenses SET seat_rows = 0"),
+        "the seat count is kept by the database"
+    );
+    assert_eq!(
+        refused(&mut client, "DELETE FROM licenses"),
+        "licenses are never deleted; revoke them instead"
+    );
+}
+
+#[test]
+fn another_programs_schema_is_refused_and_left_alone() {
+    let Some(url) = url("another_programs_schema_is_refused_and_left_alone") else { return };
+    let schema = fresh_schema();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("CREATE SCHEMA {schema}; CREATE TABLE {schema}.licenses (x int)")).unwrap();
+    let err = PostgresLedger::open_in_schema(&url, &schema).unwrap_err();
+    assert!(matches!(err, AuthorityError::NotALedger(LedgerError::ForeignPostgresSchema)), "{err:?}");
+    let tables: i64 =
+        client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = $1", &[&schema]).unwrap().get(0);
+    assert_eq!(tables, 1, "nothing was created");
+}
+
+#[test]
+fn an_unreachable_server_names_it_without_the_password() {
+    let err = PostgresLedger::open("postgres://nodelock:secret@127.0.0.1:1/ledger").unwrap_err();
+    assert!(matches!(err, AuthorityError::Storage(LedgerError::PostgresConnect { .. })), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("postgres://nodelock@127.0.0.1:1/ledger"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+    let bad = PostgresLedger::open_in_schema("postgres://127.0.0.1:1/x", "Robert'); DROP").unwrap_err();
+    assert!(matches!(bad, AuthorityError::Storage(LedgerError::BadSchemaName { .. })), "{bad:?}");
+}
