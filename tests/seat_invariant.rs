@@ -33,6 +33,8 @@
 #![cfg(all(feature = "authority", feature = "client"))]
 
 mod common;
+#[path = "authority_support/postgres_env.rs"]
+mod postgres_env;
 #[path = "authority_support/seed.rs"]
 mod seed;
 
@@ -493,8 +495,8 @@ proptest! {
     /// SKIPPED without `NODELOCK_POSTGRES_URL`.
     #[test]
     fn a_seat_is_one_machine_on_postgres((terms, ops) in case()) {
-        if let Some(url) = authority_support::postgres_url("a_seat_is_one_machine_on_postgres") {
-            let schema = authority_support::fresh_schema();
+        if let Some(url) = postgres_env::postgres_url("a_seat_is_one_machine_on_postgres") {
+            let schema = postgres_env::fresh_schema();
             run(nodelock::authority::PostgresLedger::open_in_schema(&url, &schema).unwrap(), terms, &ops)?;
         }
     }

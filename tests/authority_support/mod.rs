@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
+mod postgres_env;
 mod seed;
+#[allow(unused_imports)]
+pub use postgres_env::{POSTGRES_VAR, fresh_schema, postgres_url};
 #[allow(unused_imports)]
 pub use seed::{Rng, SEED_VAR, test_seed, test_seed_or};
 
@@ -75,32 +78,6 @@ pub fn sqlite() -> Backend<SqliteLedger> {
     let dir = tempfile::tempdir().unwrap();
     let ledger = SqliteLedger::open(dir.path().join("ledger.db")).unwrap();
     Backend { ledger, dir: Some(dir) }
-}
-
-/// The variable naming the PostgreSQL server the PostgreSQL cases run on.
-pub const POSTGRES_VAR: &str = "NODELOCK_POSTGRES_URL";
-
-/// The URL of the PostgreSQL server to test on, or `None` after saying
-/// plainly that the test `name` was skipped and how to run it.
-pub fn postgres_url(name: &str) -> Option<String> {
-    match std::env::var(POSTGRES_VAR) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!(
-                "SKIPPED {name}: no PostgreSQL server; set {POSTGRES_VAR}=postgres://user@host:port/db \
-                 (or start one with `.ci/postgres/cluster.sh start DIR`) to run it"
-            );
-            None
-        }
-    }
-}
-
-/// A schema name no other test uses.
-pub fn fresh_schema() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("t_{}_{}_{}", std::process::id(), nanos % 1_000_000_000_000, NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A PostgreSQL ledger in a fresh schema, or `None` (and a line saying the

@@ -28,6 +28,7 @@ use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 use super::sqlite::schema::RULES;
 
+mod profiles;
 mod retry;
 pub mod schema;
 mod stores;

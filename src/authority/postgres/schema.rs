@@ -7,7 +7,7 @@
 //! together take an advisory lock first, so one migrates and the other
 //! finds the work done.
 //!
-//! Version 1 is the SQLite ledger's version 4 in PostgreSQL's words: the
+//! Version 1 is the SQLite ledger's version 5 in PostgreSQL's words: the
 //! same columns, the same `CHECK`s, and triggers that refuse the same
 //! writes with the same messages (the SQLite schema's
 //! [`RULES`](crate::authority::sqlite::schema::RULES), raised with SQLSTATE
@@ -22,7 +22,9 @@
 //! - transfer counts only grow, within the allowance; held seats, licenses,
 //!   activations and stores are never deleted;
 //! - a license's key digest is unique and never changes once recorded;
-//! - the history refuses every `UPDATE` and `DELETE`.
+//! - the history refuses every `UPDATE`, `DELETE` and `TRUNCATE`;
+//! - a certified profile (an activation's lineage) is never changed, only
+//!   erased by anonymising.
 //!
 //! Texts that are ordered (`product`) use the `"C"` collation, so lists come
 //! in the same byte order as on SQLite whatever the database's locale.
@@ -116,6 +118,15 @@ CREATE TABLE history (
 );
 
 CREATE INDEX history_by_license ON history (license_id, seq);
+
+CREATE TABLE certified_profiles (
+    seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activation_id BYTEA NOT NULL REFERENCES activations (activation_id),
+    at            BIGINT NOT NULL,
+    profile       BYTEA NOT NULL
+);
+
+CREATE INDEX certified_profiles_by_activation ON certified_profiles (activation_id, seq);
 
 CREATE FUNCTION nodelock_refuse(rule TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
 BEGIN
@@ -265,6 +276,8 @@ CREATE TRIGGER stores_kept BEFORE DELETE ON stores
     FOR EACH ROW EXECUTE FUNCTION refuse_delete('stores are never deleted');
 CREATE TRIGGER history_no_update BEFORE UPDATE OR DELETE ON history
     FOR EACH ROW EXECUTE FUNCTION refuse_delete('the history is append-only');
+CREATE TRIGGER certified_profile_unchanged BEFORE UPDATE ON certified_profiles
+    FOR EACH ROW EXECUTE FUNCTION refuse_delete('a certified profile is never changed');
 CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON history
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_delete('the history is append-only');
 "#;

@@ -6,7 +6,7 @@ use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
 use super::values::{bytes, corrupt, count, get, one_row, opt_bytes, opt_time, sql_opt_time, sql_time, time};
-use super::{pg_error, stores};
+use super::{pg_error, profiles, stores};
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
 use crate::authority::error::AuthorityError;
 use crate::authority::ledger::{LedgerTx, Which};
@@ -14,6 +14,7 @@ use crate::authority::record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
 };
 use crate::license::LicenseId;
+use crate::timestamp::Timestamp;
 
 /// The primitives on one open transaction.
 pub(super) struct PostgresTx<'a, 'b> {
@@ -377,6 +378,26 @@ impl LedgerTx for PostgresTx<'_, '_> {
 
     fn update_store(&mut self, store: &StoreRecord) -> Result<(), AuthorityError> {
         stores::update(self.tx, store)
+    }
+
+    fn append_certified_profile(
+        &mut self,
+        activation: &ActivationId,
+        at: Timestamp,
+        profile: &[u8],
+    ) -> Result<(), AuthorityError> {
+        profiles::append(self.tx, activation, at, profile)
+    }
+
+    fn certified_profiles(
+        &mut self,
+        activation: &ActivationId,
+    ) -> Result<Vec<(Timestamp, Vec<u8>)>, AuthorityError> {
+        profiles::of(self.tx, activation)
+    }
+
+    fn erase_certified_profiles(&mut self, activation: &ActivationId) -> Result<(), AuthorityError> {
+        profiles::erase(self.tx, activation)
     }
 
     fn append_history(&mut self, e: &Event) -> Result<u64, AuthorityError> {
