@@ -260,6 +260,7 @@ fn ledger(e: &LedgerError) -> ErrorCode {
         LedgerError::PostgresConstraint(_) => ErrorCode::LedgerRefused,
         LedgerError::BadSchemaName { .. } => ErrorCode::LedgerUnusable,
         LedgerError::ForeignPostgresSchema => ErrorCode::NotALedger,
+        LedgerError::PostgresNotBuilt => ErrorCode::LedgerUnusable,
     }
 }
 

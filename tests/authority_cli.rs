@@ -7,6 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "authority_support/postgres_env.rs"]
+mod postgres_env;
+
 struct Run {
     status: i32,
     stdout: String,
@@ -534,4 +537,49 @@ fn seats_cull_reclaims_dead_machines_and_says_when_nothing_was_due() {
     s.ok(&["authority", "grant", "--db", "ledger.db", "--request", "req-laptop"]);
     let text = s.ok(&["seats", "cull", "--db", "ledger.db"]);
     assert!(text.contains("no machine was due"), "{text}");
+}
+
+/// Every `--db` takes a `postgres://` URL as well as a file: the same desk on
+/// a PostgreSQL database (a fresh schema); SKIPPED without `NODELOCK_POSTGRES_URL`.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_activation_desk_runs_on_postgres_too() {
+    let name = "the_activation_desk_runs_on_postgres_too";
+    let Some(url) = postgres_env::postgres_url(name) else { return };
+    let schema = postgres_env::fresh_schema();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let db = format!("{url}{sep}options=-csearch_path%3D{schema}");
+    let s = Scratch::new();
+    let issued = s.ok(&[
+        "license",
+        "issue",
+        "--key",
+        "keys/secret.key",
+        "--product",
+        "com.example.app",
+        "--licensee",
+        "ACME",
+        "--seats",
+        "1",
+        "--out",
+        "lic.lic",
+    ]);
+    let license = issued.split_whitespace().nth(1).unwrap().to_owned();
+    s.ok(&["authority", "init", "--db", &db, "--key", "keys/secret.key"]);
+    s.ok(&["authority", "add-license", "--db", &db, "lic.lic"]);
+    s.request("lic.lic", "workstation", "req-ws");
+    let response = s.ok(&["authority", "grant", "--db", &db, "--request", "req-ws"]);
+    assert!(response.trim().starts_with("NLC-"), "{response}");
+    let code = s.request("lic.lic", "laptop", "req-laptop");
+    let err = s.fails(&["authority", "grant", "--db", &db, "--request", &code], 1);
+    assert!(err.contains("workstation"), "{err}");
+    let status = json(&s.ok(&["seats", "status", "--db", &db, "--json"]));
+    let l = &status["licenses"][0];
+    assert_eq!((l["total"].as_u64(), l["in_use"].as_u64()), (Some(1), Some(1)));
+    assert!(status.to_string().contains(&license), "{status}");
+    // The other key is refused, as on a file.
+    let err = s.fails(&["authority", "init", "--db", &db, "--key", "other/secret.key"], 2);
+    assert!(err.contains("belongs to key"), "{err}");
 }

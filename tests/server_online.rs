@@ -7,6 +7,8 @@
 #![cfg(all(feature = "server", feature = "online"))]
 
 mod common;
+#[path = "authority_support/postgres_env.rs"]
+mod postgres_env;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -732,4 +734,101 @@ fn the_activation_server_example_serves_a_ledger() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("POST /v1/activate 200"));
+}
+
+/// Two `nodelock serve` on one PostgreSQL database (`--db postgres://…`)
+/// share its seats: a one-seat license granted through the first is refused
+/// through the second; the first killed with SIGKILL, the second keeps
+/// serving and still counts the seat granted. SKIPPED without
+/// `NODELOCK_POSTGRES_URL`.
+#[cfg(feature = "postgres")]
+#[test]
+fn two_services_on_one_postgres_database_share_its_seats() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let name = "two_services_on_one_postgres_database_share_its_seats";
+    let Some(url) = postgres_env::postgres_url(name) else { return };
+    let schema = postgres_env::fresh_schema();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let db = format!("{url}{sep}options=-csearch_path%3D{schema}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_nodelock");
+    let run = |args: &[&str]| {
+        let out = Command::new(bin).args(args).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["keys", "generate", "--out", "keys"]);
+    run(&[
+        "license",
+        "issue",
+        "--key",
+        "keys/secret.key",
+        "--product",
+        PRODUCT,
+        "--licensee",
+        "ACME",
+        "--seats",
+        "1",
+        "--out",
+        "acme.lic",
+    ]);
+    run(&["authority", "init", "--db", &db, "--key", "keys/secret.key"]);
+    run(&["authority", "add-license", "--db", &db, "acme.lic"]);
+    let serve = || {
+        let mut child = Command::new(bin)
+            .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let at = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("readiness: {line:?}"));
+        (child, at.to_owned())
+    };
+    let (mut first, first_url) = serve();
+    let (mut second, second_url) = serve();
+    let fixture = |m: &str| format!("{}/tests/fixtures/{m}", env!("CARGO_MANIFEST_DIR"));
+    let activate = |server: &str, store: &str, machine: &str| {
+        let out = Command::new(bin)
+            .args(["activate", "online", "--license", "acme.lic", "--server", server, "--store", store])
+            .args(["--root", &fixture(machine), "--json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.code(), v)
+    };
+    let (status, v) = activate(&first_url, "ws", "workstation");
+    assert_eq!((status, v["kind"].as_str()), (Some(0), Some("seat")), "{v}");
+    let (status, v) = activate(&second_url, "lt", "laptop");
+    assert_eq!(status, Some(1), "the one seat is taken, whichever service is asked: {v}");
+
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    assert_eq!(agent.get(format!("{second_url}/v1/health")).call().unwrap().status().as_u16(), 200);
+    let out = Command::new(bin)
+        .args([
+            "activate",
+            "renew",
+            "--server",
+            &second_url,
+            "--store",
+            "ws",
+            "--root",
+            &fixture("workstation"),
+        ])
+        .args(["--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert_eq!(v["kind"].as_str(), Some("renewal"), "the seat granted through the killed one survived: {v}");
+    second.kill().unwrap();
+    second.wait().unwrap();
 }

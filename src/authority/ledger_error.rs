@@ -134,4 +134,9 @@ pub enum LedgerError {
         "the PostgreSQL schema holds another program's tables; give nodelock a database or schema of its own"
     )]
     ForeignPostgresSchema,
+    /// `--db` names a PostgreSQL database, but this build has no PostgreSQL ledger.
+    #[error(
+        "this nodelock was built without the PostgreSQL ledger; build it with `--features postgres`, or give a ledger file"
+    )]
+    PostgresNotBuilt,
 }

@@ -174,6 +174,8 @@ use crate::keys::{PublicKey, SecretKey, TrustedKeys};
 mod activate;
 mod cull;
 mod damage;
+#[cfg(feature = "sqlite")]
+mod db;
 mod error;
 mod ledger;
 mod ledger_error;
@@ -193,6 +195,8 @@ mod status;
 
 pub use cull::Culled;
 pub use damage::Damage;
+#[cfg(feature = "sqlite")]
+pub use db::{DbLedger, is_postgres_url};
 pub use error::AuthorityError;
 pub use ledger::{Ledger, LedgerTx, Which};
 pub use ledger_error::LedgerError;

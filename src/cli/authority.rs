@@ -6,8 +6,8 @@
 //! key file in the ledger — never the secret itself — so commands that sign
 //! (`grant`, `seats transfer`, `license-key`; `add-license`, for the
 //! license key it prints) find the key by default; `--key` overrides
-//! it and must be the same key (the library's [`SqliteLedger::bind_key`] and
-//! [`SqliteLedger::secret_key`] decide). Exit statuses: 0 done, 1 refused
+//! it and must be the same key (the library's [`DbLedger::bind_key`] and
+//! [`DbLedger::secret_key`] decide). Exit statuses: 0 done, 1 refused
 //! under the license's rules (no free seat, transfers used up, revoked …),
 //! 2 bad input.
 
@@ -19,7 +19,7 @@ use super::{Failure, Outcome, code_or_file, read_text};
 use crate::activation::ActivationError;
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest};
 use crate::authority::{
-    Authority, AuthorityError, Deactivation, Grant, GrantKind, KeyBinding, LicenseChange, SqliteLedger,
+    Authority, AuthorityError, DbLedger, Deactivation, Grant, GrantKind, KeyBinding, LicenseChange,
 };
 use crate::codes::ErrorCode;
 use crate::keys::SecretKey;
@@ -41,7 +41,7 @@ pub(crate) enum AuthorityCommand {
     /// ledger belongs to it). Records the key's public half and the path of
     /// the secret key file, never the secret itself.
     Init {
-        /// The ledger file (created if missing).
+        /// The ledger: a file (created if missing), or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The authority's secret key file (`nodelock keys generate`).
@@ -54,7 +54,7 @@ pub(crate) enum AuthorityCommand {
     /// Add a signed license to the ledger: a new license with its seats, or
     /// a newer release of one already there.
     AddLicense {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The license file.
@@ -74,7 +74,7 @@ pub(crate) enum AuthorityCommand {
     /// Print a license's key (NL-…) again: derived from the secret key, so
     /// the ledger never holds it.
     LicenseKey {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The license id.
@@ -89,7 +89,7 @@ pub(crate) enum AuthorityCommand {
     },
     /// Answer an activation request and print the response code for the customer.
     Grant {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The authority's secret key file (default: the one recorded at init).
@@ -116,7 +116,7 @@ pub(crate) enum AuthorityCommand {
     },
     /// Accept a machine's deactivation receipt and free its seat.
     Deactivate {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The receipt: an NLD-… code, or a file holding it.
@@ -131,7 +131,7 @@ pub(crate) enum AuthorityCommand {
     },
     /// Revoke a license: no more activations, transfers or seat packs.
     Revoke {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The license id.
@@ -276,13 +276,13 @@ fn init(db: &Path, key_path: &Path, json: bool) -> Outcome {
     let path_text = key_path
         .to_str()
         .ok_or_else(|| Failure::input(format!("{} is not a UTF-8 path; move the key", key_path.display())))?;
-    let ledger = SqliteLedger::open(db).map_err(Failure::input)?;
+    let ledger = DbLedger::open(db).map_err(Failure::input)?;
     let binding = ledger.bind_key(key.public_key(), path_text).map_err(Failure::input)?;
     let (text, result) = match binding {
         KeyBinding::Rebound => (
             format!(
                 "ledger {} already belongs to key {}; the key's path is now {path_text}",
-                db.display(),
+                ledger.describe(),
                 key.key_id()
             ),
             "rebound",
@@ -290,14 +290,14 @@ fn init(db: &Path, key_path: &Path, json: bool) -> Outcome {
         KeyBinding::Created => (
             format!(
                 "ledger {} created for key {}; the secret key stays in {path_text} (only its path is recorded)",
-                db.display(),
+                ledger.describe(),
                 key.key_id()
             ),
             "created",
         ),
     };
     let value = serde_json::json!({
-        "ledger": db.display().to_string(),
+        "ledger": ledger.describe(),
         "key_id": key.key_id().to_string(),
         "key_path": path_text,
         "result": result,
@@ -306,15 +306,15 @@ fn init(db: &Path, key_path: &Path, json: bool) -> Outcome {
 }
 
 /// An authority for administration: no secret key needed.
-pub(super) fn admin(db: &Path) -> Result<Authority<SqliteLedger>, Failure> {
-    let ledger = SqliteLedger::open_existing(db).map_err(Failure::input)?;
+pub(super) fn admin(db: &Path) -> Result<Authority<DbLedger>, Failure> {
+    let ledger = DbLedger::open_existing(db).map_err(Failure::input)?;
     let public = ledger.authority_key().map_err(Failure::input)?;
     Ok(Authority::without_signing_key(public, ledger))
 }
 
 /// An authority that can sign: `key`, or the key file recorded at `init`.
-pub(super) fn signing(db: &Path, key: Option<&Path>) -> Result<Authority<SqliteLedger>, Failure> {
-    let ledger = SqliteLedger::open_existing(db).map_err(Failure::input)?;
+pub(super) fn signing(db: &Path, key: Option<&Path>) -> Result<Authority<DbLedger>, Failure> {
+    let ledger = DbLedger::open_existing(db).map_err(Failure::input)?;
     let secret = ledger.secret_key(key).map_err(Failure::input)?;
     Ok(Authority::new(secret, ledger))
 }

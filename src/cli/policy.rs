@@ -102,9 +102,9 @@ fn machines(args: &SimulateArgs, policy: &Policy) -> Result<(Vec<Machine>, Strin
     #[cfg(feature = "authority")]
     if let (Some(db), Some(license)) = (&args.db, &args.license) {
         let id = super::authority::license_id(license)?;
-        let ledger = crate::authority::SqliteLedger::open_existing(db).map_err(Failure::input)?;
+        let ledger = crate::authority::DbLedger::open_existing(db).map_err(Failure::input)?;
         let machines = crate::authority::seat_histories(&ledger, &id).map_err(Failure::input)?;
-        return Ok((machines, format!("the seats of license {id} in {}", db.display())));
+        return Ok((machines, format!("the seats of license {id} in {}", ledger.describe())));
     }
     if args.histories.is_empty() {
         return Err(Failure::input(

@@ -17,7 +17,7 @@ use crate::server::{self, Config};
 /// `nodelock serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The ledger file (`nodelock authority init`).
+    /// The ledger (`nodelock authority init`): a file, or a postgres:// URL.
     #[arg(long, value_name = "FILE")]
     db: PathBuf,
     /// The authority's secret key file (default: the one recorded at init).
@@ -69,7 +69,7 @@ pub(super) fn run(args: ServeArgs) -> Outcome {
         println!("listening on http://{addr}");
         eprintln!(
             "nodelock serve: ledger {}, administrator endpoints {}; stop with Ctrl-C or SIGTERM",
-            args.db.display(),
+            authority.ledger().describe(),
             if config.admin_token.is_some() { "on" } else { "off" }
         );
         server::serve(listener, authority, config, server::shutdown_signal())

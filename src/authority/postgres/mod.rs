@@ -28,6 +28,7 @@ use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 use super::sqlite::schema::RULES;
 
+mod binding;
 mod profiles;
 mod retry;
 pub mod schema;

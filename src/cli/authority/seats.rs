@@ -17,7 +17,7 @@ pub(crate) enum SeatsCommand {
     /// Seats per product and license: total, in use, temporary, available,
     /// and the machines holding them.
     Status {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// Only this license.
@@ -29,7 +29,7 @@ pub(crate) enum SeatsCommand {
     },
     /// Release a machine's seat at once (the machine is dead, stolen or re-imaged).
     Release {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The activation id (from `seats status`).
@@ -45,7 +45,7 @@ pub(crate) enum SeatsCommand {
     /// Move a seat permanently to another machine (counted; one per seat by
     /// default) and print the new machine's response code.
     Transfer {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The activation whose seat moves.
@@ -69,7 +69,7 @@ pub(crate) enum SeatsCommand {
     },
     /// Grant a license a new seat pack (when its transfers are used up, or it needs more seats).
     Reissue {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The license id.
@@ -87,7 +87,7 @@ pub(crate) enum SeatsCommand {
     },
     /// The append-only history of issues, activations, releases, transfers…
     History {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// Only this license.
@@ -101,7 +101,7 @@ pub(crate) enum SeatsCommand {
     /// ended (lease end plus grace) without a renewal. A service does this on
     /// a schedule; this is the same for a vendor without one.
     Cull {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// Who is doing this, for the history (default: the user name).
@@ -113,7 +113,7 @@ pub(crate) enum SeatsCommand {
     },
     /// Erase a machine's label and profile for privacy; counts and history stay.
     Anonymise {
-        /// The ledger file.
+        /// The ledger: a file, or a postgres:// URL.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
         /// The activation id.
