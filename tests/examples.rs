@@ -99,18 +99,27 @@ fn profile_helper_has_help_and_refuses_a_wrong_root() {
 
 /// A tmux session on a private server (its socket inside the test's
 /// temporary directory, so nothing outlives the test), driven like a user at
-/// a terminal.
+/// a terminal. Each session gets a server of its own (`<socket>.<n>`): a
+/// server exits when its last session ends, and a new session started on
+/// that socket while it is still exiting fails with "server exited
+/// unexpectedly" (seen under load).
 #[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 struct Tmux {
     socket: PathBuf,
+    session: std::cell::Cell<u32>,
 }
 
 #[cfg(all(unix, feature = "cli", feature = "online", feature = "server"))]
 impl Tmux {
+    fn new(socket: PathBuf) -> Tmux {
+        Tmux { socket, session: std::cell::Cell::new(0) }
+    }
+
     fn tmux(&self, args: &[&str]) -> std::process::Output {
+        let socket = self.socket.with_extension(format!("sock.{}", self.session.get()));
         Command::new("tmux")
             .arg("-S")
-            .arg(&self.socket)
+            .arg(socket)
             .args(args)
             .output()
             .expect("tmux is installed (.ci/run installs it)")
@@ -120,6 +129,7 @@ impl Tmux {
     /// ends, so its last screen and `EXIT=<status>` can be read.
     fn start(&self, command: &str) {
         let line = format!("{command}; echo EXIT=$?; read done");
+        self.session.set(self.session.get() + 1);
         let out = self.tmux(&["new-session", "-d", "-s", "prompt", "-x", "200", "-y", "60", &line]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
@@ -156,7 +166,7 @@ impl Tmux {
 
     fn end(&self) {
         self.keys(&["Enter"]);
-        let _ = self.tmux(&["kill-session", "-t", "prompt"]);
+        let _ = self.tmux(&["kill-server"]);
     }
 }
 
@@ -205,7 +215,7 @@ fn activation_prompt_in_a_terminal() {
     n(&["authority", "add-license", "--db", "demo/ledger.db", "demo/app.lic"]);
     let exe = example("activation_prompt");
     let run = |extra: &str| format!("{} {} {extra}", exe.display(), demo.display());
-    let t = Tmux { socket: dir.path().join("tmux.sock") };
+    let t = Tmux::new(dir.path().join("tmux.sock"));
 
     // Not activated: the reason; Enter at the menu asks again instead of
     // quitting; online activation; licensed, with the offer to deactivate.
@@ -354,7 +364,7 @@ fn activation_prompt_tells_lease_temporary_and_clock_texts_and_draws_the_request
         dir.path().join(name)
     };
     let exe = example("activation_prompt");
-    let t = Tmux { socket: dir.path().join("tmux.sock") };
+    let t = Tmux::new(dir.path().join("tmux.sock"));
     // The clock of the whole test: now, to the second, and days after it.
     let t0 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let at = |demo: &std::path::Path, days: i64| {
