@@ -9,6 +9,8 @@
 mod common;
 #[path = "authority_support/postgres_env.rs"]
 mod postgres_env;
+#[path = "authority_support/seed.rs"]
+mod seed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -557,47 +559,14 @@ fn the_service_culls_a_machine_that_stopped_renewing_and_never_one_that_renews()
 #[cfg(feature = "cli")]
 #[test]
 fn nodelock_serve_says_when_it_is_ready_logs_each_request_and_stops_on_sigterm() {
-    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_nodelock");
-    let run = |args: &[&str]| {
-        let out = Command::new(bin).args(args).current_dir(dir.path()).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    run(&["keys", "generate", "--out", "keys"]);
-    run(&[
-        "license",
-        "issue",
-        "--key",
-        "keys/secret.key",
-        "--product",
-        PRODUCT,
-        "--licensee",
-        "ACME",
-        "--seats",
-        "1",
-        "--out",
-        "acme.lic",
-    ]);
-    run(&["authority", "init", "--db", "ledger.db", "--key", "keys/secret.key"]);
-    run(&["authority", "add-license", "--db", "ledger.db", "acme.lic"]);
+    cli_vendor(dir.path(), "ledger.db");
     std::fs::write(dir.path().join("token"), format!("{TOKEN}\n")).unwrap();
-    let mut child = Command::new(bin)
-        .args(["serve", "--db", "ledger.db", "--listen", "127.0.0.1:0", "--admin-token-file", "token"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("readiness line: {line:?}"))
-        .to_owned();
+    let (child, url) =
+        nodelock_serve(dir.path(), "ledger.db", &["--admin-token-file", "token"], Stdio::piped());
 
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     assert_eq!(agent.get(format!("{url}/v1/health")).call().unwrap().status().as_u16(), 200);
@@ -736,62 +705,78 @@ fn the_activation_server_example_serves_a_ledger() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("POST /v1/activate 200"));
 }
 
+/// A fresh schema of the PostgreSQL test database, as the `--db` URL that
+/// names it (its `search_path`) and the schema; `None` (SKIPPED on stderr)
+/// without `NODELOCK_POSTGRES_URL`.
+#[cfg(all(feature = "postgres", feature = "cli"))]
+fn postgres_db(name: &str) -> Option<(String, String)> {
+    let url = postgres_env::postgres_url(name)?;
+    let schema = postgres_env::fresh_schema();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some((format!("{url}{sep}options=-csearch_path%3D{schema}"), schema))
+}
+
+/// The vendor's set-up with the command line, in `dir`: a key pair in
+/// `keys/`, a one-seat license `acme.lic`, the ledger `db` initialised with
+/// the key and holding the license.
+#[cfg(feature = "cli")]
+fn cli_vendor(dir: &std::path::Path, db: &str) {
+    let run = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_nodelock")).args(args).current_dir(dir).output();
+        let out = out.unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["keys", "generate", "--out", "keys"]);
+    let issue = ["license", "issue", "--key", "keys/secret.key", "--product", PRODUCT, "--licensee", "ACME"];
+    run(&[&issue[..], &["--seats", "1", "--out", "acme.lic"]].concat());
+    run(&["authority", "init", "--db", db, "--key", "keys/secret.key"]);
+    run(&["authority", "add-license", "--db", db, "acme.lic"]);
+}
+
+/// `nodelock serve --db DB --listen 127.0.0.1:0 [extra]` run in `dir`, once it
+/// said it is listening: the process and its URL.
+#[cfg(feature = "cli")]
+fn nodelock_serve(
+    dir: &std::path::Path,
+    db: &str,
+    extra: &[&str],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nodelock"))
+        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let at = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("readiness: {line:?}"));
+    (child, at.to_owned())
+}
+
 /// Two `nodelock serve` on one PostgreSQL database (`--db postgres://…`)
 /// share its seats: a one-seat license granted through the first is refused
 /// through the second; the first killed with SIGKILL, the second keeps
 /// serving and still counts the seat granted. SKIPPED without
 /// `NODELOCK_POSTGRES_URL`.
-#[cfg(feature = "postgres")]
+#[cfg(all(feature = "postgres", feature = "cli"))]
 #[test]
 fn two_services_on_one_postgres_database_share_its_seats() {
-    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let name = "two_services_on_one_postgres_database_share_its_seats";
-    let Some(url) = postgres_env::postgres_url(name) else { return };
-    let schema = postgres_env::fresh_schema();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    client.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let db = format!("{url}{sep}options=-csearch_path%3D{schema}");
+    let Some((db, _)) = postgres_db("two_services_on_one_postgres_database_share_its_seats") else { return };
 
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_nodelock");
-    let run = |args: &[&str]| {
-        let out = Command::new(bin).args(args).current_dir(dir.path()).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    run(&["keys", "generate", "--out", "keys"]);
-    run(&[
-        "license",
-        "issue",
-        "--key",
-        "keys/secret.key",
-        "--product",
-        PRODUCT,
-        "--licensee",
-        "ACME",
-        "--seats",
-        "1",
-        "--out",
-        "acme.lic",
-    ]);
-    run(&["authority", "init", "--db", &db, "--key", "keys/secret.key"]);
-    run(&["authority", "add-license", "--db", &db, "acme.lic"]);
-    let serve = || {
-        let mut child = Command::new(bin)
-            .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
-            .current_dir(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let at = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("readiness: {line:?}"));
-        (child, at.to_owned())
-    };
-    let (mut first, first_url) = serve();
-    let (mut second, second_url) = serve();
+    cli_vendor(dir.path(), &db);
+    let (mut first, first_url) = nodelock_serve(dir.path(), &db, &[], Stdio::null());
+    let (mut second, second_url) = nodelock_serve(dir.path(), &db, &[], Stdio::null());
     let fixture = |m: &str| format!("{}/tests/fixtures/{m}", env!("CARGO_MANIFEST_DIR"));
     let activate = |server: &str, store: &str, machine: &str| {
         let out = Command::new(bin)
@@ -829,6 +814,154 @@ fn two_services_on_one_postgres_database_share_its_seats() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     assert_eq!(v["kind"].as_str(), Some("renewal"), "the seat granted through the killed one survived: {v}");
+    second.kill().unwrap();
+    second.wait().unwrap();
+}
+
+/// Issue 11's several servers: 64 machines spread over two `nodelock serve`
+/// on one PostgreSQL database race for k seats, and the first service is
+/// killed with SIGKILL while they are being answered. A machine whose service
+/// died sends the same request bytes to the other (a request is idempotent:
+/// what the dead one granted comes back as `repeated`, the same certificate).
+/// Exactly k are granted; every certificate a machine holds is an activation
+/// the ledger keeps, and every active one is held by a machine that runs;
+/// every seat row is whole (held by an active activation, which holds one);
+/// the survivor still serves. SKIPPED without `NODELOCK_POSTGRES_URL`.
+#[cfg(all(feature = "postgres", feature = "cli"))]
+#[test]
+fn sixty_four_clients_over_two_services_lose_nothing_when_one_is_killed_mid_run() {
+    use std::collections::BTreeSet;
+    use std::process::Stdio;
+    use std::sync::atomic::AtomicUsize;
+
+    use nodelock::authority::PostgresLedger;
+    use nodelock::online::Granted;
+
+    let name = "sixty_four_clients_over_two_services_lose_nothing_when_one_is_killed_mid_run";
+    let Some((db, schema)) = postgres_db(name) else { return };
+    let url = postgres_env::postgres_url(name).unwrap();
+    let k = 6;
+    let now = Timestamp::now();
+    let license = terms(k, 0, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.key");
+    vendor().write_new_file(&secret).unwrap();
+    {
+        let ledger = PostgresLedger::open_in_schema(&url, &schema).unwrap();
+        ledger.bind_key(vendor().public_key(), secret.to_str().unwrap()).unwrap();
+        Authority::new(vendor(), ledger).issue(&license, "vendor", now).unwrap();
+    }
+    let (mut first, first_url) = nodelock_serve(dir.path(), &db, &[], Stdio::null());
+    let (mut second, second_url) = nodelock_serve(dir.path(), &db, &[], Stdio::null());
+    let machines: Vec<Installed> = (0..64).map(|n| installed(&license, n)).collect();
+
+    // Each machine makes its request once; even machines ask the first
+    // service, odd ones the second; the one whose service is gone sends the
+    // same bytes to the other.
+    let answered = AtomicUsize::new(0);
+    let failed_over = AtomicUsize::new(0);
+    let start = std::sync::Barrier::new(machines.len() + 1);
+    let outcomes: Vec<Result<Granted, OnlineError>> = thread::scope(|scope| {
+        let handles: Vec<_> = machines
+            .iter()
+            .enumerate()
+            .map(|(n, m)| {
+                let (home, other) =
+                    if n % 2 == 0 { (&first_url, &second_url) } else { (&second_url, &first_url) };
+                let (answered, failed_over, start) = (&answered, &failed_over, &start);
+                scope.spawn(move || {
+                    let request = m.validator.request_activation_at(None, now).unwrap();
+                    start.wait();
+                    let got = match OnlineClient::new(home).unwrap().exchange("/v1/activate", &request, None)
+                    {
+                        Err(OnlineError::Unreachable { .. }) => {
+                            failed_over.fetch_add(1, Ordering::SeqCst);
+                            OnlineClient::new(other).unwrap().exchange("/v1/activate", &request, None)
+                        }
+                        got => got,
+                    };
+                    answered.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(granted) = &got {
+                        m.validator.install(&granted.certificate).unwrap();
+                    }
+                    got
+                })
+            })
+            .collect();
+        // Mid-run: once 1 to 24 machines (from the seed) have their answer,
+        // the first service dies without a word while the others' requests
+        // are in flight.
+        let kill_after = 1 + (seed::Rng::new(seed::test_seed(name)).next() % 24) as usize;
+        start.wait();
+        while answered.load(Ordering::SeqCst) < kill_after {
+            thread::yield_now();
+        }
+        first.kill().unwrap();
+        first.wait().unwrap();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let killed_at = answered.load(Ordering::SeqCst);
+    let repeated =
+        outcomes.iter().filter(|o| matches!(o, Ok(g) if g.answer.kind == GrantKind::Repeated)).count();
+    eprintln!(
+        "{} machines failed over to the second service, {repeated} of them to a grant the first had made",
+        failed_over.load(Ordering::SeqCst)
+    );
+    assert!(failed_over.load(Ordering::SeqCst) >= 1, "the kill landed after every request was answered");
+
+    let mut granted = BTreeSet::new();
+    for (n, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(g) if matches!(g.answer.kind, GrantKind::Seat | GrantKind::Repeated) => {
+                assert!(
+                    granted.insert(g.answer.activation_id.clone()),
+                    "machine {n}: one activation, one machine"
+                );
+            }
+            Err(OnlineError::Refused { status: 409, code: Some(ErrorCode::NoFreeSeat), .. }) => {}
+            other => panic!("machine {n}: neither a seat nor a refusal: {other:?}"),
+        }
+    }
+    assert_eq!(granted.len(), k as usize, "exactly k seats are granted ({killed_at} answered at the kill)");
+    let licensed = machines.iter().filter(|m| m.validator.check_at(now).is_licensed()).count();
+    assert_eq!(licensed, k as usize, "the machines that validate are the k granted ones");
+
+    // The ledger: the same k, nothing half-written.
+    let ledger = PostgresLedger::open_in_schema(&url, &schema).unwrap();
+    let status = Authority::new(vendor(), ledger).status(None, now).unwrap();
+    let held: BTreeSet<String> =
+        status.licenses[0].activations.iter().map(|h| h.activation_id.to_string()).collect();
+    assert_eq!(
+        (status.licenses[0].in_use, &held),
+        (k, &granted),
+        "what the machines hold is what the ledger keeps"
+    );
+    let mut sql = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    let count = |sql: &mut postgres::Client, q: &str| -> i64 { sql.query_one(q, &[]).unwrap().get(0) };
+    assert_eq!(count(&mut sql, "SELECT count(*) FROM seats"), i64::from(k));
+    assert_eq!(count(&mut sql, "SELECT count(*) FROM seats WHERE activation_id IS NOT NULL"), i64::from(k));
+    let seated = "SELECT count(*) FROM activations a JOIN seats s ON s.activation_id = a.activation_id \
+                  WHERE a.state = 'active'";
+    assert_eq!(count(&mut sql, seated), i64::from(k), "every held seat's activation is active");
+    assert_eq!(
+        count(&mut sql, "SELECT count(*) FROM activations"),
+        i64::from(k),
+        "no activation without a seat"
+    );
+    assert_eq!(count(&mut sql, "SELECT count(*) FROM history WHERE kind = 'activation'"), i64::from(k));
+    assert_eq!(
+        count(&mut sql, "SELECT count(DISTINCT activation_id) FROM stores"),
+        i64::from(k),
+        "every activation has its store"
+    );
+
+    // The survivor serves: the next machine is refused, the seats being taken.
+    let late = installed(&license, 64);
+    let refused = OnlineClient::new(&second_url).unwrap().activate_at(&late.validator, None, now);
+    assert!(
+        matches!(refused, Err(OnlineError::Refused { code: Some(ErrorCode::NoFreeSeat), .. })),
+        "{refused:?}"
+    );
     second.kill().unwrap();
     second.wait().unwrap();
 }
