@@ -1,4 +1,4 @@
-//! Crash safety of the SQLite ledger: a process granting and releasing
+//! Crash safety of the SQLite and PostgreSQL ledgers: a process granting and releasing
 //! activations as fast as it can, from several threads sharing the ledger
 //! (so commits are shared), is killed with SIGKILL at moments drawn from the
 //! test's seed (`NODELOCK_TEST_SEED`, printed). Each thread prints `writing`
@@ -10,7 +10,10 @@
 //! it reported is recorded, the in-use count is the number of held seat rows
 //! and of active permanent activations, each of those holds exactly one seat,
 //! and every recorded change has its history entry: nothing half-written,
-//! nothing over-allocated.
+//! nothing over-allocated. On PostgreSQL (SKIPPED without
+//! `NODELOCK_POSTGRES_URL`) the process killed is the client: its
+//! connection drops with a transaction open, and the server must keep only
+//! what was committed.
 #![cfg(all(unix, feature = "authority"))]
 
 mod authority_support;
@@ -22,7 +25,7 @@ use std::sync::Arc;
 
 use authority_support::*;
 use nodelock::activation::ActivationId;
-use nodelock::authority::{Authority, AuthorityError, Ledger, LedgerTx, SqliteLedger};
+use nodelock::authority::{Authority, AuthorityError, DbLedger, Ledger, LedgerTx, SqliteLedger};
 use rusqlite::Connection;
 
 const SEATS: u32 = 10;
@@ -31,10 +34,10 @@ const THREADS: u8 = 4;
 const DB_VAR: &str = "NODELOCK_CRASH_LEDGER";
 const FIRST_VAR: &str = "NODELOCK_CRASH_FIRST_MACHINE";
 
-/// The SQLite ledger, saying `writing <thread>` on stdout from inside every
+/// The ledger, saying `writing <thread>` on stdout from inside every
 /// write transaction, before the operation writes anything: from then until
 /// the thread prints its outcome, a kill lands in the middle of a write.
-struct Marked(SqliteLedger);
+struct Marked(DbLedger);
 
 impl Ledger for Marked {
     fn transaction<R>(
@@ -64,7 +67,7 @@ impl Ledger for Marked {
 fn crash_granter_child() {
     let (Some(path), Some(first)) = (std::env::var_os(DB_VAR), std::env::var(FIRST_VAR).ok()) else { return };
     let first: u32 = first.parse().unwrap();
-    let a = Arc::new(Authority::new(vendor(), Marked(SqliteLedger::open_existing(path).unwrap())));
+    let a = Arc::new(Authority::new(vendor(), Marked(DbLedger::open_existing(path.as_ref()).unwrap())));
     let threads: Vec<_> = (1..=THREADS)
         .map(|n| {
             let a = Arc::clone(&a);
@@ -101,9 +104,9 @@ fn grant_and_release(a: &Authority<Marked>, n: u8, first: u32) {
     }
 }
 
-/// `n` kill delays of up to 50 ms, from the test's seed.
-fn kill_delays(n: usize) -> Vec<u64> {
-    let mut rng = Rng::new(test_seed("killed_mid_activation_the_ledger_stays_whole"));
+/// `n` kill delays of up to 50 ms, from test `name`'s seed.
+fn kill_delays(name: &str, n: usize) -> Vec<u64> {
+    let mut rng = Rng::new(test_seed(name));
     (0..n).map(|_| rng.next() % 50_000).collect()
 }
 
@@ -144,25 +147,100 @@ impl Report {
     }
 }
 
-fn count(conn: &Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+/// The ledger under test: a SQLite file or a PostgreSQL schema, and how to
+/// count its rows afterwards.
+enum Db {
+    Sqlite(std::path::PathBuf),
+    #[cfg(feature = "postgres")]
+    Postgres(String),
+}
+
+impl Db {
+    /// What `--db` (and the child's variable) says for it.
+    fn name(&self) -> std::ffi::OsString {
+        match self {
+            Db::Sqlite(path) => path.clone().into_os_string(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(url) => url.into(),
+        }
+    }
+
+    fn open(&self) -> DbLedger {
+        DbLedger::open_existing(std::path::Path::new(&self.name())).unwrap()
+    }
+
+    /// The storage's own consistency check, where it has one.
+    fn check(&self) -> Vec<String> {
+        match self {
+            Db::Sqlite(path) => SqliteLedger::open_existing(path).unwrap().check().unwrap(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => Vec::new(),
+        }
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        match self {
+            Db::Sqlite(path) => Connection::open(path).unwrap().query_row(sql, [], |r| r.get(0)).unwrap(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(url) => {
+                postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(sql, &[]).unwrap().get(0)
+            }
+        }
+    }
+
+    /// The state of every activation, by id in lowercase hex.
+    fn states(&self) -> std::collections::HashMap<String, String> {
+        match self {
+            Db::Sqlite(path) => {
+                let conn = Connection::open(path).unwrap();
+                let mut q = conn.prepare("SELECT lower(hex(activation_id)), state FROM activations").unwrap();
+                q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+            }
+            #[cfg(feature = "postgres")]
+            Db::Postgres(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let rows =
+                    client.query("SELECT encode(activation_id, 'hex'), state FROM activations", &[]).unwrap();
+                rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+            }
+        }
+    }
 }
 
 #[test]
 fn killed_mid_activation_the_ledger_stays_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.db");
-    let authority = Authority::new(vendor(), SqliteLedger::open(&path).unwrap());
+    SqliteLedger::open(dir.path().join("ledger.db")).unwrap();
+    let name = "killed_mid_activation_the_ledger_stays_whole";
+    killed_mid_activation(name, &Db::Sqlite(dir.path().join("ledger.db")));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn killed_mid_activation_the_postgres_ledger_stays_whole() {
+    let name = "killed_mid_activation_the_postgres_ledger_stays_whole";
+    let Some(url) = postgres_url(name) else { return };
+    let schema = fresh_schema();
+    postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    killed_mid_activation(name, &Db::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}")));
+}
+
+fn killed_mid_activation(name: &str, db: &Db) {
+    let authority = Authority::new(vendor(), db.open());
     for n in 1..=THREADS {
         authority.issue(&license(n, SEATS), ADMIN, t0()).unwrap();
     }
     drop(authority);
     let (mut granted, mut released) = (Vec::new(), Vec::new());
     let mut killed_mid_write = 0;
-    for (round, delay_us) in kill_delays(20).into_iter().enumerate() {
+    for (round, delay_us) in kill_delays(name, 20).into_iter().enumerate() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["crash_granter_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(DB_VAR, &path)
+            .env(DB_VAR, db.name())
             .env(FIRST_VAR, (round * 1_000_000).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -187,7 +265,7 @@ fn killed_mid_activation_the_ledger_stays_whole() {
         }
         granted.append(&mut report.granted);
         released.append(&mut report.released);
-        check_whole(&path, &granted, &released, round, delay_us);
+        check_whole(db, &granted, &released, round, delay_us);
     }
     eprintln!(
         "{} grants and {} releases reported over the rounds; {killed_mid_write} of 20 kills landed mid-write",
@@ -205,48 +283,39 @@ fn killed_mid_activation_the_ledger_stays_whole() {
     );
 }
 
-fn check_whole(path: &std::path::Path, granted: &[String], released: &[String], round: usize, delay_us: u64) {
+fn check_whole(db: &Db, granted: &[String], released: &[String], round: usize, delay_us: u64) {
     let at = format!("after the kill in round {round} at {delay_us} µs");
-    let ledger = SqliteLedger::open_existing(path).unwrap_or_else(|e| panic!("{at}: {e}"));
-    assert_eq!(ledger.check().unwrap(), Vec::<String>::new(), "{at}");
-    let status = Authority::new(vendor(), ledger).status(None, t0()).unwrap();
+    assert_eq!(db.check(), Vec::<String>::new(), "{at}");
+    let status = Authority::new(vendor(), db.open()).status(None, t0()).unwrap();
     let in_use: u32 = status.licenses.iter().map(|l| l.in_use).sum();
     for l in &status.licenses {
         assert!(l.in_use <= l.total && l.total == SEATS, "{at}: no over-allocation");
     }
-    let conn = Connection::open(path).unwrap();
-    let state_of = |id: &str| -> Option<String> {
-        conn.query_row("SELECT state FROM activations WHERE hex(activation_id) = upper(?1)", [id], |r| {
-            r.get(0)
-        })
-        .ok()
-    };
+    let states = db.states();
     for id in granted {
-        assert!(state_of(id).is_some(), "{at}: reported activation {id} is not recorded");
+        assert!(states.contains_key(&id.to_lowercase()), "{at}: reported activation {id} is not recorded");
     }
     for id in released {
         assert_eq!(
-            state_of(id).as_deref(),
+            states.get(&id.to_lowercase()).map(String::as_str),
             Some("released"),
             "{at}: reported release of {id} is not recorded"
         );
     }
-    let held = count(&conn, "SELECT count(*) FROM seats WHERE activation_id IS NOT NULL");
-    let active =
-        count(&conn, "SELECT count(*) FROM activations WHERE state = 'active' AND kind = 'permanent'");
-    let seated = count(
-        &conn,
+    let held = db.count("SELECT count(*) FROM seats WHERE activation_id IS NOT NULL");
+    let active = db.count("SELECT count(*) FROM activations WHERE state = 'active' AND kind = 'permanent'");
+    let seated = db.count(
         "SELECT count(*) FROM activations a JOIN seats s ON s.activation_id = a.activation_id \
          WHERE a.state = 'active'",
     );
     assert_eq!((i64::from(in_use), active, seated), (held, held, held), "{at}");
-    assert_eq!(count(&conn, "SELECT count(*) FROM seats") as u32, SEATS * u32::from(THREADS), "{at}");
+    assert_eq!(db.count("SELECT count(*) FROM seats") as u32, SEATS * u32::from(THREADS), "{at}");
     // Every activation row came with its history entry, every release too.
-    let activations = count(&conn, "SELECT count(*) FROM activations");
-    let logged = count(&conn, "SELECT count(*) FROM history WHERE kind = 'activation'");
+    let activations = db.count("SELECT count(*) FROM activations");
+    let logged = db.count("SELECT count(*) FROM history WHERE kind = 'activation'");
     assert_eq!(activations, logged, "{at}: an activation without its history entry, or the reverse");
-    let ended = count(&conn, "SELECT count(*) FROM activations WHERE state = 'released'");
-    let logged = count(&conn, "SELECT count(*) FROM history WHERE kind = 'release'");
+    let ended = db.count("SELECT count(*) FROM activations WHERE state = 'released'");
+    let logged = db.count("SELECT count(*) FROM history WHERE kind = 'release'");
     assert_eq!(ended, logged, "{at}");
     assert!(activations as usize >= granted.len(), "{at}");
 }
