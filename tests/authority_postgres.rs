@@ -128,3 +128,45 @@ fn an_unreachable_server_names_it_without_the_password() {
     let bad = PostgresLedger::open_in_schema("postgres://127.0.0.1:1/x", "Robert'); DROP").unwrap_err();
     assert!(matches!(bad, AuthorityError::Storage(LedgerError::BadSchemaName { .. })), "{bad:?}");
 }
+
+/// A version 1 database (before the digest-prefix index) is migrated in
+/// place: its activations are indexed by the migration, so a machine is
+/// found by its hardware (a reinstall with a new store renews its seat),
+/// and none is left marked as not indexed. The version 1 schema is the
+/// current one without version 2's table, trigger and index.
+#[test]
+fn a_version_1_database_is_migrated_with_its_activations_indexed() {
+    use nodelock::authority::{GrantKind, Which, digest_prefixes};
+
+    let Some(url) = url("a_version_1_database_is_migrated_with_its_activations_indexed") else { return };
+    let schema = fresh_schema();
+    let id = license(1, 3).id;
+    let held = {
+        let (a, _) = authority(
+            Backend { ledger: PostgresLedger::open_in_schema(&url, &schema).unwrap(), dir: None },
+            &[license(1, 3)],
+        );
+        a.activate(&Machine::new(2).request(id), None, "desk", t0()).unwrap();
+        a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap().certificate.activation_id
+    };
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; DROP TRIGGER profile_prefixes_marked ON activations; \
+             DROP FUNCTION profile_prefixes_marked(); DROP TABLE profile_prefixes; DROP INDEX seats_free; \
+             UPDATE nodelock_schema SET version = 1;"
+        ))
+        .unwrap();
+    let ledger = PostgresLedger::open_in_schema(&url, &schema).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+    let marks: i64 =
+        client.query_one("SELECT count(*) FROM profile_prefixes WHERE prefix = -1", &[]).unwrap().get(0);
+    assert_eq!(marks, 0, "every migrated profile is indexed");
+    let found = ledger
+        .read(&mut |tx| tx.activations_sharing(&id, Which::Active, &digest_prefixes(&hardware(1))))
+        .unwrap();
+    assert_eq!(found.iter().map(|r| r.activation_id).collect::<Vec<_>>(), [held]);
+    let a = Authority::new(vendor(), ledger);
+    let again = a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap();
+    assert_eq!((again.kind, again.certificate.activation_id), (GrantKind::Renewal, held));
+}

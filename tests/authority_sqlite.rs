@@ -329,7 +329,7 @@ fn a_version_3_ledger_is_migrated_to_license_keys_and_culling() {
     }
     let ledger = SqliteLedger::open(&path).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     let a = Authority::new(vendor(), ledger);
     let key = LicenseKey::derive(&vendor(), id);
     let err = a.license_for_key(&key).unwrap_err();
@@ -364,4 +364,43 @@ fn a_version_3_ledger_is_migrated_to_license_keys_and_culling() {
         assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the file holds the key");
     }
     assert!(bytes.windows(32).any(|w| w == key.digest()), "it holds the digest");
+}
+
+/// A version 5 ledger (before the digest-prefix index) is migrated in place:
+/// its activations are indexed by the migration, so a machine is found by
+/// its hardware (a reinstall with a new store renews its seat), and no
+/// activation is left marked as not indexed. The version 5 file is the
+/// current one without version 6's table, triggers and index.
+#[test]
+fn a_version_5_ledger_is_migrated_with_its_activations_indexed() {
+    use nodelock::authority::{GrantKind, Ledger, Which, digest_prefixes};
+
+    let (_dir, path, [held, released]) = populated();
+    raw(&path)
+        .execute_batch(
+            "DROP TRIGGER profile_prefixes_on_insert; DROP TRIGGER profile_prefixes_on_update; \
+             DROP TABLE profile_prefixes; DROP INDEX seats_free; PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    let ledger = SqliteLedger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+    let marks: i64 = raw(&path)
+        .query_row("SELECT count(*) FROM profile_prefixes WHERE prefix = -1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(marks, 0, "every migrated profile is indexed");
+    let id = license(1, 2).id;
+    let found = |which, n| {
+        ledger
+            .read(&mut |tx| tx.activations_sharing(&id, which, &digest_prefixes(&hardware(n))))
+            .unwrap()
+            .iter()
+            .map(|r| r.activation_id.0.to_vec())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(Which::Active, 1), std::slice::from_ref(&held));
+    assert_eq!(found(Which::All, 2), [released]);
+    assert!(found(Which::Active, 2).is_empty());
+    let a = Authority::new(vendor(), ledger);
+    let again = a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap();
+    assert_eq!((again.kind, again.certificate.activation_id.0.to_vec()), (GrantKind::Renewal, held));
 }

@@ -13,6 +13,7 @@
 //! machine, temporary periods, signing, the history) is in `rules.rs`.
 
 use super::Authority;
+use super::candidates::candidates;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::lineage;
@@ -127,7 +128,7 @@ impl<L: Ledger> Authority<L> {
                     lineage::diverged(tx, &mut record, store, &license, actor, now)?;
                     *learnt = true;
                 }
-                let active = tx.activations(&id, Which::Active)?;
+                let active = candidates(tx, &id, &request.profile, policy, Which::Active)?;
                 rules::recognise(tx, &active, request, policy)?
             }
         };

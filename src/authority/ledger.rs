@@ -103,6 +103,20 @@ pub trait LedgerTx {
         license: &LicenseId,
         which: Which,
     ) -> Result<Vec<ActivationRecord>, AuthorityError>;
+    /// The activations of `license` (active ones, or all) whose certified
+    /// profile has a digest whose first four bytes, big-endian, are one of
+    /// `prefixes` ([`digest_prefixes`](super::digest_prefixes)), plus every
+    /// one whose profile the ledger could not index (a damaged or hand-edited
+    /// row), in the order of [`activations`](Self::activations). The ledger
+    /// keeps this index itself, from the `profile` of each activation it
+    /// writes (`insert_activation`, `update_activation`; erasing the profile
+    /// drops its keys), so a lookup costs the candidates, not the license.
+    fn activations_sharing(
+        &mut self,
+        license: &LicenseId,
+        which: Which,
+        prefixes: &[u32],
+    ) -> Result<Vec<ActivationRecord>, AuthorityError>;
     /// Records a new activation.
     fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError>;
     /// Replaces an activation's record.

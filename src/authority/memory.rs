@@ -7,10 +7,11 @@
 //! seat given up while held, transfers beyond the allowance), so a bug in
 //! the shared rules shows on both backends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 
 use super::LedgerError;
+use super::candidates::prefixes_of_bytes;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::record::{
@@ -29,7 +30,21 @@ struct State {
     activations: BTreeMap<ActivationId, ActivationRecord>,
     stores: BTreeMap<(ActivationId, [u8; 32]), StoreRecord>,
     certified: BTreeMap<ActivationId, Vec<(Timestamp, Vec<u8>)>>,
+    /// The digest-prefix index: (license, key, activation); key `None` for
+    /// a profile that is not a profile (always a candidate).
+    prefixes: BTreeSet<(LicenseId, Option<u32>, ActivationId)>,
     history: Vec<HistoryEntry>,
+}
+
+/// The index keys of `record`'s certified profile.
+fn index_keys(record: &ActivationRecord) -> Vec<Option<u32>> {
+    match &record.profile {
+        None => Vec::new(),
+        Some(bytes) => match prefixes_of_bytes(bytes) {
+            Some(keys) => keys.into_iter().map(Some).collect(),
+            None => vec![None],
+        },
+    }
 }
 
 /// A ledger held in memory; it is lost when dropped.
@@ -109,6 +124,18 @@ impl MemoryTx<'_> {
             .values()
             .any(|s| s.holder == Some(holder) && (s.license_id, s.seat) != (seat.license_id, seat.seat));
         if elsewhere { refuse("an activation holds at most one seat") } else { Ok(()) }
+    }
+
+    fn index(&mut self, record: &ActivationRecord) {
+        for key in index_keys(record) {
+            self.state.prefixes.insert((record.license_id, key, record.activation_id));
+        }
+    }
+
+    fn unindex(&mut self, record: &ActivationRecord) {
+        for key in index_keys(record) {
+            self.state.prefixes.remove(&(record.license_id, key, record.activation_id));
+        }
     }
 
     fn holds_seat(&self, activation: &ActivationId) -> bool {
@@ -247,6 +274,28 @@ impl LedgerTx for MemoryTx<'_> {
         Ok(found)
     }
 
+    fn activations_sharing(
+        &mut self,
+        license: &LicenseId,
+        which: Which,
+        prefixes: &[u32],
+    ) -> Result<Vec<ActivationRecord>, AuthorityError> {
+        let (low, high) = (ActivationId([0; 16]), ActivationId([0xff; 16]));
+        let mut ids = BTreeSet::new();
+        for key in std::iter::once(None).chain(prefixes.iter().copied().map(Some)) {
+            let range = (*license, key, low)..=(*license, key, high);
+            ids.extend(self.state.prefixes.range(range).map(|(_, _, id)| *id));
+        }
+        let mut found: Vec<_> = ids
+            .iter()
+            .filter_map(|id| self.state.activations.get(id))
+            .filter(|a| which == Which::All || a.state == ActivationState::Active)
+            .cloned()
+            .collect();
+        found.sort_by_key(|a| (a.since, a.activation_id));
+        Ok(found)
+    }
+
     fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError> {
         self.writing()?;
         if self.state.activations.contains_key(&record.activation_id) {
@@ -256,6 +305,7 @@ impl LedgerTx for MemoryTx<'_> {
             return refuse("no such license");
         }
         self.state.activations.insert(record.activation_id, record.clone());
+        self.index(record);
         Ok(())
     }
 
@@ -270,6 +320,11 @@ impl LedgerTx for MemoryTx<'_> {
         let keeps_seat = record.state == ActivationState::Active && record.kind == ActivationKind::Permanent;
         if !keeps_seat && self.holds_seat(&record.activation_id) {
             return refuse("an activation that holds a seat must give it up before it ends");
+        }
+        if old.profile != record.profile {
+            let old = old.clone();
+            self.unindex(&old);
+            self.index(record);
         }
         self.state.activations.insert(record.activation_id, record.clone());
         Ok(())

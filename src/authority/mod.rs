@@ -40,7 +40,9 @@
 //! # How the code is laid out
 //!
 //! - `rules.rs` holds what the operations share, written once: which license
-//!   a request may use, recognising a machine (by `lineage.rs`'s rule), the seat list,
+//!   a request may use, recognising a machine (by `lineage.rs`'s rule, among
+//!   the candidates `candidates.rs` finds through the ledger's digest-prefix
+//!   index rather than by reading every activation), the seat list,
 //!   temporary periods, signing a [`Grant`], the history entry.
 //! - The operations are leaves over it, one file per group, none importing
 //!   another: `activate.rs` ([`Authority::activate`], read top to bottom
@@ -172,6 +174,7 @@
 use crate::keys::{PublicKey, SecretKey, TrustedKeys};
 
 mod activate;
+mod candidates;
 mod cull;
 mod damage;
 #[cfg(feature = "sqlite")]
@@ -193,6 +196,7 @@ mod seats;
 pub mod sqlite;
 mod status;
 
+pub use candidates::digest_prefixes;
 pub use cull::Culled;
 pub use damage::Damage;
 #[cfg(feature = "sqlite")]

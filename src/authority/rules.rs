@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::Authority;
+use super::candidates::candidates;
 use super::damage::Damage;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
@@ -216,7 +217,7 @@ pub(super) fn earlier_temporary(
     request: &ActivationRequest,
     policy: &Policy,
 ) -> Result<Option<ActivationRecord>, AuthorityError> {
-    let all = tx.activations(&request.license_id, Which::All)?;
+    let all = candidates(tx, &request.license_id, &request.profile, policy, Which::All)?;
     let had_one = all.iter().filter(|a| a.temporary_until.is_some());
     Ok(same_machine(had_one, request, policy)?.cloned())
 }

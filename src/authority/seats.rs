@@ -6,6 +6,7 @@
 //! history) is in `rules.rs`.
 
 use super::Authority;
+use super::candidates::candidates;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::lineage;
@@ -215,7 +216,7 @@ impl<L: Ledger> Authority<L> {
         }
         // The new machine: already holding a seat is an error; holding a
         // temporary activation (running or ended), that activation takes the seat.
-        let live: Vec<ActivationRecord> = tx.activations(&id, Which::Active)?;
+        let live = candidates(tx, &id, &request.profile, &license.policy, Which::Active)?;
         let mut target = match rules::recognise(tx, &live, request, &license.policy)? {
             Recognised::Seated(holder, held) => {
                 return Err(AuthorityError::AlreadyHoldsSeat {

@@ -29,6 +29,7 @@ use super::ledger::{Ledger, LedgerTx};
 use super::sqlite::schema::RULES;
 
 mod binding;
+mod prefixes;
 mod profiles;
 mod retry;
 pub mod schema;
@@ -316,6 +317,9 @@ fn migrate(client: &mut Client) -> Result<(), AuthorityError> {
     }
     for (from, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.batch_execute(migration).map_err(pg_error)?;
+        if from + 1 == schema::PREFIX_INDEX_VERSION as usize {
+            prefixes::index_pending(&mut tx)?;
+        }
         tx.execute("UPDATE nodelock_schema SET version = $1", &[&((from + 1) as i64)]).map_err(pg_error)?;
     }
     tx.commit().map_err(pg_error)

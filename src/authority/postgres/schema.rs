@@ -26,11 +26,19 @@
 //! - a certified profile (an activation's lineage) is never changed, only
 //!   erased by anonymising.
 //!
+//! Version 2 is the SQLite ledger's version 6: the digest-prefix index
+//! (`profile_prefixes`, key `-1` marking an activation written with a new
+//! profile and not yet indexed) and the index of free seats.
+//!
 //! Texts that are ordered (`product`) use the `"C"` collation, so lists come
 //! in the same byte order as on SQLite whatever the database's locale.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The version whose migration also indexes the existing certified profiles
+/// in Rust (`prefixes::index_pending`): SQL cannot read a profile.
+pub const PREFIX_INDEX_VERSION: u32 = 2;
 
 const V1: &str = r#"
 CREATE TABLE settings (
@@ -280,6 +288,42 @@ CREATE TRIGGER certified_profile_unchanged BEFORE UPDATE ON certified_profiles
     FOR EACH ROW EXECUTE FUNCTION refuse_delete('a certified profile is never changed');
 CREATE TRIGGER history_no_truncate BEFORE TRUNCATE ON history
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_delete('the history is append-only');
+"#;
+
+/// Version 2: machines recognised without a scan (the SQLite schema's
+/// version 6, same table, same marks, same partial index of free seats).
+const V2: &str = r#"
+CREATE TABLE profile_prefixes (
+    license_id    BYTEA NOT NULL,
+    prefix        BIGINT NOT NULL CHECK (prefix BETWEEN -1 AND 4294967295),
+    activation_id BYTEA NOT NULL REFERENCES activations (activation_id),
+    PRIMARY KEY (license_id, prefix, activation_id)
+);
+
+CREATE INDEX profile_prefixes_by_activation ON profile_prefixes (activation_id, prefix);
+
+CREATE FUNCTION profile_prefixes_marked() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.profile IS NOT DISTINCT FROM OLD.profile THEN
+            RETURN NULL;
+        END IF;
+        DELETE FROM profile_prefixes WHERE activation_id = NEW.activation_id;
+    END IF;
+    IF NEW.profile IS NOT NULL THEN
+        INSERT INTO profile_prefixes (license_id, prefix, activation_id)
+        VALUES (NEW.license_id, -1, NEW.activation_id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER profile_prefixes_marked AFTER INSERT OR UPDATE OF profile ON activations
+    FOR EACH ROW EXECUTE FUNCTION profile_prefixes_marked();
+
+INSERT INTO profile_prefixes (license_id, prefix, activation_id)
+SELECT license_id, -1, activation_id FROM activations WHERE profile IS NOT NULL;
+
+CREATE INDEX seats_free ON seats (license_id, seat) WHERE activation_id IS NULL;
 "#;
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
 use super::values::{bytes, corrupt, count, get, one_row, opt_bytes, opt_time, sql_opt_time, sql_time, time};
-use super::{pg_error, profiles, stores};
+use super::{pg_error, prefixes, profiles, stores};
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
 use crate::authority::error::AuthorityError;
 use crate::authority::ledger::{LedgerTx, Which};
@@ -47,7 +47,7 @@ impl<'a, 'b> PostgresTx<'a, 'b> {
 const LICENSE_COLUMNS: &str =
     "license_id, product, release_version, signed, total_seats, transfers_per_seat, added_at, revoked_at";
 const SEAT_COLUMNS: &str = "license_id, seat, pack, transfers_used, activation_id";
-const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
+pub(super) const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
      profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at, forked_at";
 
 fn license_row(row: &Row) -> Result<LicenseRecord, AuthorityError> {
@@ -73,7 +73,7 @@ fn seat_row(row: &Row) -> Result<SeatRecord, AuthorityError> {
     })
 }
 
-fn activation_row(row: &Row) -> Result<ActivationRecord, AuthorityError> {
+pub(super) fn activation_row(row: &Row) -> Result<ActivationRecord, AuthorityError> {
     let state: String = get(row, 2)?;
     let kind: String = get(row, 3)?;
     let temporary_until = opt_time(row, 4)?;
@@ -342,12 +342,22 @@ impl LedgerTx for PostgresTx<'_, '_> {
         all(self.rows(&sql, &[&&license.0[..]])?, activation_row)
     }
 
+    fn activations_sharing(
+        &mut self,
+        license: &LicenseId,
+        which: Which,
+        keys: &[u32],
+    ) -> Result<Vec<ActivationRecord>, AuthorityError> {
+        prefixes::sharing(self.tx, license, which, keys)
+    }
+
     fn insert_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
         let sql = format!(
             "INSERT INTO activations ({ACTIVATION_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         );
-        self.write_activation(&sql, r)
+        self.write_activation(&sql, r)?;
+        prefixes::index(self.tx, &r.license_id.0, &r.activation_id, r.profile.as_deref())
     }
 
     fn update_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
@@ -357,7 +367,8 @@ impl LedgerTx for PostgresTx<'_, '_> {
              activation_key = $11, nonce = $12, since = $13, renewed_at = $14, ended_at = $15, \
              forked_at = $16 WHERE activation_id = $1",
             r,
-        )
+        )?;
+        prefixes::index(self.tx, &r.license_id.0, &r.activation_id, r.profile.as_deref())
     }
 
     fn stores_of(&mut self, activation: &ActivationId) -> Result<Vec<StoreRecord>, AuthorityError> {

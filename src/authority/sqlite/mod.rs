@@ -28,6 +28,7 @@ mod commit;
 pub mod schema;
 
 pub use binding::{KeyBinding, PUBLIC_KEY_SETTING, SECRET_KEY_PATH_SETTING};
+mod prefixes;
 mod profiles;
 mod stores;
 mod tx;
@@ -160,6 +161,9 @@ impl SqliteLedger {
         }
         for (from, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(migration).map_err(sql_error)?;
+            if from + 1 == schema::PREFIX_INDEX_VERSION as usize {
+                prefixes::index_pending(&tx)?;
+            }
             tx.execute_batch(&format!("PRAGMA user_version = {}", from + 1)).map_err(sql_error)?;
         }
         tx.commit().map_err(sql_error)

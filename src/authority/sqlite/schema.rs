@@ -28,12 +28,24 @@
 //!   recorded, never changes; the history accepts `culled` entries;
 //! - (version 5) a certified profile names an activation and is never
 //!   changed (only erased, by anonymising);
+//! - (version 6) the digest-prefix index (`profile_prefixes`) follows every
+//!   activation's profile: the database marks an activation written with a
+//!   new profile as not yet indexed (key `-1`, a candidate for every
+//!   request), and the ledger replaces the mark with the profile's keys —
+//!   so a row edited by hand is still compared (and its damage reported),
+//!   never silently missed; erasing the profile drops its keys. Free seats
+//!   have an index of their own, so the lowest free seat costs the same in
+//!   a full license as in an empty one.
 //! - (version 2) a store row names an activation of its own license, starts
 //!   unsurrendered, keeps its activation, license and key, never changes once
 //!   surrendered, and is never deleted.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+
+/// The version whose migration also indexes the existing certified profiles
+/// in Rust (`prefixes::index_pending`): SQL cannot read a profile.
+pub const PREFIX_INDEX_VERSION: u32 = 6;
 
 /// The rules the schema's triggers enforce, word for word as they refuse
 /// (`RAISE(ABORT, …)`), so a refusal names its rule as a `&'static str`.
@@ -423,6 +435,44 @@ END;
 
 INSERT INTO certified_profiles (activation_id, at, profile)
 SELECT activation_id, since, profile FROM activations WHERE profile IS NOT NULL ORDER BY since, activation_id;
+"#;
+
+/// Version 6: machines recognised without a scan. `profile_prefixes` maps
+/// the first four bytes (big-endian) of each digest of an activation's
+/// certified profile to the activation; triggers mark an activation written
+/// with a new profile as not yet indexed (key `-1`), which the ledger
+/// replaces with the profile's keys in the same transaction. Existing
+/// activations are marked here and indexed by the migration
+/// ([`PREFIX_INDEX_VERSION`]). Free seats get a partial index.
+const V6: &str = r#"
+CREATE TABLE profile_prefixes (
+    license_id    BLOB NOT NULL,
+    prefix        INTEGER NOT NULL CHECK (prefix BETWEEN -1 AND 4294967295),
+    activation_id BLOB NOT NULL REFERENCES activations (activation_id),
+    PRIMARY KEY (license_id, prefix, activation_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX profile_prefixes_by_activation ON profile_prefixes (activation_id, prefix);
+
+CREATE TRIGGER profile_prefixes_on_insert AFTER INSERT ON activations
+WHEN NEW.profile IS NOT NULL
+BEGIN
+    INSERT INTO profile_prefixes (license_id, prefix, activation_id)
+    VALUES (NEW.license_id, -1, NEW.activation_id);
+END;
+
+CREATE TRIGGER profile_prefixes_on_update AFTER UPDATE OF profile ON activations
+WHEN NEW.profile IS NOT OLD.profile
+BEGIN
+    DELETE FROM profile_prefixes WHERE activation_id = NEW.activation_id;
+    INSERT INTO profile_prefixes (license_id, prefix, activation_id)
+    SELECT NEW.license_id, -1, NEW.activation_id WHERE NEW.profile IS NOT NULL;
+END;
+
+INSERT INTO profile_prefixes (license_id, prefix, activation_id)
+SELECT license_id, -1, activation_id FROM activations WHERE profile IS NOT NULL;
+
+CREATE INDEX seats_free ON seats (license_id, seat) WHERE activation_id IS NULL;
 "#;
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::values::{
     bytes, corrupt, count, map_read, one_row, opt_bytes, opt_time, sql_opt_time, sql_time, time,
 };
-use super::{profiles, sql_error, stores};
+use super::{prefixes, profiles, sql_error, stores};
 use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
 use crate::authority::LedgerError;
 use crate::authority::damage::Damage;
@@ -34,7 +34,7 @@ impl<'a> SqliteTx<'a> {
 const LICENSE_COLUMNS: &str =
     "license_id, product, release_version, signed, total_seats, transfers_per_seat, added_at, revoked_at";
 const SEAT_COLUMNS: &str = "license_id, seat, pack, transfers_used, activation_id";
-const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
+pub(super) const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
      profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at, forked_at";
 
 fn license_row(row: &Row<'_>) -> rusqlite::Result<LicenseRecord> {
@@ -60,7 +60,7 @@ fn seat_row(row: &Row<'_>) -> rusqlite::Result<SeatRecord> {
     })
 }
 
-fn activation_row(row: &Row<'_>) -> rusqlite::Result<ActivationRecord> {
+pub(super) fn activation_row(row: &Row<'_>) -> rusqlite::Result<ActivationRecord> {
     let state: String = row.get(2)?;
     let kind: String = row.get(3)?;
     let temporary_until = opt_time(row, 4)?;
@@ -290,6 +290,15 @@ impl LedgerTx for SqliteTx<'_> {
         rows.collect::<rusqlite::Result<_>>().map_err(map_read)
     }
 
+    fn activations_sharing(
+        &mut self,
+        license: &LicenseId,
+        which: Which,
+        keys: &[u32],
+    ) -> Result<Vec<ActivationRecord>, AuthorityError> {
+        prefixes::sharing(self.tx, license, which, keys)
+    }
+
     fn insert_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
         let sql = format!(
             "INSERT INTO activations ({ACTIVATION_COLUMNS}) \
@@ -299,7 +308,8 @@ impl LedgerTx for SqliteTx<'_> {
         self.tx
             .execute(&sql, rusqlite::params_from_iter(values))
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "no such activation"))
+            .and_then(|n| one_row(n, "no such activation"))?;
+        prefixes::index(self.tx, &r.license_id.0, &r.activation_id, r.profile.as_deref())
     }
 
     fn update_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
@@ -313,7 +323,8 @@ impl LedgerTx for SqliteTx<'_> {
                 rusqlite::params_from_iter(values),
             )
             .map_err(sql_error)
-            .and_then(|n| one_row(n, "no such activation"))
+            .and_then(|n| one_row(n, "no such activation"))?;
+        prefixes::index(self.tx, &r.license_id.0, &r.activation_id, r.profile.as_deref())
     }
 
     fn stores_of(&mut self, activation: &ActivationId) -> Result<Vec<StoreRecord>, AuthorityError> {

@@ -1,0 +1,165 @@
+//! A machine is recognised among many other activations through the
+//! digest-prefix index (`authority::candidates`), on every ledger: renewals,
+//! a reinstall with a new store, one temporary period per machine; the
+//! index itself (what it finds, what anonymising drops); and the scan kept
+//! where the policy accepts a machine that shares no digest with the
+//! certified one.
+#![cfg(feature = "authority")]
+
+#[macro_use]
+mod authority_support;
+
+use authority_support::*;
+use nodelock::activation::ActivationKind;
+use nodelock::authority::{Authority, AuthorityError, GrantKind, Ledger, Which, digest_prefixes};
+use nodelock::hardware::ComponentKind;
+use nodelock::profile::{Digest, Profile};
+
+on_every_ledger!(
+    a_machine_is_recognised_among_many_other_activations,
+    one_temporary_period_per_machine_among_many,
+    the_index_finds_the_machine_and_anonymising_drops_it,
+    a_policy_accepting_a_machine_that_shares_nothing_still_recognises_it,
+    light_kinds_that_all_changed_are_still_the_same_machine,
+);
+
+const OTHERS: u32 = 60;
+
+fn a_machine_is_recognised_among_many_other_activations<L: Ledger>(b: Backend<L>) {
+    let terms = license(1, OTHERS + 10);
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    let mut machines: Vec<Machine> = (1..=OTHERS).map(Machine::new).collect();
+    let grants: Vec<_> =
+        machines.iter_mut().map(|m| a.activate(&m.request(id), None, "desk", t0()).unwrap()).collect();
+    let (n, held) = (37, &grants[36].certificate);
+    assert_eq!(held.seat, Some(n));
+    // The same store again: a renewal of its seat.
+    let renewal = a.activate(&machines[36].request(id), None, "desk", t0()).unwrap();
+    assert_eq!((renewal.kind, renewal.certificate.activation_id), (GrantKind::Renewal, held.activation_id));
+    // Reinstalled: a new store (a key the ledger never saw) on the same
+    // hardware is recognised by its profile alone.
+    let mut reinstalled = Machine::new(n);
+    let again = a.activate(&reinstalled.request(id), None, "desk", t0()).unwrap();
+    assert_eq!((again.kind, again.certificate.activation_id), (GrantKind::Renewal, held.activation_id));
+    assert_eq!(again.certificate.seat, Some(n));
+    // A NIC replaced and a new store: still within tolerance, still its seat.
+    let mut repaired = Machine::new(n);
+    repaired.profile = one_nic_replaced(n);
+    let fixed = a.activate(&repaired.request(id), None, "desk", t0()).unwrap();
+    assert_eq!((fixed.kind, fixed.certificate.activation_id), (GrantKind::Renewal, held.activation_id));
+    // Rebuilt beyond tolerance: a new machine, the lowest free seat.
+    let mut rebuilt_machine = Machine::new(n);
+    rebuilt_machine.profile = rebuilt(n);
+    let other = a.activate(&rebuilt_machine.request(id), None, "desk", t0()).unwrap();
+    assert_eq!((other.kind, other.certificate.seat), (GrantKind::Seat, Some(OTHERS + 1)));
+    let s = a.status(Some(id), t0()).unwrap().licenses.remove(0);
+    assert_eq!(s.in_use, OTHERS + 1);
+}
+
+fn one_temporary_period_per_machine_among_many<L: Ledger>(b: Backend<L>) {
+    let mut terms = license(1, 1);
+    terms.temporary_days = 30;
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap();
+    for n in 2..=OTHERS {
+        let g = a.activate(&Machine::new(n).request(id), None, "desk", t0()).unwrap();
+        assert_eq!(g.kind, GrantKind::Temporary);
+    }
+    let end = t0().plus_days(30);
+    // A machine whose period ended, from a new store: no second period.
+    let err = a.activate(&Machine::new(30).request(id), None, "desk", end).unwrap_err();
+    assert!(matches!(err, AuthorityError::TemporaryUsed { ended, .. } if ended == end), "{err}");
+    // During its period, a new store gets the same period again.
+    let same = a.activate(&Machine::new(31).request(id), None, "desk", t0().plus_days(3)).unwrap();
+    assert_eq!(same.certificate.kind, ActivationKind::Temporary { until: end });
+    // A machine never seen gets its own.
+    let fresh = a.activate(&Machine::new(OTHERS + 1).request(id), None, "desk", end).unwrap();
+    assert_eq!(fresh.certificate.kind, ActivationKind::Temporary { until: end.plus_days(30) });
+}
+
+fn the_index_finds_the_machine_and_anonymising_drops_it<L: Ledger>(b: Backend<L>) {
+    let terms = license(1, 10);
+    let (a, _dir) = authority(b, &[terms.clone(), license(2, 10)]);
+    let id = terms.id;
+    let grants: Vec<_> =
+        (1..=8).map(|n| a.activate(&Machine::new(n).request(id), None, "desk", t0()).unwrap()).collect();
+    // The same machine in another license is not this license's candidate.
+    a.activate(&Machine::new(5).request(license(2, 10).id), None, "desk", t0()).unwrap();
+    let sharing = |a: &Authority<L>, profile: &Profile, which| {
+        a.ledger()
+            .read(&mut |tx| tx.activations_sharing(&id, which, &digest_prefixes(profile)))
+            .unwrap()
+            .iter()
+            .map(|r| r.activation_id)
+            .collect::<Vec<_>>()
+    };
+    let five = grants[4].certificate.activation_id;
+    assert_eq!(sharing(&a, &hardware(5), Which::Active), [five]);
+    assert_eq!(sharing(&a, &one_nic_replaced(5), Which::All), [five]);
+    // Two machines' keys: both, in the ledger's order.
+    let both = Profile::from_digests(
+        [(ComponentKind::Mac, hardware(2).digests(ComponentKind::Mac)[0])]
+            .into_iter()
+            .chain([(ComponentKind::Cpu, hardware(7).digests(ComponentKind::Cpu)[0])]),
+    )
+    .unwrap();
+    // All granted at t0: the ledger's order is then by id.
+    let mut expected = [grants[1].certificate.activation_id, grants[6].certificate.activation_id];
+    expected.sort();
+    assert_eq!(sharing(&a, &both, Which::Active), expected);
+    assert!(sharing(&a, &hardware(99), Which::All).is_empty());
+    // Released: no longer active, still among all.
+    a.release(five, ADMIN, t0()).unwrap();
+    assert!(sharing(&a, &hardware(5), Which::Active).is_empty());
+    assert_eq!(sharing(&a, &hardware(5), Which::All), [five]);
+    // Anonymised: its profile is gone, and so are its keys.
+    assert!(a.anonymise(five, ADMIN, t0()).unwrap());
+    assert!(sharing(&a, &hardware(5), Which::All).is_empty());
+    let back = a.activate(&Machine::new(5).request(id), None, "desk", t0()).unwrap();
+    assert_eq!((back.kind, back.certificate.seat), (GrantKind::Seat, Some(5)));
+}
+
+/// With a tolerance above what a comparison sharing no digest scores, a
+/// wholly different machine is "the same machine": the index cannot find it
+/// (no shared key), so the authority compares every activation, as before.
+fn a_policy_accepting_a_machine_that_shares_nothing_still_recognises_it<L: Ledger>(b: Backend<L>) {
+    let mut terms = license(1, 3);
+    terms.policy.tolerance = 50;
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    let first = a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap();
+    let other = a.activate(&Machine::new(2).request(id), None, "desk", t0()).unwrap();
+    assert_eq!(other.kind, GrantKind::Renewal, "tolerance 50 accepts any machine");
+    assert_eq!(other.certificate.activation_id, first.certificate.activation_id);
+    assert_eq!(a.status(Some(id), t0()).unwrap().licenses[0].in_use, 1);
+}
+
+/// A machine identified by three light kinds only (memory, video, optical
+/// drive: default weight 1 each, 3 ≤ the default tolerance 3) is the same
+/// machine even with all three replaced: such a request is compared with
+/// every activation, not only those sharing a digest.
+fn light_kinds_that_all_changed_are_still_the_same_machine<L: Ledger>(b: Backend<L>) {
+    let terms = license(1, 3);
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    let light = |salt: u8| {
+        Profile::from_digests(
+            [ComponentKind::Memory, ComponentKind::Video, ComponentKind::CdRom]
+                .into_iter()
+                .map(|k| (k, Digest([salt.wrapping_add(k as u8); 16]))),
+        )
+        .unwrap()
+    };
+    let mut m = Machine::new(1);
+    m.profile = light(10);
+    let first = a.activate(&m.request(id), None, "desk", t0()).unwrap();
+    let mut changed = Machine::new(2);
+    changed.profile = light(100);
+    let again = a.activate(&changed.request(id), None, "desk", t0()).unwrap();
+    assert_eq!(
+        (again.kind, again.certificate.activation_id),
+        (GrantKind::Renewal, first.certificate.activation_id)
+    );
+}
