@@ -378,7 +378,9 @@ fn profile(e: &ProfileError) -> ErrorCode {
         ProfileError::TooLong(_) => ErrorCode::TooLarge,
         ProfileError::TrailingBytes(_) => ErrorCode::TrailingBytes,
         ProfileError::NotCanonical(_) => ErrorCode::NotCanonical,
-        ProfileError::Malformed(_) | ProfileError::TooManyInstances(_) => ErrorCode::BadProfile,
+        ProfileError::Malformed(_) | ProfileError::TooManyInstances(_) | ProfileError::Width(_) => {
+            ErrorCode::BadProfile
+        }
     }
 }
 

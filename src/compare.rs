@@ -10,6 +10,11 @@
 //! applied and why. `Display` renders it as the "compare tool" table and serde
 //! gives JSON. [`compare_captures`] applies the same rule to two Profile
 //! Helper captures, after checking that they can be compared at all.
+//!
+//! Profiles of different digest widths (a certificate that binds a short
+//! profile, [`crate::profile::short`], and this machine's full one) are
+//! compared at the shorter width: the wider one's digests are cut to it
+//! first. Nothing else about the rule changes.
 
 use std::fmt;
 
@@ -171,7 +176,8 @@ fn count_common(a: &[Digest], b: &[Digest]) -> usize {
 
 /// Compares the `stored` profile (the one the activation certified) with the
 /// `current` one. `moved` says whether the license store was moved, copied or
-/// restored since activation.
+/// restored since activation. When their digest widths differ, both are
+/// compared at the shorter one ([`Profile::at_width`]).
 ///
 /// ```
 /// use nodelock::{compare, hardware::ComponentKind, policy::Policy, profile::{Digest, Profile}};
@@ -183,6 +189,8 @@ fn count_common(a: &[Digest], b: &[Digest]) -> usize {
 /// assert!(!c.reactivate);
 /// ```
 pub fn compare(stored: &Profile, current: &Profile, moved: bool, policy: &Policy) -> Comparison {
+    let width = stored.width().min(current.width());
+    let (stored, current) = (stored.at_width(width), current.at_width(width));
     let mut kinds = Vec::with_capacity(ComponentKind::COUNT);
     let mut score = 0u32;
     for kind in ComponentKind::ALL {

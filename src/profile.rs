@@ -8,6 +8,10 @@
 //! support calls. (The Profile Helper's diagnostic file is
 //! [`crate::capture`].)
 //!
+//! A profile may be **short** ([`Profile::shortened`], [`short`]): its
+//! digests cut to their first 4..=15 bytes, so that a request fits a code a
+//! person can type; profiles of different widths compare at the shorter one.
+//!
 //! Removable devices are left out unless the caller includes them (a license's
 //! policy says whether: `Policy::include_removable`). This layer knows
 //! hardware and the codec, nothing of policies or licenses.
@@ -22,6 +26,8 @@ use thiserror::Error;
 use crate::codec::hex::{hex, unhex};
 use crate::codec::{CodecError, base32, bounded, canonical, frame};
 use crate::hardware::{ComponentKind, Inventory};
+
+pub mod short;
 
 /// Domain tag of component digests.
 pub const COMPONENT_DOMAIN: &[u8] = b"nodelock/component/v1";
@@ -146,9 +152,23 @@ struct KindEntry {
 /// increasing, digests strictly increasing. Decoding rejects any other order,
 /// empty entries and more than [`MAX_INSTANCES`] digests per kind, so every
 /// profile has exactly one encoding and one fingerprint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+///
+/// A profile has a digest **width**: [`DIGEST_LEN`] (full) or, for a short
+/// profile, 4..=15 bytes; a short digest keeps its first `width` bytes and
+/// zeros after them. The width is part of the value (a short profile is not
+/// equal to the full one it was cut from) and of its encodings: the serde
+/// (postcard) form above is that of full profiles; short ones have their own
+/// ([`short`]), and [`to_bytes`](Self::to_bytes) gives either.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Profile {
+    width: u8,
     kinds: [Vec<Digest>; ComponentKind::COUNT],
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile { width: DIGEST_LEN as u8, kinds: Default::default() }
+    }
 }
 
 impl Profile {
@@ -217,6 +237,48 @@ impl Profile {
         Ok(profile)
     }
 
+    /// The width of its digests in bytes: [`DIGEST_LEN`] unless short.
+    pub fn width(&self) -> usize {
+        usize::from(self.width)
+    }
+
+    /// Whether its digests are shortened ([`shortened`](Self::shortened)).
+    pub fn is_short(&self) -> bool {
+        self.width() < DIGEST_LEN
+    }
+
+    /// The same profile with every digest cut to its first `width` bytes
+    /// (clamped to [`short::MIN_WIDTH`]..=[`width`](Self::width): a profile
+    /// is never widened). Two digests equal after the cut count once.
+    pub fn shortened(&self, width: usize) -> Profile {
+        let w = width.clamp(short::MIN_WIDTH, self.width());
+        if w == self.width() {
+            return self.clone();
+        }
+        let mut out = Profile { width: w as u8, kinds: Default::default() };
+        for (i, set) in self.kinds.iter().enumerate() {
+            let cut = &mut out.kinds[i];
+            cut.extend(set.iter().map(|d| {
+                let mut b = [0u8; DIGEST_LEN];
+                b[..w].copy_from_slice(&d.0[..w]);
+                Digest(b)
+            }));
+            cut.sort_unstable();
+            cut.dedup();
+        }
+        out
+    }
+
+    /// This profile at `width` when it is wider, else itself (the form
+    /// [`crate::compare()`] compares two profiles in).
+    pub fn at_width(&self, width: usize) -> std::borrow::Cow<'_, Profile> {
+        if width < self.width() {
+            std::borrow::Cow::Owned(self.shortened(width))
+        } else {
+            std::borrow::Cow::Borrowed(self)
+        }
+    }
+
     /// The sorted digests of `kind`.
     pub fn digests(&self, kind: ComponentKind) -> &[Digest] {
         &self.kinds[kind.index()]
@@ -232,17 +294,25 @@ impl Profile {
         self.kind_count() == 0
     }
 
-    /// The canonical postcard encoding.
+    /// The canonical encoding: the postcard form of a full profile, the
+    /// stored form ([`short::STORED_MARK`] then the short form) of a short one.
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).unwrap_or_else(|_| unreachable!("a profile always encodes"))
+        if self.is_short() {
+            return short::to_stored(self);
+        }
+        postcard::to_allocvec(self).unwrap_or_else(|_| unreachable!("a full profile always encodes"))
     }
 
-    /// Decodes a canonical encoding, refusing anything longer than
-    /// [`MAX_PROFILE_LEN`] before decoding it, any trailing bytes, and
-    /// integers (counts, kind indexes) not in their shortest varint form.
+    /// Decodes a canonical encoding (full or stored short form), refusing
+    /// anything longer than [`MAX_PROFILE_LEN`] before decoding it, any
+    /// trailing bytes, and integers (counts, kind indexes) not in their
+    /// shortest varint form.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProfileError> {
         if bytes.len() > MAX_PROFILE_LEN {
             return Err(ProfileError::TooLong(bytes.len()));
+        }
+        if let Some((&short::STORED_MARK, rest)) = bytes.split_first() {
+            return short::from_stored(rest);
         }
         let profile =
             frame::decode_exact_postcard::<Profile>(bytes, "hardware profile").map_err(|e| match e {
@@ -293,8 +363,13 @@ impl Profile {
     }
 }
 
+/// The full form only: a short profile is written by [`short::serialize`]
+/// (inside the messages that carry one) or [`Profile::to_bytes`].
 impl Serialize for Profile {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_short() {
+            return Err(serde::ser::Error::custom("a short profile has only its own encoding"));
+        }
         self.entries().serialize(s)
     }
 }
@@ -327,6 +402,12 @@ pub enum ProfileError {
     /// The profile is not in canonical order.
     #[error("the hardware profile is not in canonical form: {0}")]
     NotCanonical(&'static str),
+    /// A short profile's digests are narrower than [`short::MIN_WIDTH`] or
+    /// not narrower than a full digest.
+    #[error(
+        "the hardware profile's digests are {0} bytes wide; a short profile's are 4 to 15 bytes; the data is corrupt"
+    )]
+    Width(usize),
     /// More than [`MAX_INSTANCES`] digests for one kind.
     #[error("the hardware profile lists more than {MAX_INSTANCES} instances of {0}")]
     TooManyInstances(ComponentKind),

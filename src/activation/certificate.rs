@@ -10,6 +10,12 @@
 //! its lease and is signed as `nodelock/activation-certificate/v2`
 //! ([`CertificateV2`]: the version 1 payload followed by `lease_ends`); a
 //! certificate without a lease stays version 1, byte for byte. Both are read.
+//!
+//! A certificate answering a version 2 request binds its **short** profile
+//! and is signed as `nodelock/activation-certificate/v3` ([`CertificateV3`]:
+//! the version 1 fields with the profile in its short form, then the lease
+//! end as an option, `docs/FORMAT.md` §9.7). The client compares its current
+//! digests cut to the certified width with it; nothing else changes.
 
 use serde::{Deserialize, Serialize};
 
@@ -78,11 +84,92 @@ impl Message for CertificateV2 {
     }
 }
 
-/// Reads either version: version 1 first, version 2 when the tag says so.
+/// The version 3 payload: the version 1 fields with the profile in its
+/// short form, then the lease end if any (`docs/FORMAT.md` §9.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateV3 {
+    /// [`ActivationCertificate::activation_id`].
+    pub activation_id: ActivationId,
+    /// [`ActivationCertificate::license_id`].
+    pub license_id: LicenseId,
+    /// [`ActivationCertificate::release_version`].
+    pub release_version: u32,
+    /// [`ActivationCertificate::profile`], short.
+    #[serde(with = "crate::profile::short")]
+    pub profile: Profile,
+    /// [`ActivationCertificate::stamp`].
+    pub stamp: LocationStamp,
+    /// [`ActivationCertificate::nonce`].
+    pub nonce: Nonce,
+    /// [`ActivationCertificate::activation_key`].
+    pub activation_key: [u8; 32],
+    /// [`ActivationCertificate::issued_at`].
+    pub issued_at: Timestamp,
+    /// [`ActivationCertificate::kind`].
+    pub kind: ActivationKind,
+    /// [`ActivationCertificate::seat`].
+    pub seat: Option<u32>,
+    /// [`ActivationCertificate::lease_ends`].
+    pub lease_ends: Option<Timestamp>,
+}
+
+impl From<CertificateV3> for ActivationCertificate {
+    fn from(c: CertificateV3) -> Self {
+        ActivationCertificate {
+            activation_id: c.activation_id,
+            license_id: c.license_id,
+            release_version: c.release_version,
+            profile: c.profile,
+            stamp: c.stamp,
+            nonce: c.nonce,
+            activation_key: c.activation_key,
+            issued_at: c.issued_at,
+            kind: c.kind,
+            seat: c.seat,
+            lease_ends: c.lease_ends,
+        }
+    }
+}
+
+impl From<&ActivationCertificate> for CertificateV3 {
+    fn from(c: &ActivationCertificate) -> Self {
+        CertificateV3 {
+            activation_id: c.activation_id,
+            license_id: c.license_id,
+            release_version: c.release_version,
+            profile: c.profile.clone(),
+            stamp: c.stamp,
+            nonce: c.nonce,
+            activation_key: c.activation_key,
+            issued_at: c.issued_at,
+            kind: c.kind,
+            seat: c.seat,
+            lease_ends: c.lease_ends,
+        }
+    }
+}
+
+/// A certificate binding a short profile, read by its own tag.
+impl Message for CertificateV3 {
+    const TAG: tag::Tag = tag::CERTIFICATE_V3;
+    const MAX_LEN: usize = MAX_CERTIFICATE_LEN;
+
+    fn validate(&self) -> Result<(), &'static str> {
+        if self.lease_ends.is_some_and(|end| end <= self.issued_at) {
+            return Err("a lease must end after the certificate was issued");
+        }
+        ActivationCertificate::from(self.clone()).validate()
+    }
+}
+
+type Open<'a, T> = &'a dyn Fn(&'a [u8]) -> Result<Opened<T>, SignatureError>;
+
+/// Reads any version: version 1 first, version 2 or 3 when the tag says so.
 fn either<'a>(
     bytes: &'a [u8],
-    v1: impl FnOnce(&'a [u8]) -> Result<Opened<ActivationCertificate>, SignatureError>,
-    v2: impl FnOnce(&'a [u8]) -> Result<Opened<CertificateV2>, SignatureError>,
+    v1: Open<'a, ActivationCertificate>,
+    v2: Open<'a, CertificateV2>,
+    v3: Open<'a, CertificateV3>,
 ) -> Result<Opened<ActivationCertificate>, SignatureError> {
     match v1(bytes) {
         Err(SignatureError::Format(CodecError::UnsupportedVersion { found, .. }))
@@ -91,6 +178,12 @@ fn either<'a>(
             let o = v2(bytes)?;
             let message = ActivationCertificate { lease_ends: Some(o.message.lease_ends), ..o.message.base };
             Ok(Opened { message, key_id: o.key_id })
+        }
+        Err(SignatureError::Format(CodecError::UnsupportedVersion { found, .. }))
+            if found == tag::CERTIFICATE_V3.tag =>
+        {
+            let o = v3(bytes)?;
+            Ok(Opened { message: o.message.into(), key_id: o.key_id })
         }
         other => other,
     }
@@ -147,6 +240,11 @@ impl ActivationCertificate {
     /// Signs the certificate with the authority's key; returns envelope bytes.
     pub fn sign(&self, key: &SecretKey) -> Result<Vec<u8>, ActivationError> {
         self.validate().map_err(|rule| CodecError::Invalid { what: Self::TAG.name, rule })?;
+        if self.profile.is_short() {
+            let v3 = CertificateV3::from(self);
+            v3.validate().map_err(|rule| CodecError::Invalid { what: Self::TAG.name, rule })?;
+            return Ok(signed::seal(&v3, key));
+        }
         match self.lease_ends {
             None => Ok(signed::seal(self, key)),
             Some(lease_ends) => {
@@ -161,8 +259,9 @@ impl ActivationCertificate {
     pub fn open(bytes: &[u8], trusted: &TrustedKeys) -> Result<Opened<Self>, ActivationError> {
         Ok(either(
             bytes,
-            |b| signed::open::<Self>(b, trusted),
-            |b| signed::open::<CertificateV2>(b, trusted),
+            &|b| signed::open::<Self>(b, trusted),
+            &|b| signed::open::<CertificateV2>(b, trusted),
+            &|b| signed::open::<CertificateV3>(b, trusted),
         )?)
     }
 
@@ -171,8 +270,9 @@ impl ActivationCertificate {
     pub fn decode_unverified(bytes: &[u8]) -> Result<Opened<Self>, SignatureError> {
         either(
             bytes,
-            |b| signed::decode_unverified::<Self>(b).map_err(SignatureError::from),
-            |b| signed::decode_unverified::<CertificateV2>(b).map_err(SignatureError::from),
+            &|b| signed::decode_unverified::<Self>(b).map_err(SignatureError::from),
+            &|b| signed::decode_unverified::<CertificateV2>(b).map_err(SignatureError::from),
+            &|b| signed::decode_unverified::<CertificateV3>(b).map_err(SignatureError::from),
         )
     }
 

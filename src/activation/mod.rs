@@ -60,9 +60,9 @@ pub mod validator;
 pub mod verdict;
 
 pub use crate::codec::code::CodeError;
-pub use certificate::{ActivationCertificate, CertificateV2};
+pub use certificate::{ActivationCertificate, CertificateV2, CertificateV3};
 pub use receipt::DeactivationReceipt;
-pub use request::ActivationRequest;
+pub use request::{ActivationRequest, RequestV2};
 pub use short::ShortResponse;
 #[cfg(feature = "client")]
 pub use store::{Damage, Store, StoreCorrupt, StoreUnreadable};

@@ -22,7 +22,10 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::{ActivationCertificate, ActivationId, ActivationKind, ActivationRequest, CertificateV2, Nonce};
+use super::{
+    ActivationCertificate, ActivationId, ActivationKind, ActivationRequest, CertificateV2, CertificateV3,
+    Nonce,
+};
 use crate::codec::tag::{self, short_flags};
 use crate::codec::{CodecError, frame};
 use crate::keys::KeyId;
@@ -228,7 +231,13 @@ impl ShortResponse {
             (ActivationKind::Permanent, Some(u32::from(self.seat_or_days)))
         };
         let cert = ActivationCertificate::answering(with.request, with.activation_id, kind, seat, issued_at);
+        let lease_ends = self.lease_days.map(days);
         let (tag, payload) = match self.lease_days {
+            // A certificate of a short profile is version 3, lease or not.
+            _ if cert.profile.is_short() => (
+                tag::CERTIFICATE_V3,
+                frame::encode_payload(&CertificateV3::from(&cert.with_lease_end(lease_ends))),
+            ),
             None => (tag::CERTIFICATE, frame::encode_payload(&cert)),
             Some(d) => (
                 tag::CERTIFICATE_V2,

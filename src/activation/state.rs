@@ -1,8 +1,9 @@
 //! The activation file's contents — pending requests (with the profile and
 //! stamp each was made with), the active activation with its secret and
 //! public key, the last receipt — and its encoding: written as
-//! `nodelock/store-state/v3`, versions 1 and 2 still read
-//! (`docs/FORMAT.md` §11.1).
+//! `nodelock/store-state/v4` (version 3 with each pending request's profile
+//! in its stored form, so a short one is kept as sent), versions 1 to 3
+//! still read (`docs/FORMAT.md` §11.1).
 //!
 //! The activation secret never leaves the crate: [`SecretSeed`] and the state
 //! types do not implement `Serialize`; the file is written through private
@@ -73,10 +74,56 @@ impl fmt::Debug for SecretSeed {
 /// version 3 of the file (its answer installs from a full response only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestedWith {
-    /// The profile the request carried.
+    /// The profile the request carried (full or short), written in its
+    /// stored form ([`Profile::to_bytes`]).
+    #[serde(serialize_with = "stored_profile", deserialize_with = "read_stored_profile")]
     pub profile: Profile,
     /// The location stamp it carried.
     pub stamp: LocationStamp,
+}
+
+fn stored_profile<S: serde::Serializer>(profile: &Profile, s: S) -> Result<S::Ok, S::Error> {
+    profile.to_bytes().serialize(s)
+}
+
+fn read_stored_profile<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Profile, D::Error> {
+    let bytes = bounded::vec::<_, u8, { crate::profile::MAX_PROFILE_LEN }>(d)?;
+    Profile::from_bytes(&bytes).map_err(serde::de::Error::custom)
+}
+
+/// What a request was made with in version 3 of the file: the profile in
+/// the full form (version 3 had no short profiles).
+#[derive(Deserialize)]
+struct RequestedWithV3 {
+    profile: Profile,
+    stamp: LocationStamp,
+}
+
+/// A pending request of version 3 of the file.
+#[derive(Deserialize)]
+struct PendingV3 {
+    nonce: Nonce,
+    secret: SecretSeed,
+    #[serde(deserialize_with = "bounded::string::<_, MAX_LICENSE_TEXT>")]
+    license_text: String,
+    license_id: LicenseId,
+    release_version: u32,
+    created_at: Timestamp,
+    requested_with: Option<RequestedWithV3>,
+}
+
+impl From<PendingV3> for Pending {
+    fn from(p: PendingV3) -> Self {
+        Pending {
+            nonce: p.nonce,
+            secret: p.secret,
+            license_text: p.license_text,
+            license_id: p.license_id,
+            release_version: p.release_version,
+            created_at: p.created_at,
+            requested_with: p.requested_with.map(|w| RequestedWith { profile: w.profile, stamp: w.stamp }),
+        }
+    }
 }
 
 /// A request made on this machine and not yet answered.
@@ -246,14 +293,32 @@ struct StateV2 {
     last_receipt: Option<Vec<u8>>,
 }
 
-/// Version 3, the one written (from its private serialisable view, so the
+/// Version 3: version 4 with each pending request's profile in the full form.
+#[derive(Deserialize)]
+struct StateV3 {
+    #[serde(deserialize_with = "bounded::vec::<_, PendingV3, MAX_PENDING>")]
+    pending: Vec<PendingV3>,
+    active: Option<Active>,
+    #[serde(deserialize_with = "bounded::opt_bytes::<_, MAX_RECEIPT_LEN>")]
+    last_receipt: Option<Vec<u8>>,
+}
+
+/// Version 4, the one written (from its private serialisable view, so the
 /// state itself is never `Serialize`).
 impl Message for State {
-    const TAG: tag::Tag = tag::STORE_STATE_V3;
+    const TAG: tag::Tag = tag::STORE_STATE_V4;
     const MAX_LEN: usize = MAX_STATE_LEN;
 }
 
 impl Framed for State {}
+
+/// Version 3, still read.
+impl Message for StateV3 {
+    const TAG: tag::Tag = tag::STORE_STATE_V3;
+    const MAX_LEN: usize = MAX_STATE_LEN;
+}
+
+impl Framed for StateV3 {}
 
 /// Version 2, still read.
 impl Message for StateV2 {
@@ -299,6 +364,14 @@ pub(crate) fn encode_state(state: &State) -> Vec<u8> {
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, CodecError> {
     match State::decode_exact(bytes) {
         Ok(state) => Ok(state),
+        Err(CodecError::UnsupportedVersion { found, .. }) if found == tag::STORE_STATE_V3.tag => {
+            let v3 = StateV3::decode_exact(bytes)?;
+            Ok(State {
+                pending: v3.pending.into_iter().map(Pending::from).collect(),
+                active: v3.active,
+                last_receipt: v3.last_receipt,
+            })
+        }
         Err(CodecError::UnsupportedVersion { found, .. }) if found == tag::STORE_STATE_V2.tag => {
             let v2 = StateV2::decode_exact(bytes)?;
             Ok(State {
@@ -319,7 +392,7 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, CodecError> {
     }
 }
 
-/// Decodes an activation state file's bytes, version 1, 2 or 3 (for the fuzz
+/// Decodes an activation state file's bytes, version 1 to 4 (for the fuzz
 /// target and support tools). The result exposes no secret.
 pub fn decode_state_bytes(bytes: &[u8]) -> Result<State, CodecError> {
     decode_state(bytes)
@@ -354,13 +427,59 @@ mod tests {
     }
 
     #[test]
-    fn state_round_trips_in_v3_and_keeps_the_public_key() {
+    fn state_round_trips_in_v4_and_keeps_the_public_key() {
         let state = sample();
         let bytes = encode_state(&state);
-        assert!(bytes[1..].starts_with(b"nodelock/store-state/v3"));
+        assert!(bytes[1..].starts_with(b"nodelock/store-state/v4"));
         assert_eq!(decode_state(&bytes), Ok(state.clone()));
+        let mut short = state.clone();
+        let with = short.pending[0].requested_with.as_mut().unwrap();
+        with.profile = with.profile.shortened(4);
+        assert_eq!(decode_state(&encode_state(&short)), Ok(short), "a short profile is kept as sent");
         let active = state.active.unwrap();
         assert_eq!(active.public_key(), SecretSeed([0x33; 32]).derive_public_key());
+    }
+
+    #[test]
+    fn v3_state_is_still_read_with_what_its_requests_were_made_with() {
+        #[derive(Serialize)]
+        struct W {
+            profile: Profile,
+            stamp: LocationStamp,
+        }
+        #[derive(Serialize)]
+        struct P<'a> {
+            nonce: [u8; 16],
+            secret: [u8; 32],
+            license_text: &'a str,
+            license_id: [u8; 16],
+            release_version: u32,
+            created_at: Timestamp,
+            requested_with: Option<W>,
+        }
+        #[derive(Serialize)]
+        struct S<'a> {
+            pending: Vec<P<'a>>,
+            active: Option<u8>,
+            last_receipt: Option<&'a [u8]>,
+        }
+        let expected = sample().pending.remove(0);
+        let with = expected.requested_with.clone().unwrap();
+        let v3 = S {
+            pending: vec![P {
+                nonce: [0x4f; 16],
+                secret: [0x34; 32],
+                license_text: "text",
+                license_id: [1; 16],
+                release_version: 2,
+                created_at: Timestamp(1_000),
+                requested_with: Some(W { profile: with.profile, stamp: with.stamp }),
+            }],
+            active: None,
+            last_receipt: None,
+        };
+        let bytes = frame::encode(tag::STORE_STATE_V3, &postcard::to_allocvec(&v3).unwrap());
+        assert_eq!(decode_state(&bytes).unwrap().pending, vec![expected]);
     }
 
     #[test]

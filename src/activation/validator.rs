@@ -40,7 +40,7 @@ use crate::compare::compare;
 use crate::hardware::{Collector, platform_collector};
 use crate::keys::TrustedKeys;
 use crate::license::{AppInfo, License, LicenseError, LicenseSource, SignedLicense, source};
-use crate::profile::{ProductKey, Profile};
+use crate::profile::{DIGEST_LEN, ProductKey, Profile, short};
 use crate::timestamp::Timestamp;
 
 /// What a check established, reused by the request that follows it.
@@ -60,6 +60,9 @@ pub struct Validator {
     store: Store,
     collector: Box<dyn Collector + Send + Sync>,
     last: Mutex<Established>,
+    /// The digest width of the requests it makes ([`short::REQUEST_WIDTH`]
+    /// unless [`with_full_requests`](Validator::with_full_requests)).
+    request_width: usize,
 }
 
 impl fmt::Debug for Validator {
@@ -103,12 +106,21 @@ impl Validator {
             store,
             collector: platform_collector(),
             last: Mutex::new(Established::default()),
+            request_width: short::REQUEST_WIDTH,
         }
     }
 
     /// The license compiled into the application (`include_str!`).
     pub fn with_embedded_license(mut self, text: impl Into<String>) -> Self {
         self.source = self.source.embedded(text);
+        self
+    }
+
+    /// Makes requests with full digests (version 1, a code of about 550
+    /// characters with 10 components) instead of the short ones made by
+    /// default (version 2, under 300 characters; `docs/FORMAT.md` §9.6).
+    pub fn with_full_requests(mut self) -> Self {
+        self.request_width = DIGEST_LEN;
         self
     }
 
@@ -226,7 +238,9 @@ impl Validator {
         })
     }
 
-    /// Makes an activation request for the license in force, now.
+    /// Makes an activation request for the license in force, now. Its
+    /// profile is short (version 2, a code under 300 characters) unless the
+    /// validator was made [`with_full_requests`](Self::with_full_requests).
     pub fn request_activation(&self, label: Option<&str>) -> Result<ActivationRequest, ActivationError> {
         self.request_activation_at(label, Timestamp::now())
     }
@@ -256,7 +270,7 @@ impl Validator {
         let signed = source::verify_for(license_text, &self.trusted, &self.app.product)?;
         let license = signed.license();
         license.check_terms(&self.app, now)?;
-        let profile = self.current_profile(license);
+        let profile = self.current_profile(license).shortened(self.request_width);
         self.store.request(license_text, license, profile, label.map(str::to_owned), now)
     }
 
@@ -294,7 +308,8 @@ impl Validator {
         let profile = match &last.profile {
             Some(profile) => profile.clone(),
             None => last.profile.insert(self.current_profile(license)).clone(),
-        };
+        }
+        .shortened(self.request_width);
         let (text, label) = (resolved.license.to_armoured(), label.map(str::to_owned));
         if renewal {
             self.store.renew(&text, license, profile, label, now)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 pub(crate) use super::machine::{DeactivateArgs, RenewArgs};
-use super::machine::{StoreChoice, profile_of, renewal_request, store_for, trusted_keys};
+use super::machine::{StoreChoice, profile_of, renewal_request, request_width, store_for, trusted_keys};
 use super::{Failure, Outcome, code_or_file, collector_for, print_json, read_text};
 use crate::activation::{ActivationCertificate, DeactivationReceipt, Store, Validator, Verdict};
 use crate::cli::say;
@@ -93,6 +93,10 @@ pub(crate) struct RequestArgs {
     /// a phone can carry it off an air-gapped machine.
     #[arg(long)]
     qr: bool,
+    /// Print the full request (version 1: full 16-byte digests, about 550
+    /// characters) instead of the short one (under 300 characters).
+    #[arg(long)]
+    long_code: bool,
 }
 
 pub(crate) fn run(command: ActivateCommand) -> Outcome {
@@ -108,12 +112,12 @@ pub(crate) fn run(command: ActivateCommand) -> Outcome {
 }
 
 fn request(args: RequestArgs) -> Outcome {
-    let RequestArgs { license: license_file, store, label, root, json, qr } = args;
+    let RequestArgs { license: license_file, store, label, root, json, qr, long_code } = args;
     let text = read_text(&license_file, MAX_FILE)?;
     // The authority verifies the license; here it only names what to activate.
     let (license, _) = SignedLicense::inspect_unverified(&text).map_err(Failure::input)?;
     let store = Store::new(store_for(store, &license.product)?);
-    let profile = profile_of(&license, root.as_deref());
+    let profile = profile_of(&license, root.as_deref()).shortened(request_width(long_code));
     let request = store.request(&text, &license, profile, label, Timestamp::now()).map_err(Failure::input)?;
     print_request(&request, &store, json, qr)
 }
@@ -124,7 +128,7 @@ fn renew(args: RenewArgs) -> Outcome {
         return super::online::renew(&args, server);
     }
     let (text, store) = args.license_and_store()?;
-    let request = renewal_request(&args, &text, &store)?;
+    let request = renewal_request(&args, &text, &store, request_width(args.long_code))?;
     print_request(&request, &store, args.json, args.qr)
 }
 

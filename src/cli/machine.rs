@@ -38,6 +38,10 @@ pub(crate) struct RenewArgs {
     /// Also show the code as a QR code (on stderr).
     #[arg(long)]
     pub(super) qr: bool,
+    /// Print the full request (full digests, about 550 characters) instead
+    /// of the short one (under 300 characters).
+    #[arg(long)]
+    pub(super) long_code: bool,
     /// Renew online with the activation service at URL instead of printing a code.
     #[cfg(feature = "online")]
     #[arg(long, value_name = "URL")]
@@ -137,16 +141,23 @@ pub(super) fn trusted_keys(paths: &[PathBuf]) -> Result<TrustedKeys, Failure> {
     }
     Ok(trusted)
 }
-/// A renewal request for the activation `store` holds.
+/// A renewal request for the activation `store` holds, with digests `width`
+/// bytes wide ([`request_width`]).
 pub(super) fn renewal_request(
     args: &RenewArgs,
     text: &str,
     store: &Store,
+    width: usize,
 ) -> Result<ActivationRequest, Failure> {
     let (license, _) = SignedLicense::inspect_unverified(text).map_err(Failure::input)?;
-    let profile = profile_of(&license, args.root.as_deref());
+    let profile = profile_of(&license, args.root.as_deref()).shortened(width);
     store.renew(text, &license, profile, args.label.clone(), Timestamp::now()).map_err(Failure::input)
 }
+/// The digest width of the requests the CLI makes: short unless `--long-code`.
+pub(super) fn request_width(long_code: bool) -> usize {
+    if long_code { crate::profile::DIGEST_LEN } else { crate::profile::short::REQUEST_WIDTH }
+}
+
 pub(super) fn profile_of(license: &License, root: Option<&Path>) -> Profile {
     Profile::build(
         &collector_for(root).collect(),

@@ -134,9 +134,40 @@ pub const SHORT_RESPONSE: Tag = Tag {
     code: Some(CodeForm { prefix: "NLC", type_byte: 0x05, signed: false }),
 };
 
+/// Activation request, version 2: its profile is short (digests cut to 4..=15
+/// bytes, `docs/FORMAT.md` §9.6), so its code can be typed; its code has its
+/// own type byte. Written when the profile is short; version 1 is still read.
+pub const REQUEST_V2: Tag = Tag {
+    tag: "nodelock/activation-request/v2",
+    name: "activation request",
+    armour: "NODELOCK ACTIVATION REQUEST",
+    code: Some(CodeForm { prefix: "NLR", type_byte: 0x06, signed: false }),
+};
+
+/// Activation certificate, version 3: it binds a short profile (the one a
+/// version 2 request carried) and its lease end if any (`docs/FORMAT.md`
+/// §9.7). Written when the profile is short; versions 1 and 2 are still read.
+pub const CERTIFICATE_V3: Tag = Tag {
+    tag: "nodelock/activation-certificate/v3",
+    name: "activation certificate",
+    armour: "NODELOCK ACTIVATION CERTIFICATE",
+    code: Some(CodeForm { prefix: "NLC", type_byte: 0x07, signed: true }),
+};
+
+/// The activation state file, version 4: a pending request keeps its
+/// profile in the stored form, so a short one is kept as it was sent
+/// (`docs/FORMAT.md` §11.1). Versions 1 to 3 are still read.
+pub const STORE_STATE_V4: Tag = Tag {
+    tag: "nodelock/store-state/v4",
+    name: "activation store",
+    armour: "NODELOCK ACTIVATION STORE",
+    code: None,
+};
+
 /// The later versions this build also reads and writes, beside the first
 /// versions in [`ALL`] (which alone tell one message type from another).
-pub const LATER: [Tag; 4] = [LICENSE_V2, CERTIFICATE_V2, STORE_STATE_V2, STORE_STATE_V3];
+pub const LATER: [Tag; 7] =
+    [LICENSE_V2, CERTIFICATE_V2, STORE_STATE_V2, STORE_STATE_V3, REQUEST_V2, CERTIFICATE_V3, STORE_STATE_V4];
 
 /// Short code forms: (the message type a code of it stands for, the short
 /// form). A short form has its own tag family but travels under the code
@@ -353,6 +384,9 @@ mod tests {
         }
         assert_eq!(by_type_byte(CERTIFICATE, 0x05), Some(SHORT_RESPONSE));
         assert_eq!(by_type_byte(REQUEST, 0x05), None);
+        assert_eq!(by_type_byte(REQUEST, 0x06), Some(REQUEST_V2));
+        assert_eq!(by_type_byte(CERTIFICATE, 0x07), Some(CERTIFICATE_V3));
+        assert_eq!(by_type_byte(CERTIFICATE, 0x06), None);
         assert_eq!(version_of(CERTIFICATE, &tagged(SHORT_RESPONSE.tag)), Some(SHORT_RESPONSE));
         assert_eq!(short_response_len(0), Some(75));
         assert_eq!(short_response_len(short_flags::LEASE), Some(77));
