@@ -247,38 +247,6 @@ impl Profile {
         self.width() < DIGEST_LEN
     }
 
-    /// The same profile with every digest cut to its first `width` bytes
-    /// (clamped to [`short::MIN_WIDTH`]..=[`width`](Self::width): a profile
-    /// is never widened). Two digests equal after the cut count once.
-    pub fn shortened(&self, width: usize) -> Profile {
-        let w = width.clamp(short::MIN_WIDTH, self.width());
-        if w == self.width() {
-            return self.clone();
-        }
-        let mut out = Profile { width: w as u8, kinds: Default::default() };
-        for (i, set) in self.kinds.iter().enumerate() {
-            let cut = &mut out.kinds[i];
-            cut.extend(set.iter().map(|d| {
-                let mut b = [0u8; DIGEST_LEN];
-                b[..w].copy_from_slice(&d.0[..w]);
-                Digest(b)
-            }));
-            cut.sort_unstable();
-            cut.dedup();
-        }
-        out
-    }
-
-    /// This profile at `width` when it is wider, else itself (the form
-    /// [`crate::compare()`] compares two profiles in).
-    pub fn at_width(&self, width: usize) -> std::borrow::Cow<'_, Profile> {
-        if width < self.width() {
-            std::borrow::Cow::Owned(self.shortened(width))
-        } else {
-            std::borrow::Cow::Borrowed(self)
-        }
-    }
-
     /// The sorted digests of `kind`.
     pub fn digests(&self, kind: ComponentKind) -> &[Digest] {
         &self.kinds[kind.index()]

@@ -177,3 +177,36 @@ fn section_7_8_license_key() {
     let symbols: String = key.to_string().chars().filter(|c| *c != '-').skip(2).collect();
     assert_eq!(&symbols[..18], data);
 }
+
+/// §8.6: the example profile cut to 4 bytes, in its short and stored forms.
+#[test]
+fn section_8_6_short_profile() {
+    let short = example_profile().shortened(4);
+    assert_eq!(short.width(), 4);
+    assert_eq!(hex(&short.to_bytes()), "ff04030004aca9566301048b74db170304057ed72a");
+    assert_eq!(Profile::from_bytes(&short.to_bytes()).unwrap(), short);
+    assert_ne!(short, example_profile(), "the width is part of the value");
+}
+
+/// §9.6: the request of §9.1 cut to 4 bytes is version 2, 151 bytes.
+#[test]
+fn section_9_6_short_request_bytes() {
+    let r = example_request().shortened(4);
+    let bytes = r.to_bytes();
+    assert_eq!(bytes.len(), 151);
+    assert_eq!(
+        hex(&bytes),
+        concat!(
+            "1e6e6f64656c6f636b2f61637469766174696f6e2d726571756573742f7632",
+            "74000000",
+            "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a001",
+            "04030004aca9566301048b74db170304057ed72a",
+            "515151515151515151515151515151514e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e",
+            "a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0",
+            "01086c61622d70632d37",
+            "a0ca93d206"
+        )
+    );
+    assert_eq!(ActivationRequest::from_bytes(&bytes).unwrap(), r);
+    assert_eq!(ActivationRequest::from_code(&r.to_code()).unwrap(), r);
+}

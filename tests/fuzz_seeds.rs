@@ -153,6 +153,7 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
         add("capture", name, capture.to_json().into_bytes());
     }
     add("profile", "empty", Profile::default().to_bytes());
+    add("profile", "workstation-short", profile("workstation").shortened(4).to_bytes());
 
     // The activation exchange: request, certificate, receipt, codes.
     let mut license_id = [0u8; 16];
@@ -174,6 +175,14 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("request", "code", request_code.clone().into_bytes());
     let unlabelled = ActivationRequest { label: None, profile: profile("container"), ..request.clone() };
     add("request", "container-bytes", unlabelled.to_bytes());
+    // Version 2 (§9.6): the request with its profile cut to 4 (and 15) bytes.
+    let short_request = request.clone().shortened(4);
+    add("request", "short-code", short_request.to_code().into_bytes());
+    let short_bytes = short_request.to_bytes();
+    add("short_request", "bytes", short_bytes.clone());
+    add("short_request", "payload", short_bytes[1 + tag::REQUEST_V2.tag.len() + 4..].to_vec());
+    add("short_request", "width-15", request.clone().shortened(15).to_bytes());
+    add("short_request", "stored-profile", profile("laptop").shortened(4).to_bytes());
 
     let activation_id = ActivationId([0x77; 16]);
     let permanent =
@@ -365,6 +374,12 @@ fn seeds_are_valid_messages() {
             })
             || wire::read::<LicenseQuery>(bytes)
                 .is_ok_and(|b| nodelock::license::LicenseKey::parse(&b.license_key).is_ok());
+        assert!(ok, "{name}");
+    }
+    for (name, bytes) in &seeds["short_request"] {
+        let ok = ActivationRequest::from_bytes(bytes).is_ok_and(|r| r.profile.is_short())
+            || ActivationRequest::from_bytes(&nodelock::codec::frame::encode(tag::REQUEST_V2, bytes)).is_ok()
+            || Profile::from_bytes(bytes).is_ok_and(|p| p.is_short());
         assert!(ok, "{name}");
     }
     for (name, bytes) in &seeds["short_response"] {

@@ -94,7 +94,8 @@ fn full() -> License {
 
 /// A license version this build does not read (v2 is the leased license).
 const LICENSE_V3: Tag = Tag { tag: "nodelock/license/v3", name: "license", ..tag::LICENSE };
-const REQUEST_V2: Tag = Tag { tag: "nodelock/activation-request/v2", ..tag::REQUEST };
+/// A request version this build does not read (v2 is the short request).
+const REQUEST_V3: Tag = Tag { tag: "nodelock/activation-request/v3", ..tag::REQUEST };
 
 /// The request of the request vectors: two kinds, so their order can be broken.
 fn request() -> ActivationRequest {
@@ -118,6 +119,37 @@ fn request() -> ActivationRequest {
 fn certificate() -> ActivationCertificate {
     ActivationCertificate::answering(
         &request(),
+        ActivationId([0xc1; 16]),
+        ActivationKind::Permanent,
+        Some(1),
+        ts("2026-07-01T10:05:00Z"),
+    )
+}
+
+/// The short request vector: the request with its profile cut to 4 bytes
+/// (`nodelock/activation-request/v2`).
+fn short_request() -> ActivationRequest {
+    request().shortened(4)
+}
+
+fn short_v2() -> nodelock::activation::RequestV2 {
+    let r = short_request();
+    nodelock::activation::RequestV2 {
+        license_id: r.license_id,
+        release_version: r.release_version,
+        profile: r.profile,
+        stamp: r.stamp,
+        nonce: r.nonce,
+        activation_key: r.activation_key,
+        label: r.label,
+        client_time: r.client_time,
+    }
+}
+
+/// The certificate answering the short request (version 3).
+fn short_request_certificate() -> ActivationCertificate {
+    ActivationCertificate::answering(
+        &short_request(),
         ActivationId([0xc1; 16]),
         ActivationKind::Permanent,
         Some(1),
@@ -182,6 +214,18 @@ fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
         &postcard::to_allocvec(&seat_2).unwrap(),
     );
 
+    // The short request's profile `04 02 00 04 <4> 01 04 <4>` at width 3
+    // (`03 02 00 03 <3> 01 03 <3>`), and with its Mac entry one byte longer.
+    let short_payload = frame::encode_payload(&short_v2());
+    let short_profile = [&[4u8, 2, 0, 4][..], &[0x11; 4], &[1, 4], &[0x22; 4]].concat();
+    let at_short = short_payload.windows(short_profile.len()).position(|w| w == short_profile).unwrap();
+    let narrow = [&[3u8, 2, 0, 3][..], &[0x11; 3], &[1, 3], &[0x22; 3]].concat();
+    let short_width_3 =
+        [&short_payload[..at_short], &narrow, &short_payload[at_short + short_profile.len()..]].concat();
+    let uneven = [&[4u8, 2, 0, 5][..], &[0x11; 5], &[1, 4], &[0x22; 4]].concat();
+    let ragged =
+        [&short_payload[..at_short], &uneven, &short_payload[at_short + short_profile.len()..]].concat();
+
     let certificate_bytes = seal(&certificate(), key);
     let certificate_payload = postcard::to_allocvec(&certificate()).unwrap();
     let mut bad_sig = certificate_bytes.clone();
@@ -197,7 +241,11 @@ fn message_vectors(key: &SecretKey) -> Vec<(&'static str, String)> {
         ("fail_trailing_payload.req", req(&frame::encode(tag::REQUEST, &trailing_payload))),
         ("fail_oversize.req", req(&frame::encode(tag::REQUEST, &vec![0u8; 8 * 1024]))),
         ("fail_wrong_domain_tag.req", req(&frame::encode(tag::LICENSE, &request_payload))),
-        ("fail_unknown_version.req", req(&frame::encode(REQUEST_V2, &request_payload))),
+        ("fail_unknown_version.req", req(&frame::encode(REQUEST_V3, &request_payload))),
+        ("request_short.req", req(&short_request().to_bytes())),
+        ("fail_short_width.req", req(&frame::encode(tag::REQUEST_V2, &short_width_3))),
+        ("fail_short_ragged.req", req(&frame::encode(tag::REQUEST_V2, &ragged))),
+        ("certificate_short.cert", cert(&short_request_certificate().sign(key).unwrap())),
         (
             "fail_invalid_terms.req",
             req(&frame::encode(tag::REQUEST, &postcard::to_allocvec(&blank).unwrap())),
@@ -571,7 +619,25 @@ const FAIL_VECTORS: &[(&str, Expected)] = &[
     }),
     ("fail_unknown_version.req", |r| {
         matches!(r, Refusal::Format(CodecError::UnsupportedVersion { what: "activation request", found })
-            if found == "nodelock/activation-request/v2")
+            if found == "nodelock/activation-request/v3")
+    }),
+    ("fail_short_width.req", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::NotCanonical {
+                what: "activation request",
+                rule: "a short profile's digests are 4 to 15 bytes wide"
+            })
+        )
+    }),
+    ("fail_short_ragged.req", |r| {
+        matches!(
+            r,
+            Refusal::Format(CodecError::NotCanonical {
+                what: "activation request",
+                rule: "a kind's digests are not a whole number of digests of the profile's width"
+            })
+        )
     }),
     ("fail_invalid_terms.req", |r| {
         matches!(
@@ -725,6 +791,40 @@ fn lease_vectors_are_version_2_and_a_v1_reader_refuses_them() {
     assert_eq!(nodelock::codec::base32::decode(&v1_code[3..]).unwrap()[0], 0x02);
     // Without a lease end, a certificate is version 1 byte for byte.
     assert_eq!(certificate().sign(&vendor_key()).unwrap(), seal(&certificate(), &vendor_key()));
+}
+
+/// §9.6 and §9.7: the short request vector reads as the request cut to 4
+/// bytes (version 2, code type byte 06), and the certificate answering it
+/// is version 3 (type byte 07) with that short profile.
+#[test]
+fn short_request_and_version_3_certificate_vectors() {
+    let bytes = ActivationRequest::from_code_or_bytes(read("request_short.req").as_bytes()).unwrap();
+    assert_eq!(bytes, short_request());
+    assert_eq!(bytes.profile.width(), 4);
+    assert_eq!(
+        bytes.profile.digests(ComponentKind::Mac),
+        [Digest([0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])]
+    );
+    let raw = short_request().to_bytes();
+    assert_eq!(raw[1..31], *b"nodelock/activation-request/v2");
+    let code = short_request().to_code();
+    assert_eq!(nodelock::codec::base32::decode(&code[3..]).unwrap()[0], 0x06);
+    assert_eq!(ActivationRequest::from_code(&code).unwrap(), short_request());
+
+    let trusted = trusted();
+    let cert = ActivationCertificate::bytes_from_response(read("certificate_short.cert").as_bytes()).unwrap();
+    assert_eq!(cert[1..35], *b"nodelock/activation-certificate/v3");
+    let opened = ActivationCertificate::open(&cert, &trusted).unwrap().message;
+    assert_eq!(opened, short_request_certificate());
+    assert_eq!(
+        nodelock::codec::base32::decode(&ActivationCertificate::code_of(&cert)[3..]).unwrap()[0],
+        0x07
+    );
+    // A leased one is version 3 too, its lease end the last field.
+    let leased = short_request_certificate().with_lease_end(Some(ts("2026-07-31T10:05:00Z")));
+    let leased_bytes = leased.sign(&vendor_key()).unwrap();
+    assert_eq!(leased_bytes[1..35], *b"nodelock/activation-certificate/v3");
+    assert_eq!(ActivationCertificate::open(&leased_bytes, &trusted).unwrap().message, leased);
 }
 
 #[test]

@@ -39,7 +39,11 @@ use crate::timestamp::Timestamp;
 
 /// The score of `request` against `record`'s certified profile when the
 /// client would accept it there (normal weights), `None` when it is another
-/// machine or the record was anonymised.
+/// machine or the record was anonymised. A short profile (a version 2
+/// request, or a machine first certified by one) and a full one are compared
+/// at the shorter digest width, as the client compares them ([`compare`]), so
+/// a machine that asked long and renews short — or the reverse — is one
+/// machine.
 pub(super) fn within(
     record: &ActivationRecord,
     request: &ActivationRequest,

@@ -86,6 +86,8 @@ struct ShowJson<'a> {
     components: &'a [Component],
     unreadable: &'a [Unreadable],
     fingerprint: String,
+    /// The fingerprint of the short profile a request carries by default.
+    short_fingerprint: String,
     fingerprint_sha256: String,
     product: &'a str,
 }
@@ -104,18 +106,26 @@ fn show(root: Option<&Path>, product: &str, json: bool) -> Outcome {
     check_root(root)?;
     let inventory = collector_for(root).collect();
     let capture = Capture::new(&inventory, product, false, Timestamp::now());
+    // What a short request (the default) carries, and so the ledger shows.
+    let short_fingerprint =
+        capture.profile.shortened(crate::profile::short::REQUEST_WIDTH).fingerprint().code();
     if json {
         return print_json(&ShowJson {
             environment: inventory.environment,
             components: &inventory.components,
             unreadable: &inventory.unreadable,
             fingerprint: capture.fingerprint.code(),
+            short_fingerprint: short_fingerprint.clone(),
             fingerprint_sha256: crate::codec::hex::hex(&capture.fingerprint.0),
             product,
         });
     }
     println!("Environment  {}", inventory.environment);
     println!("Fingerprint  {}  (product {product})", capture.fingerprint.code());
+    println!(
+        "             {short_fingerprint} with the 4-byte digests of a short request (`activate request`): the one \
+         `seats status` shows for a machine activated with one"
+    );
     if product == DIAGNOSTIC_PRODUCT {
         // Digests are keyed per product: this is not the fingerprint a ledger shows.
         println!(

@@ -33,6 +33,40 @@ pub const STORED_MARK: u8 = 0xFF;
 /// The longest short form: a width, 8 kinds of 32 digests of 15 bytes.
 pub const MAX_SHORT_LEN: usize = 2 + 8 * (1 + 2 + MAX_INSTANCES * (DIGEST_LEN - 1));
 
+impl Profile {
+    /// The same profile with every digest cut to its first `width` bytes
+    /// (clamped to [`MIN_WIDTH`]..=[`width`](Self::width): a profile
+    /// is never widened). Two digests equal after the cut count once.
+    pub fn shortened(&self, width: usize) -> Profile {
+        let w = width.clamp(MIN_WIDTH, self.width());
+        if w == self.width() {
+            return self.clone();
+        }
+        let mut out = Profile { width: w as u8, kinds: Default::default() };
+        for (i, set) in self.kinds.iter().enumerate() {
+            let cut = &mut out.kinds[i];
+            cut.extend(set.iter().map(|d| {
+                let mut b = [0u8; DIGEST_LEN];
+                b[..w].copy_from_slice(&d.0[..w]);
+                Digest(b)
+            }));
+            cut.sort_unstable();
+            cut.dedup();
+        }
+        out
+    }
+
+    /// This profile at `width` when it is wider, else itself (the form
+    /// [`crate::compare()`] compares two profiles in).
+    pub fn at_width(&self, width: usize) -> std::borrow::Cow<'_, Profile> {
+        if width < self.width() {
+            std::borrow::Cow::Owned(self.shortened(width))
+        } else {
+            std::borrow::Cow::Borrowed(self)
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Entry {
     kind: ComponentKind,
