@@ -100,7 +100,7 @@ fn refusal_lists_the_seats_of_this_license_only<L: Ledger>(b: Backend<L>) {
     }
     let before = (a.status(None, t0()).unwrap(), a.history(None).unwrap());
     let err = a.activate(&Machine::new(3).request(one), None, "desk", t0().plus_days(1)).unwrap_err();
-    let AuthorityError::NoFreeSeat { license_id, total, holders } = &err else { panic!("{err}") };
+    let AuthorityError::NoFreeSeat { license_id, total, holders, .. } = &err else { panic!("{err}") };
     assert_eq!((*license_id, *total), (one, 2));
     let listed: Vec<_> = holders.iter().map(|h| (h.seat, h.label.as_deref(), h.since)).collect();
     assert_eq!(listed, [(Some(1), Some("machine 1"), t0()), (Some(2), Some("machine 2"), t0())]);

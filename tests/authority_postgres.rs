@@ -154,7 +154,7 @@ fn a_version_1_database_is_migrated_with_its_activations_indexed() {
         .batch_execute(&format!(
             "SET search_path TO {schema}; DROP TRIGGER profile_prefixes_marked ON activations; \
              DROP FUNCTION profile_prefixes_marked(); DROP TABLE profile_prefixes; DROP INDEX seats_free; \
-             UPDATE nodelock_schema SET version = 1;"
+             DROP INDEX activations_temporary; UPDATE nodelock_schema SET version = 1;"
         ))
         .unwrap();
     let ledger = PostgresLedger::open_in_schema(&url, &schema).unwrap();

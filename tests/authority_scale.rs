@@ -11,7 +11,9 @@ mod authority_support;
 
 use authority_support::*;
 use nodelock::activation::ActivationKind;
-use nodelock::authority::{Authority, AuthorityError, GrantKind, Ledger, Which, digest_prefixes};
+use nodelock::authority::{
+    Authority, AuthorityError, GrantKind, Ledger, LedgerError, Which, digest_prefixes,
+};
 use nodelock::hardware::ComponentKind;
 use nodelock::profile::{Digest, Profile};
 
@@ -21,6 +23,8 @@ on_every_ledger!(
     the_index_finds_the_machine_and_anonymising_drops_it,
     a_policy_accepting_a_machine_that_shares_nothing_still_recognises_it,
     light_kinds_that_all_changed_are_still_the_same_machine,
+    seats_are_added_in_one_step_within_the_allowance,
+    a_refusal_lists_the_first_twenty_holders_and_counts_them_all,
 );
 
 const OTHERS: u32 = 60;
@@ -162,4 +166,67 @@ fn light_kinds_that_all_changed_are_still_the_same_machine<L: Ledger>(b: Backend
         (again.kind, again.certificate.activation_id),
         (GrantKind::Renewal, first.certificate.activation_id)
     );
+}
+
+/// A license's seats and a seat pack are added in one step; a range beyond
+/// the allowance is refused whole, by the same named rule on every ledger.
+fn seats_are_added_in_one_step_within_the_allowance<L: Ledger>(b: Backend<L>) {
+    let terms = license(1, 500);
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    let pack = a.reissue_seats(id, 250, ADMIN, t0()).unwrap();
+    assert_eq!((pack.pack, pack.first_seat, pack.last_seat()), (2, 501, 750));
+    let seats = a.ledger().read(&mut |tx| tx.seats(&id)).unwrap();
+    assert_eq!(seats.len(), 750);
+    assert!(seats.iter().enumerate().all(|(i, s)| s.seat == i as u32 + 1 && s.holder.is_none()));
+    assert_eq!(seats.iter().filter(|s| s.pack == 2).count(), 250);
+    let err = a.ledger().transaction(&mut |tx| tx.insert_free_seats(&id, 3, 751, 760)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthorityError::LedgerRefused(LedgerError::Rule(
+                "over-allocation: the license has no seat left to add"
+            ))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(a.ledger().read(&mut |tx| tx.seats(&id)).unwrap().len(), 750, "nothing of it kept");
+    let g = a.activate(&Machine::new(1).request(id), None, "desk", t0()).unwrap();
+    assert_eq!(g.certificate.seat, Some(1));
+}
+
+/// A refusal of a large license lists the first 20 holders by seat number
+/// and counts them all; a small one lists its seats, then running
+/// temporary activations, up to 20.
+fn a_refusal_lists_the_first_twenty_holders_and_counts_them_all<L: Ledger>(b: Backend<L>) {
+    use nodelock::authority::MAX_LISTED_HOLDERS;
+    let big = license(1, 30);
+    let mut small = license(2, 2);
+    small.temporary_days = 30;
+    let (a, _dir) = authority(b, &[big.clone(), small.clone()]);
+    for n in 1..=30 {
+        a.activate(&Machine::new(n).request(big.id), None, "desk", t0()).unwrap();
+    }
+    let err = a.activate(&Machine::new(31).request(big.id), None, "desk", t0()).unwrap_err();
+    let AuthorityError::NoFreeSeat { total, holders, holding, .. } = &err else { panic!("{err}") };
+    assert_eq!((*total, *holding, holders.len() as u32), (30, 30, MAX_LISTED_HOLDERS));
+    let seats: Vec<_> = holders.iter().map(|h| h.seat).collect();
+    assert_eq!(seats, (1..=20).map(Some).collect::<Vec<_>>());
+    assert!(err.to_string().contains("and 10 more"), "{err}");
+    // Two seats, 24 temporary machines at t0, 20 more a day later; at the
+    // end of the first periods, machine 3 (one of them) is refused.
+    for n in 1..=26 {
+        a.activate(&Machine::new(n).request(small.id), None, "desk", t0()).unwrap();
+    }
+    let (later, end) = (t0().plus_days(1), t0().plus_days(30));
+    for n in 27..=46 {
+        let g = a.activate(&Machine::new(n).request(small.id), None, "desk", later).unwrap();
+        assert_eq!(g.kind, GrantKind::Temporary);
+    }
+    let err = a.activate(&Machine::new(3).request(small.id), None, "desk", end).unwrap_err();
+    let AuthorityError::TemporaryUsed { holders, holding, .. } = &err else { panic!("{err}") };
+    assert_eq!((*holding, holders.len() as u32), (22, MAX_LISTED_HOLDERS), "2 seats + 20 running");
+    assert_eq!(holders[..3].iter().map(|h| h.seat).collect::<Vec<_>>(), [Some(1), Some(2), None]);
+    assert!(holders[2..].iter().all(|h| h.until == Some(later.plus_days(30))), "only running periods");
+    assert!(err.to_string().contains("and 2 more"), "{err}");
 }

@@ -329,7 +329,7 @@ fn a_version_3_ledger_is_migrated_to_license_keys_and_culling() {
     }
     let ledger = SqliteLedger::open(&path).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     let a = Authority::new(vendor(), ledger);
     let key = LicenseKey::derive(&vendor(), id);
     let err = a.license_for_key(&key).unwrap_err();
@@ -379,7 +379,8 @@ fn a_version_5_ledger_is_migrated_with_its_activations_indexed() {
     raw(&path)
         .execute_batch(
             "DROP TRIGGER profile_prefixes_on_insert; DROP TRIGGER profile_prefixes_on_update; \
-             DROP TABLE profile_prefixes; DROP INDEX seats_free; PRAGMA user_version = 5;",
+             DROP TABLE profile_prefixes; DROP INDEX seats_free; DROP INDEX activations_temporary; \
+             PRAGMA user_version = 5;",
         )
         .unwrap();
     let ledger = SqliteLedger::open(&path).unwrap();

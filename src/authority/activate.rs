@@ -19,6 +19,7 @@ use super::ledger::{Ledger, LedgerTx, Which};
 use super::lineage;
 use super::names;
 use super::record::{ActivationState, EventKind};
+use super::refusal;
 use super::rules::{self, Grant, GrantKind, Recognised};
 use crate::activation::{ActivationKind, ActivationRequest};
 use crate::timestamp::Timestamp;
@@ -179,11 +180,11 @@ impl<L: Ledger> Authority<L> {
         }
 
         // 4. Every seat is taken and temporary activations are off.
-        let active = tx.activations(&id, Which::Active)?;
-        let holders = rules::holders(tx, &id, &active, now)?;
+        //    (No seat is free: every seat row is held.)
         let total = record.total_seats;
         if license.temporary_days == 0 {
-            return Err(AuthorityError::NoFreeSeat { license_id: id, total, holders });
+            let (holders, holding) = refusal::holders(tx, &id, total, now)?;
+            return Err(AuthorityError::NoFreeSeat { license_id: id, total, holders, holding });
         }
 
         // 5. One temporary period per machine: the same period again while
@@ -191,7 +192,14 @@ impl<L: Ledger> Authority<L> {
         if let Some(past) = rules::earlier_temporary(tx, request, policy)? {
             let until = past.temporary_until.unwrap_or(now);
             if now >= until {
-                return Err(AuthorityError::TemporaryUsed { license_id: id, total, ended: until, holders });
+                let (holders, holding) = refusal::holders(tx, &id, total, now)?;
+                return Err(AuthorityError::TemporaryUsed {
+                    license_id: id,
+                    total,
+                    ended: until,
+                    holders,
+                    holding,
+                });
             }
             let mut again = past;
             rules::certify(&mut again, request, label, now);

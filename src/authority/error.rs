@@ -72,17 +72,21 @@ pub enum AuthorityError {
     #[error("{0}")]
     ImplausibleProfile(Implausible),
     /// Every seat is taken and temporary activations are off.
-    #[error("{}", no_free_seat_message(*license_id, *total, holders, None))]
+    #[error("{}", no_free_seat_message(*license_id, *total, holders, *holding, None))]
     NoFreeSeat {
         /// The license.
         license_id: LicenseId,
         /// Its seats.
         total: u32,
-        /// The machines holding them, so the customer can choose one to release.
+        /// The machines holding them, so the customer can choose one to
+        /// release: the first 20 (by seat number, then running temporary ones).
         holders: Vec<SeatHolder>,
+        /// How many machines hold the license in all (seats and running
+        /// temporary activations); `holders` lists the first of them.
+        holding: u32,
     },
     /// Every seat is taken and this machine already had its temporary activation.
-    #[error("{}", no_free_seat_message(*license_id, *total, holders, Some(*ended)))]
+    #[error("{}", no_free_seat_message(*license_id, *total, holders, *holding, Some(*ended)))]
     TemporaryUsed {
         /// The license.
         license_id: LicenseId,
@@ -90,8 +94,10 @@ pub enum AuthorityError {
         total: u32,
         /// When this machine's temporary activation ended.
         ended: Timestamp,
-        /// The machines holding the seats.
+        /// The machines holding the seats: the first 20, as in `NoFreeSeat`.
         holders: Vec<SeatHolder>,
+        /// How many machines hold the license in all.
+        holding: u32,
     },
     /// A renewal (a request announcing the key of an activation the ledger
     /// knows) of an activation that no longer holds its seat.
@@ -422,6 +428,7 @@ fn no_free_seat_message(
     license_id: LicenseId,
     total: u32,
     holders: &[SeatHolder],
+    holding: u32,
     temporary_ended: Option<Timestamp>,
 ) -> String {
     let mut text = format!("all {total} seat(s) of license {license_id} are in use");
@@ -442,6 +449,12 @@ fn no_free_seat_message(
             h.label.as_deref().unwrap_or("(unnamed machine)"),
             h.since.date_string(),
             h.activation_id
+        ));
+    }
+    if holding as usize > holders.len() {
+        text.push_str(&format!(
+            "\n  … and {} more (`nodelock seats status` lists them all)",
+            holding as usize - holders.len()
         ));
     }
     text

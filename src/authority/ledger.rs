@@ -76,6 +76,14 @@ pub trait LedgerTx {
 
     /// Every seat of `license`.
     fn seats(&mut self, license: &LicenseId) -> Result<Vec<SeatRecord>, AuthorityError>;
+    /// At most `limit` seats of `license` numbered above `after`, by number
+    /// (a page: its cost is the page's, not the license's).
+    fn seats_after(
+        &mut self,
+        license: &LicenseId,
+        after: u32,
+        limit: u32,
+    ) -> Result<Vec<SeatRecord>, AuthorityError>;
     /// The free seat of `license` with the lowest number.
     fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
         Ok(self.seats(license)?.into_iter().find(|s| s.holder.is_none()))
@@ -90,6 +98,16 @@ pub trait LedgerTx {
     }
     /// Adds a seat.
     fn insert_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError>;
+    /// Adds the free seats numbered `first..=last` to `pack` of `license`,
+    /// no transfer used: a license's seats or a seat pack in one step
+    /// (one statement on the databases), so issuing is linear in its seats.
+    fn insert_free_seats(
+        &mut self,
+        license: &LicenseId,
+        pack: u32,
+        first: u32,
+        last: u32,
+    ) -> Result<(), AuthorityError>;
     /// Changes a seat's holder or transfer count.
     fn update_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError>;
     /// Removes a free seat.
@@ -117,6 +135,10 @@ pub trait LedgerTx {
         which: Which,
         prefixes: &[u32],
     ) -> Result<Vec<ActivationRecord>, AuthorityError>;
+    /// How many temporary activations of `license` are active and running
+    /// at `now` (an indexed count).
+    fn count_running_temporary(&mut self, license: &LicenseId, now: Timestamp)
+    -> Result<u32, AuthorityError>;
     /// Records a new activation.
     fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError>;
     /// Replaces an activation's record.

@@ -9,7 +9,7 @@ use super::damage::Damage;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 use super::names;
-use super::record::{EventKind, LicenseRecord, SeatRecord};
+use super::record::{EventKind, LicenseRecord};
 use super::rules::{MAX_TOTAL_SEATS, event, known};
 use crate::license::{License, LicenseId, LicenseKey, SignedLicense};
 use crate::timestamp::Timestamp;
@@ -206,15 +206,7 @@ fn issue_in(
         added_at: now,
         revoked_at: None,
     })?;
-    for seat in 1..=license.seats {
-        tx.insert_seat(&SeatRecord {
-            license_id: license.id,
-            seat,
-            pack: 1,
-            transfers_used: 0,
-            holder: None,
-        })?;
-    }
+    tx.insert_free_seats(&license.id, 1, 1, license.seats)?;
     tx.append_history(&event(now, actor, EventKind::Issue, license.id, terms_summary(license)))?;
     Ok(LicenseChange::Issued)
 }
@@ -270,15 +262,7 @@ fn reissue_in(
             requested: u64::from(license.seats),
             reason: "the license has run out of seat numbers",
         })?;
-        for seat in highest.saturating_add(1)..=last {
-            tx.insert_seat(&SeatRecord {
-                license_id: license.id,
-                seat,
-                pack: 1,
-                transfers_used: 0,
-                holder: None,
-            })?;
-        }
+        tx.insert_free_seats(&license.id, 1, highest.saturating_add(1), last)?;
     } else {
         // Take away the highest-numbered free seats of the license's own
         // pack, then lower the allowance.

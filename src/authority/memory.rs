@@ -208,6 +208,17 @@ impl LedgerTx for MemoryTx<'_> {
         Ok(self.state.seats.range((*license, 0)..=(*license, u32::MAX)).map(|(_, s)| s.clone()).collect())
     }
 
+    fn seats_after(
+        &mut self,
+        license: &LicenseId,
+        after: u32,
+        limit: u32,
+    ) -> Result<Vec<SeatRecord>, AuthorityError> {
+        let Some(from) = after.checked_add(1) else { return Ok(Vec::new()) };
+        let range = self.state.seats.range((*license, from)..=(*license, u32::MAX));
+        Ok(range.take(limit as usize).map(|(_, s)| s.clone()).collect())
+    }
+
     fn insert_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError> {
         self.writing()?;
         let Some(license) = self.state.licenses.get(&seat.license_id) else {
@@ -221,6 +232,25 @@ impl LedgerTx for MemoryTx<'_> {
         }
         self.check_holder(seat)?;
         self.state.seats.insert((seat.license_id, seat.seat), seat.clone());
+        Ok(())
+    }
+
+    fn insert_free_seats(
+        &mut self,
+        license: &LicenseId,
+        pack: u32,
+        first: u32,
+        last: u32,
+    ) -> Result<(), AuthorityError> {
+        for seat in first..=last {
+            self.insert_seat(&SeatRecord {
+                license_id: *license,
+                seat,
+                pack,
+                transfers_used: 0,
+                holder: None,
+            })?;
+        }
         Ok(())
     }
 
@@ -294,6 +324,18 @@ impl LedgerTx for MemoryTx<'_> {
             .collect();
         found.sort_by_key(|a| (a.since, a.activation_id));
         Ok(found)
+    }
+
+    fn count_running_temporary(
+        &mut self,
+        license: &LicenseId,
+        now: Timestamp,
+    ) -> Result<u32, AuthorityError> {
+        let running =
+            self.state.activations.values().filter(|a| {
+                a.license_id == *license && a.kind != ActivationKind::Permanent && a.is_live(now)
+            });
+        Ok(running.count() as u32)
     }
 
     fn insert_activation(&mut self, record: &ActivationRecord) -> Result<(), AuthorityError> {

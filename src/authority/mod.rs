@@ -189,6 +189,7 @@ mod names;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod record;
+mod refusal;
 mod replay;
 mod rules;
 mod seats;
@@ -213,6 +214,7 @@ pub use record::{
     ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, LiveCertificates,
     RunningOut, SeatHolder, SeatRecord, StoreRecord,
 };
+pub use refusal::MAX_LISTED_HOLDERS;
 pub use replay::seat_histories;
 pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};
 pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};

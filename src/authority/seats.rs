@@ -11,7 +11,7 @@ use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx, Which};
 use super::lineage;
 use super::names;
-use super::record::{ActivationRecord, ActivationState, EventKind, SeatRecord, StoreRecord};
+use super::record::{ActivationRecord, ActivationState, EventKind, StoreRecord};
 use super::rules::{self, Grant, GrantKind, MAX_TOTAL_SEATS, Recognised, seatless};
 use crate::activation::{ActivationId, ActivationKind, ActivationRequest, DeactivationReceipt};
 use crate::license::{License, LicenseId};
@@ -297,9 +297,7 @@ impl<L: Ledger> Authority<L> {
                 },
             )?;
             tx.update_license(&record)?;
-            for seat in first_seat..=last_seat {
-                tx.insert_seat(&SeatRecord { license_id, seat, pack, transfers_used: 0, holder: None })?;
-            }
+            tx.insert_free_seats(&license_id, pack, first_seat, last_seat)?;
             let details = format!(
                 "seat pack {pack}: {seats} seat(s), numbers {first_seat} to {}, {} transfer(s) each; {} seats in all",
                 last_seat,

@@ -30,11 +30,14 @@
 //! (`profile_prefixes`, key `-1` marking an activation written with a new
 //! profile and not yet indexed) and the index of free seats.
 //!
+//! Version 3 is the SQLite ledger's version 7 (an index of running
+//! temporary activations).
+//!
 //! Texts that are ordered (`product`) use the `"C"` collation, so lists come
 //! in the same byte order as on SQLite whatever the database's locale.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The version whose migration also indexes the existing certified profiles
 /// in Rust (`prefixes::index_pending`): SQL cannot read a profile.
@@ -324,6 +327,13 @@ INSERT INTO profile_prefixes (license_id, prefix, activation_id)
 SELECT license_id, -1, activation_id FROM activations WHERE profile IS NOT NULL;
 
 CREATE INDEX seats_free ON seats (license_id, seat) WHERE activation_id IS NULL;
+"#;
+
+/// Version 3: the SQLite schema's version 7 (running temporary activations
+/// counted from an index).
+const V3: &str = r#"
+CREATE INDEX activations_temporary ON activations (license_id, temporary_until)
+WHERE state = 'active' AND kind = 'temporary';
 "#;
 
 #[cfg(test)]

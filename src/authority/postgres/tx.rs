@@ -264,6 +264,19 @@ impl LedgerTx for PostgresTx<'_, '_> {
         all(self.rows(&sql, &[&&license.0[..]])?, seat_row)
     }
 
+    fn seats_after(
+        &mut self,
+        license: &LicenseId,
+        after: u32,
+        limit: u32,
+    ) -> Result<Vec<SeatRecord>, AuthorityError> {
+        let sql = format!(
+            "SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = $1 AND seat > $2 ORDER BY seat LIMIT $3"
+        );
+        let rows = self.rows(&sql, &[&&license.0[..], &i64::from(after), &i64::from(limit)])?;
+        all(rows, seat_row)
+    }
+
     fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
         let sql = format!(
             "SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = $1 AND activation_id IS NULL \
@@ -295,6 +308,28 @@ impl LedgerTx for PostgresTx<'_, '_> {
             ],
             "no such seat",
         )
+    }
+
+    fn insert_free_seats(
+        &mut self,
+        license: &LicenseId,
+        pack: u32,
+        first: u32,
+        last: u32,
+    ) -> Result<(), AuthorityError> {
+        if first > last {
+            return Ok(());
+        }
+        // One set-based statement: the schema's row triggers still check
+        // (and count) every seat.
+        let sql = format!(
+            "INSERT INTO seats ({SEAT_COLUMNS}) \
+             SELECT $1, g, $4, 0, NULL FROM generate_series($2::BIGINT, $3::BIGINT) AS g"
+        );
+        let args: [&(dyn ToSql + Sync); 4] =
+            [&&license.0[..], &i64::from(first), &i64::from(last), &i64::from(pack)];
+        let added = self.tx.execute(&sql, &args).map_err(pg_error)?;
+        if added == u64::from(last - first) + 1 { Ok(()) } else { one_row(0, "no such seat") }
     }
 
     fn update_seat(&mut self, s: &SeatRecord) -> Result<(), AuthorityError> {
@@ -349,6 +384,19 @@ impl LedgerTx for PostgresTx<'_, '_> {
         keys: &[u32],
     ) -> Result<Vec<ActivationRecord>, AuthorityError> {
         prefixes::sharing(self.tx, license, which, keys)
+    }
+
+    fn count_running_temporary(
+        &mut self,
+        license: &LicenseId,
+        now: Timestamp,
+    ) -> Result<u32, AuthorityError> {
+        let row = self.opt_row(
+            "SELECT count(*) FROM activations WHERE license_id = $1 AND state = 'active' \
+             AND kind = 'temporary' AND temporary_until > $2",
+            &[&&license.0[..], &sql_time(now)?],
+        )?;
+        row.as_ref().map_or(Ok(0), |r| count(r, 0, "temporary activation count"))
     }
 
     fn insert_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {

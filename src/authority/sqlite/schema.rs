@@ -36,12 +36,14 @@
 //!   never silently missed; erasing the profile drops its keys. Free seats
 //!   have an index of their own, so the lowest free seat costs the same in
 //!   a full license as in an empty one.
+//! - (version 7) running temporary activations have an index of their own,
+//!   so a refusal counts them without reading the license's activations;
 //! - (version 2) a store row names an activation of its own license, starts
 //!   unsurrendered, keeps its activation, license and key, never changes once
 //!   surrendered, and is never deleted.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The version whose migration also indexes the existing certified profiles
 /// in Rust (`prefixes::index_pending`): SQL cannot read a profile.
@@ -473,6 +475,13 @@ INSERT INTO profile_prefixes (license_id, prefix, activation_id)
 SELECT license_id, -1, activation_id FROM activations WHERE profile IS NOT NULL;
 
 CREATE INDEX seats_free ON seats (license_id, seat) WHERE activation_id IS NULL;
+"#;
+
+/// Version 7: running temporary activations are counted from an index (a
+/// refusal says how many machines hold the license without reading them).
+const V7: &str = r#"
+CREATE INDEX activations_temporary ON activations (license_id, temporary_until)
+WHERE state = 'active' AND kind = 'temporary';
 "#;
 
 #[cfg(test)]

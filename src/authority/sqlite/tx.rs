@@ -222,6 +222,20 @@ impl LedgerTx for SqliteTx<'_> {
         rows.collect::<rusqlite::Result<_>>().map_err(map_read)
     }
 
+    fn seats_after(
+        &mut self,
+        license: &LicenseId,
+        after: u32,
+        limit: u32,
+    ) -> Result<Vec<SeatRecord>, AuthorityError> {
+        let sql = format!(
+            "SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = ?1 AND seat > ?2 ORDER BY seat LIMIT ?3"
+        );
+        let mut stmt = self.tx.prepare(&sql).map_err(sql_error)?;
+        let rows = stmt.query_map(params![&license.0[..], after, limit], seat_row).map_err(sql_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(map_read)
+    }
+
     fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
         let sql = format!(
             "SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = ?1 AND activation_id IS NULL \
@@ -246,6 +260,26 @@ impl LedgerTx for SqliteTx<'_> {
             .execute(&sql, params![&s.license_id.0[..], s.seat, s.pack, s.transfers_used, holder])
             .map_err(sql_error)
             .and_then(|n| one_row(n, "no such seat"))
+    }
+
+    fn insert_free_seats(
+        &mut self,
+        license: &LicenseId,
+        pack: u32,
+        first: u32,
+        last: u32,
+    ) -> Result<(), AuthorityError> {
+        if first > last {
+            return Ok(());
+        }
+        // One statement for the whole range: the schema's row triggers still
+        // check (and count) every seat.
+        let sql = format!(
+            "WITH RECURSIVE n(seat) AS (SELECT ?2 UNION ALL SELECT seat + 1 FROM n WHERE seat < ?3) \
+             INSERT INTO seats ({SEAT_COLUMNS}) SELECT ?1, seat, ?4, 0, NULL FROM n"
+        );
+        let added = self.tx.execute(&sql, params![&license.0[..], first, last, pack]).map_err(sql_error)?;
+        if added as u64 == u64::from(last - first) + 1 { Ok(()) } else { one_row(0, "no such seat") }
     }
 
     fn update_seat(&mut self, s: &SeatRecord) -> Result<(), AuthorityError> {
@@ -297,6 +331,21 @@ impl LedgerTx for SqliteTx<'_> {
         keys: &[u32],
     ) -> Result<Vec<ActivationRecord>, AuthorityError> {
         prefixes::sharing(self.tx, license, which, keys)
+    }
+
+    fn count_running_temporary(
+        &mut self,
+        license: &LicenseId,
+        now: Timestamp,
+    ) -> Result<u32, AuthorityError> {
+        self.tx
+            .query_row(
+                "SELECT count(*) FROM activations WHERE license_id = ?1 AND state = 'active' \
+                 AND kind = 'temporary' AND temporary_until > ?2",
+                params![&license.0[..], sql_time(now)?],
+                |row| count(row, 0, "temporary activation count"),
+            )
+            .map_err(map_read)
     }
 
     fn insert_activation(&mut self, r: &ActivationRecord) -> Result<(), AuthorityError> {
