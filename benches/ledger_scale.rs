@@ -22,7 +22,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use nodelock::activation::{ActivationId, ActivationKind};
 use nodelock::authority::{
     ActivationRecord, ActivationState, Authority, Event, EventKind, Ledger, SeatRecord, SqliteLedger,
@@ -151,6 +151,7 @@ fn large_license(c: &mut Criterion) {
 
 fn issue(c: &mut Criterion) {
     let mut group = c.benchmark_group("ledger_scale");
+    group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(1));
     group.measurement_time(Duration::from_secs(1));
