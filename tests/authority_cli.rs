@@ -583,3 +583,45 @@ fn the_activation_desk_runs_on_postgres_too() {
     let err = s.fails(&["authority", "init", "--db", &db, "--key", "other/secret.key"], 2);
     assert!(err.contains("belongs to key"), "{err}");
 }
+
+/// `seats status --license ID --limit N --after SEAT`: one page of the seat
+/// list with the license's counts; JSON names the next `after`, or null
+/// after the last page; text says how to ask for the next one.
+#[test]
+fn seats_status_pages_through_a_license() {
+    let s = Scratch::new();
+    let license = desk(&s, &[]);
+    s.request("lic.lic", "workstation", "req-ws");
+    s.ok(&["authority", "grant", "--db", "ledger.db", "--key", "keys/secret.key", "--request", "req-ws"]);
+    let page = |extra: &[&str]| {
+        let mut args = vec!["seats", "status", "--db", "ledger.db", "--license", license.as_str(), "--json"];
+        args.extend_from_slice(extra);
+        json(&s.ok(&args))
+    };
+    let first = page(&["--limit", "1"]);
+    assert_eq!(first["next_after"], 1);
+    let l = &first["license"];
+    assert_eq!(
+        (l["total"].as_u64(), l["in_use"].as_u64(), l["available"].as_u64()),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(l["activations"][0]["seat"], 1);
+    assert_eq!(l["activations"][0]["label"], "workstation");
+    let last = page(&["--limit", "1", "--after", "1"]);
+    assert!(last["next_after"].is_null(), "{last}");
+    assert_eq!(last["license"]["activations"].as_array().map(Vec::len), Some(0));
+    assert_eq!(last["license"]["in_use"], 1, "the counts are the license's on every page");
+    let text = s.ok(&["seats", "status", "--db", "ledger.db", "--license", &license, "--limit", "1"]);
+    assert!(text.contains("1 in use") && text.contains("next page: --after 1"), "{text}");
+    let text = s.ok(&["seats", "status", "--db", "ledger.db", "--license", &license, "--after", "1"]);
+    assert!(text.contains("(last page)"), "{text}");
+    // A page needs a license.
+    s.fails(&["seats", "status", "--db", "ledger.db", "--limit", "5"], 2);
+    // The summary: counts only.
+    let summary = json(&s.ok(&["seats", "status", "--db", "ledger.db", "--summary", "--json"]));
+    assert_eq!(summary["products"][0]["in_use"], 1);
+    assert_eq!(summary["licenses"][0]["in_use"], 1);
+    assert_eq!(summary["licenses"][0]["activations"].as_array().map(Vec::len), Some(0));
+    let text = s.ok(&["seats", "status", "--db", "ledger.db", "--summary"]);
+    assert!(text.contains("1 in use") && !text.contains("workstation"), "{text}");
+}

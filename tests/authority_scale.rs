@@ -25,6 +25,7 @@ on_every_ledger!(
     light_kinds_that_all_changed_are_still_the_same_machine,
     seats_are_added_in_one_step_within_the_allowance,
     a_refusal_lists_the_first_twenty_holders_and_counts_them_all,
+    the_seat_list_comes_in_pages_with_the_license_counts,
 );
 
 const OTHERS: u32 = 60;
@@ -229,4 +230,56 @@ fn a_refusal_lists_the_first_twenty_holders_and_counts_them_all<L: Ledger>(b: Ba
     assert_eq!(holders[..3].iter().map(|h| h.seat).collect::<Vec<_>>(), [Some(1), Some(2), None]);
     assert!(holders[2..].iter().all(|h| h.until == Some(later.plus_days(30))), "only running periods");
     assert!(err.to_string().contains("and 2 more"), "{err}");
+}
+
+/// `seat_page`: the holders of the seats in the page, by number; the
+/// license's counts on every page; the next `after` until the last page.
+fn the_seat_list_comes_in_pages_with_the_license_counts<L: Ledger>(b: Backend<L>) {
+    let mut terms = license(1, 25);
+    terms.temporary_days = 30;
+    let (a, _dir) = authority(b, std::slice::from_ref(&terms));
+    let id = terms.id;
+    let grants: Vec<_> =
+        (1..=25).map(|n| a.activate(&Machine::new(n).request(id), None, "desk", t0()).unwrap()).collect();
+    a.activate(&Machine::new(26).request(id), None, "desk", t0()).unwrap(); // temporary
+    a.release(grants[4].certificate.activation_id, ADMIN, t0()).unwrap(); // seat 5
+    let page = a.seat_page(id, 0, 10, t0()).unwrap();
+    let l = &page.license;
+    assert_eq!((l.total, l.in_use, l.temporary, l.available), (25, 24, 1, 1));
+    let seats: Vec<_> = l.activations.iter().map(|h| h.seat.unwrap()).collect();
+    assert_eq!(seats, [1, 2, 3, 4, 6, 7, 8, 9, 10], "seat 5 is free");
+    assert_eq!(l.activations[0].activation_id, grants[0].certificate.activation_id);
+    assert_eq!(l.activations[0].certificates.len(), 1, "its live certificates");
+    assert_eq!(page.next_after, Some(10));
+    let last = a.seat_page(id, 20, 10, t0()).unwrap();
+    assert_eq!(
+        last.license.activations.iter().map(|h| h.seat.unwrap()).collect::<Vec<_>>(),
+        [21, 22, 23, 24, 25]
+    );
+    assert_eq!((last.next_after, last.license.in_use), (None, 24));
+    let exact = a.seat_page(id, 15, 10, t0()).unwrap();
+    assert_eq!(exact.next_after, Some(25), "a full page may be followed by an empty one");
+    assert_eq!(a.seat_page(id, 25, 10, t0()).unwrap().next_after, None);
+    // The whole view agrees with the pages' counts, and so does the summary.
+    let whole = a.status(Some(id), t0()).unwrap().licenses.remove(0);
+    assert_eq!((whole.in_use, whole.temporary, whole.available), (24, 1, 1));
+    let summary = a.summary(t0()).unwrap();
+    let full = a.status(None, t0()).unwrap();
+    assert_eq!(summary.products, full.products);
+    assert!(summary.licenses.iter().all(|l| l.activations.is_empty() && l.running_out.is_empty()));
+    assert_eq!(
+        summary
+            .licenses
+            .iter()
+            .map(|l| (l.license_id, l.total, l.in_use, l.temporary, l.available))
+            .collect::<Vec<_>>(),
+        full.licenses
+            .iter()
+            .map(|l| (l.license_id, l.total, l.in_use, l.temporary, l.available))
+            .collect::<Vec<_>>()
+    );
+    // At the period's end the temporary activation no longer counts.
+    let later = a.summary(t0().plus_days(30)).unwrap();
+    assert_eq!(later.products, a.status(None, t0().plus_days(30)).unwrap().products);
+    assert_eq!(later.licenses[0].temporary, 0);
 }

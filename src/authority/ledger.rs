@@ -84,6 +84,8 @@ pub trait LedgerTx {
         after: u32,
         limit: u32,
     ) -> Result<Vec<SeatRecord>, AuthorityError>;
+    /// How many seats of `license` are held (a count, no rows read out).
+    fn count_held_seats(&mut self, license: &LicenseId) -> Result<u32, AuthorityError>;
     /// The free seat of `license` with the lowest number.
     fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
         Ok(self.seats(license)?.into_iter().find(|s| s.holder.is_none()))

@@ -219,6 +219,11 @@ impl LedgerTx for MemoryTx<'_> {
         Ok(range.take(limit as usize).map(|(_, s)| s.clone()).collect())
     }
 
+    fn count_held_seats(&mut self, license: &LicenseId) -> Result<u32, AuthorityError> {
+        let seats = self.state.seats.range((*license, 0)..=(*license, u32::MAX));
+        Ok(seats.filter(|(_, s)| s.holder.is_some()).count() as u32)
+    }
+
     fn insert_seat(&mut self, seat: &SeatRecord) -> Result<(), AuthorityError> {
         self.writing()?;
         let Some(license) = self.state.licenses.get(&seat.license_id) else {

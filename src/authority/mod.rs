@@ -220,7 +220,7 @@ pub use rules::{Grant, GrantKind, MAX_TOTAL_SEATS};
 pub use seats::{Deactivation, Freed, MAX_PACK_SEATS, SeatPack};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{KeyBinding, SqliteLedger};
-pub use status::{LicenseStatus, ProductStatus, Status};
+pub use status::{LicenseStatus, ProductStatus, SeatPage, Status};
 
 /// The vendor's authority: signing key, trusted keys and ledger.
 pub struct Authority<L> {

@@ -70,7 +70,92 @@ pub struct Status {
     pub licenses: Vec<LicenseStatus>,
 }
 
+/// One page of a license's seat list ([`Authority::seat_page`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeatPage {
+    /// The license's counts (from counts, not rows), and in `activations`
+    /// the holders of the page's seats, by number. Temporary activations are
+    /// counted, not listed; `running_out` is empty (the whole view,
+    /// [`Authority::status`], lists both).
+    pub license: LicenseStatus,
+    /// The `after` to ask for the next page; `None` after the last one.
+    pub next_after: Option<u32>,
+}
+
 impl<L: Ledger> Authority<L> {
+    /// The holders of at most `limit` seats of license `id` numbered above
+    /// `after`, with the license's counts, at `now`: its cost is the page's
+    /// (plus counting the held seats), not the license's.
+    pub fn seat_page(
+        &self,
+        id: LicenseId,
+        after: u32,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<SeatPage, AuthorityError> {
+        self.ledger.read(&mut |tx| {
+            let record = known(tx, &id)?;
+            let terms = self.terms(&record)?;
+            let seats = tx.seats_after(&id, after, limit)?;
+            let next_after =
+                seats.last().map(|s| s.seat).filter(|_| limit > 0 && seats.len() as u32 == limit);
+            let mut activations = Vec::new();
+            for seat in &seats {
+                let Some(holder) = seat.holder else { continue };
+                if let Some(a) = tx.activation(&holder)? {
+                    activations.push(SeatHolder::of(&a, Some(seat.seat)));
+                }
+            }
+            certificates(tx, &mut activations, &terms, now)?;
+            let in_use = tx.count_held_seats(&id)?;
+            let temporary = tx.count_running_temporary(&id, now)?;
+            let total = record.total_seats;
+            let license = LicenseStatus {
+                license_id: id,
+                product: record.product.clone(),
+                release_version: record.release_version,
+                revoked_at: record.revoked_at,
+                total,
+                in_use,
+                temporary,
+                available: total.saturating_sub(in_use),
+                transfers_per_seat: record.transfers_per_seat,
+                activations,
+                running_out: Vec::new(),
+            };
+            Ok(SeatPage { license, next_after })
+        })
+    }
+
+    /// Every license's and product's counts at `now`, from counts, not rows:
+    /// the [`status`](Self::status) view without its seat lists
+    /// (`activations` and `running_out` are empty), so its cost is the
+    /// number of licenses, not of machines.
+    pub fn summary(&self, now: Timestamp) -> Result<Status, AuthorityError> {
+        self.ledger.read(&mut |tx| {
+            let mut licenses = Vec::new();
+            for record in tx.licenses()? {
+                let id = record.license_id;
+                let in_use = tx.count_held_seats(&id)?;
+                let temporary = tx.count_running_temporary(&id, now)?;
+                licenses.push(LicenseStatus {
+                    license_id: id,
+                    product: record.product.clone(),
+                    release_version: record.release_version,
+                    revoked_at: record.revoked_at,
+                    total: record.total_seats,
+                    in_use,
+                    temporary,
+                    available: record.total_seats.saturating_sub(in_use),
+                    transfers_per_seat: record.transfers_per_seat,
+                    activations: Vec::new(),
+                    running_out: Vec::new(),
+                });
+            }
+            Ok(Status { at: now, products: by_product(&licenses), licenses })
+        })
+    }
+
     /// The seats of one license, or of all, at `now`.
     pub fn status(&self, license: Option<LicenseId>, now: Timestamp) -> Result<Status, AuthorityError> {
         self.ledger.read(&mut |tx| {
@@ -105,16 +190,7 @@ fn license_status(
 ) -> Result<LicenseStatus, AuthorityError> {
     let active = tx.activations(&record.license_id, Which::Active)?;
     let mut activations = holders(tx, &record.license_id, &active, now)?;
-    for h in &mut activations {
-        let stores = tx.stores_of(&h.activation_id)?;
-        let grace = terms.grace_secs();
-        h.certificates = stores.iter().filter(|s| s.is_live(now, grace)).map(LiveCertificates::of).collect();
-        // The latest live lease; a store recorded before leases were kept
-        // per store counts from the holder's last certification.
-        h.lease_ends = terms
-            .lease_end(h.renewed_at)
-            .map(|fallback| h.certificates.iter().filter_map(|c| c.lease_ends).max().unwrap_or(fallback));
-    }
+    certificates(tx, &mut activations, terms, now)?;
     let running_out = running_out(tx, &record.license_id, terms, now)?;
     let total = record.total_seats;
     let in_use = activations.iter().filter(|h| h.seat.is_some()).count() as u32;
@@ -132,6 +208,26 @@ fn license_status(
         activations,
         running_out,
     })
+}
+
+/// Fills in each holder's live certificates and latest lease end.
+fn certificates(
+    tx: &mut dyn LedgerTx,
+    holders: &mut [SeatHolder],
+    terms: &License,
+    now: Timestamp,
+) -> Result<(), AuthorityError> {
+    let grace = terms.grace_secs();
+    for h in holders {
+        let stores = tx.stores_of(&h.activation_id)?;
+        h.certificates = stores.iter().filter(|s| s.is_live(now, grace)).map(LiveCertificates::of).collect();
+        // The latest live lease; a store recorded before leases were kept
+        // per store counts from the holder's last certification.
+        h.lease_ends = terms
+            .lease_end(h.renewed_at)
+            .map(|fallback| h.certificates.iter().filter_map(|c| c.lease_ends).max().unwrap_or(fallback));
+    }
+    Ok(())
 }
 
 /// The ended activations of `license` with a store whose certificates still

@@ -277,6 +277,14 @@ impl LedgerTx for PostgresTx<'_, '_> {
         all(rows, seat_row)
     }
 
+    fn count_held_seats(&mut self, license: &LicenseId) -> Result<u32, AuthorityError> {
+        let row = self.opt_row(
+            "SELECT count(*) FROM seats WHERE license_id = $1 AND activation_id IS NOT NULL",
+            &[&&license.0[..]],
+        )?;
+        row.as_ref().map_or(Ok(0), |r| count(r, 0, "held seat count"))
+    }
+
     fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
         let sql = format!(
             "SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = $1 AND activation_id IS NULL \

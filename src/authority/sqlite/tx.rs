@@ -236,6 +236,16 @@ impl LedgerTx for SqliteTx<'_> {
         rows.collect::<rusqlite::Result<_>>().map_err(map_read)
     }
 
+    fn count_held_seats(&mut self, license: &LicenseId) -> Result<u32, AuthorityError> {
+        self.tx
+            .query_row(
+                "SELECT count(*) FROM seats WHERE license_id = ?1 AND activation_id IS NOT NULL",
+                [&license.0[..]],
+                |row| count(row, 0, "held seat count"),
+            )
+            .map_err(map_read)
+    }
+
     fn lowest_free_seat(&mut self, license: &LicenseId) -> Result<Option<SeatRecord>, AuthorityError> {
         let sql = format!(
             "SELECT {SEAT_COLUMNS} FROM seats WHERE license_id = ?1 AND activation_id IS NULL \

@@ -23,6 +23,18 @@ pub(crate) enum SeatsCommand {
         /// Only this license.
         #[arg(long, value_name = "ID")]
         license: Option<String>,
+        /// One page of the license's seats: at most N seats (with `--license`;
+        /// 100 when only `--after` is given). The counts stay the license's.
+        #[arg(long, value_name = "N", requires = "license")]
+        limit: Option<u32>,
+        /// The page after seat number SEAT (0, the default, is the first page;
+        /// each page names the next `--after`).
+        #[arg(long, value_name = "SEAT", requires = "license")]
+        after: Option<u32>,
+        /// Only the counts, per product and license (no machine lists):
+        /// read from counts, so it costs the same for any number of machines.
+        #[arg(long, conflicts_with_all = ["license", "limit", "after"])]
+        summary: bool,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -128,11 +140,35 @@ pub(crate) enum SeatsCommand {
     },
 }
 
+/// Seats per page when `--after` is given without `--limit`.
+const DEFAULT_PAGE: u32 = 100;
+
 pub(crate) fn run_seats(command: SeatsCommand) -> Outcome {
     let now = Timestamp::now();
     match command {
-        SeatsCommand::Status { db, license, json } => {
+        SeatsCommand::Status { db, license, limit, after, summary, json } => {
             let id = license.as_deref().map(license_id).transpose()?;
+            if summary {
+                let status = admin(&db)?.summary(now).map_err(fail)?;
+                if json {
+                    return print_json(&status);
+                }
+                print_status(&status);
+                return Ok(());
+            }
+            if let (Some(id), true) = (id, limit.is_some() || after.is_some()) {
+                let (limit, after) = (limit.unwrap_or(DEFAULT_PAGE), after.unwrap_or(0));
+                let page = admin(&db)?.seat_page(id, after, limit, now).map_err(fail)?;
+                if json {
+                    return print_json(&page);
+                }
+                print_license(&page.license);
+                match page.next_after {
+                    Some(next) => println!("  next page: --after {next}"),
+                    None => println!("  (last page)"),
+                }
+                return Ok(());
+            }
             let status = admin(&db)?.status(id, now).map_err(fail)?;
             if json {
                 return print_json(&status);
