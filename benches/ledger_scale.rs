@@ -17,7 +17,10 @@
 //! the rows `activate` writes, checked by the schema's triggers) is set-up,
 //! not measured. Samples are few so the whole bench runs in minutes:
 //! `cargo bench --bench ledger_scale --features authority`.
-//! `NODELOCK_SCALE_SIZES=100,10000` runs only those sizes.
+//! `NODELOCK_SCALE_SIZES=100,10000` runs only those sizes. With
+//! `--features authority,postgres` and `NODELOCK_POSTGRES_URL` set, the same
+//! benches run on PostgreSQL too (group `ledger_scale_postgres`, a fresh
+//! schema per ledger).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -54,8 +57,8 @@ fn sizes(default: &[u32]) -> Vec<u32> {
 
 /// A license of `seats + 1` seats whose first `seats` seats are held by
 /// machines 1..=seats (each with one store), written in one transaction.
-fn filled(dir: &tempfile::TempDir, seats: u32) -> (Authority<SqliteLedger>, LicenseId) {
-    let a = Authority::new(vendor(), SqliteLedger::open(dir.path().join("ledger.db")).unwrap());
+fn filled<L: Ledger>(ledger: L, seats: u32) -> (Authority<L>, LicenseId) {
+    let a = Authority::new(vendor(), ledger);
     let terms = license(1, seats + 1);
     a.issue(&terms, "bench", t0()).unwrap();
     let id = terms.id;
@@ -110,16 +113,102 @@ fn filled(dir: &tempfile::TempDir, seats: u32) -> (Authority<SqliteLedger>, Lice
     (a, id)
 }
 
+/// The ledgers the bench runs on: SQLite always; PostgreSQL too with feature
+/// `postgres` and `NODELOCK_POSTGRES_URL` set (a fresh schema per ledger).
+#[derive(Clone, Copy)]
+enum Db {
+    Sqlite,
+    #[cfg(feature = "postgres")]
+    Postgres,
+}
+
+fn databases() -> Vec<Db> {
+    // NODELOCK_SCALE_DB=sqlite or =postgres runs only that one.
+    let only = std::env::var("NODELOCK_SCALE_DB").unwrap_or_default();
+    #[allow(unused_mut)]
+    let mut list = vec![Db::Sqlite];
+    #[cfg(feature = "postgres")]
+    if std::env::var(support::POSTGRES_VAR).is_ok_and(|u| !u.is_empty()) {
+        list.push(Db::Postgres);
+    }
+    list.retain(|&db| {
+        only.is_empty()
+            || group_name(db).ends_with(only.as_str())
+            || only == "sqlite" && matches!(db, Db::Sqlite)
+    });
+    list
+}
+
+fn group_name(db: Db) -> &'static str {
+    match db {
+        Db::Sqlite => "ledger_scale",
+        #[cfg(feature = "postgres")]
+        Db::Postgres => "ledger_scale_postgres",
+    }
+}
+
 fn large_license(c: &mut Criterion) {
-    let mut group = c.benchmark_group("ledger_scale");
+    for db in databases() {
+        match db {
+            Db::Sqlite => large_license_on(c, group_name(db), |dir| {
+                SqliteLedger::open(dir.path().join("ledger.db")).unwrap()
+            }),
+            #[cfg(feature = "postgres")]
+            Db::Postgres => large_license_on(c, group_name(db), |_| postgres()),
+        }
+    }
+}
+
+/// A PostgreSQL ledger in a fresh schema, dropped when the returned guard is.
+#[cfg(feature = "postgres")]
+fn postgres() -> Schema<nodelock::authority::PostgresLedger> {
+    let url = std::env::var(support::POSTGRES_VAR).unwrap();
+    let name = support::fresh_schema();
+    let ledger = nodelock::authority::PostgresLedger::open_in_schema(&url, &name).unwrap();
+    Schema { ledger: Some(ledger), url, name }
+}
+
+/// A ledger in a schema of its own, dropped (with its rows) after use, so the
+/// shared database does not keep a million seats per sample.
+#[cfg(feature = "postgres")]
+struct Schema<L> {
+    ledger: Option<L>,
+    url: String,
+    name: String,
+}
+
+#[cfg(feature = "postgres")]
+impl<L: Ledger> Ledger for Schema<L> {
+    fn transaction<R>(
+        &self,
+        f: &mut dyn FnMut(
+            &mut dyn nodelock::authority::LedgerTx,
+        ) -> Result<R, nodelock::authority::AuthorityError>,
+    ) -> Result<R, nodelock::authority::AuthorityError> {
+        self.ledger.as_ref().unwrap().transaction(f)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl<L> Drop for Schema<L> {
+    fn drop(&mut self) {
+        drop(self.ledger.take());
+        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
+        }
+    }
+}
+
+fn large_license_on<L: Ledger>(c: &mut Criterion, name: &str, open: impl Fn(&tempfile::TempDir) -> L) {
+    let mut group = c.benchmark_group(name);
     group.sample_size(20);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
     for seats in sizes(&[100, 10_000, 100_000]) {
         let dir = scratch();
         let started = Instant::now();
-        let (a, id) = filled(&dir, seats);
-        eprintln!("filled {seats} seats in {:.1?}", started.elapsed());
+        let (a, id) = filled(open(&dir), seats);
+        eprintln!("{name}: filled {seats} seats in {:.1?}", started.elapsed());
         // A machine in the middle of the license, with a store the ledger knows.
         let mut machine = Machine::new(seats / 2 + 1);
         a.activate(&machine.request(id), None, "bench", t0()).unwrap();
@@ -150,27 +239,47 @@ fn large_license(c: &mut Criterion) {
 }
 
 fn issue(c: &mut Criterion) {
-    let mut group = c.benchmark_group("ledger_scale");
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(1));
-    group.measurement_time(Duration::from_secs(1));
-    for seats in sizes(&[10_000, 100_000, 1_000_000]) {
-        group.bench_with_input(BenchmarkId::new("issue", seats), &seats, |b, &seats| {
-            b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                for _ in 0..iters {
-                    let dir = scratch();
-                    let a = Authority::new(vendor(), SqliteLedger::open(dir.path().join("l.db")).unwrap());
-                    let start = Instant::now();
-                    a.issue(&license(1, seats), "bench", t0()).unwrap();
-                    spent += start.elapsed();
-                }
-                spent
-            })
-        });
+    for db in databases() {
+        let mut group = c.benchmark_group(group_name(db));
+        group.sampling_mode(SamplingMode::Flat);
+        group.sample_size(10);
+        group.warm_up_time(Duration::from_millis(1));
+        group.measurement_time(Duration::from_secs(1));
+        // PostgreSQL issues 10,000 and 100,000 seats here (its row triggers
+        // make a million take minutes per sample; see BENCHMARKS.md).
+        let all: &[u32] = match db {
+            Db::Sqlite => &[10_000, 100_000, 1_000_000],
+            #[cfg(feature = "postgres")]
+            Db::Postgres => &[10_000, 100_000],
+        };
+        for seats in sizes(all) {
+            group.bench_with_input(BenchmarkId::new("issue", seats), &seats, |b, &seats| {
+                b.iter_custom(|iters| {
+                    let mut spent = Duration::ZERO;
+                    for _ in 0..iters {
+                        let dir = scratch();
+                        spent += match db {
+                            Db::Sqlite => {
+                                issue_once(SqliteLedger::open(dir.path().join("l.db")).unwrap(), seats)
+                            }
+                            #[cfg(feature = "postgres")]
+                            Db::Postgres => issue_once(postgres(), seats),
+                        };
+                    }
+                    spent
+                })
+            });
+        }
+        group.finish();
     }
-    group.finish();
+}
+
+/// The time `Authority::issue` of a license of `seats` seats takes on `ledger`.
+fn issue_once<L: Ledger>(ledger: L, seats: u32) -> Duration {
+    let a = Authority::new(vendor(), ledger);
+    let start = Instant::now();
+    a.issue(&license(1, seats), "bench", t0()).unwrap();
+    start.elapsed()
 }
 
 criterion_group!(benches, large_license, issue);
