@@ -776,7 +776,7 @@ fn two_services_on_one_postgres_database_share_its_seats() {
     let bin = env!("CARGO_BIN_EXE_nodelock");
     cli_vendor(dir.path(), &db);
     let (mut first, first_url) = nodelock_serve(dir.path(), &db, &[], Stdio::null());
-    let (mut second, second_url) = nodelock_serve(dir.path(), &db, &[], Stdio::null());
+    let (second, second_url) = nodelock_serve(dir.path(), &db, &[], Stdio::piped());
     let fixture = |m: &str| format!("{}/tests/fixtures/{m}", env!("CARGO_MANIFEST_DIR"));
     let activate = |server: &str, store: &str, machine: &str| {
         let out = Command::new(bin)
@@ -814,8 +814,12 @@ fn two_services_on_one_postgres_database_share_its_seats() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     assert_eq!(v["kind"].as_str(), Some("renewal"), "the seat granted through the killed one survived: {v}");
-    second.kill().unwrap();
-    second.wait().unwrap();
+    // SIGTERM: a clean stop, its connections to the database closed.
+    assert!(Command::new("kill").args(["-TERM", &second.id().to_string()]).status().unwrap().success());
+    let stopped = second.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&stopped.stderr);
+    assert!(stopped.status.success() && !said.contains("panicked"), "a clean stop on SIGTERM: {said}");
+    assert!(said.contains("nodelock serve: stopped"), "{said}");
 }
 
 /// Issue 11's several servers: 64 machines spread over two `nodelock serve`

@@ -166,13 +166,19 @@ pub async fn serve<L: Ledger + 'static>(
     let shared = shared(authority, config);
     let culling =
         shared.config.cull_every.map(|every| tokio::spawn(cull_schedule(Arc::clone(&shared), every)));
+    let kept = Arc::clone(&shared);
     let app = routes(shared);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     if let Some(task) = culling {
         task.abort();
+        let _ = task.await;
     }
+    // The last reference to the authority goes on the blocking pool: a
+    // ledger may block when it closes (the PostgreSQL driver runs its own
+    // runtime to close its connections, which panics on a worker thread).
+    let _ = tokio::task::spawn_blocking(move || drop(kept)).await;
     served
 }
 
