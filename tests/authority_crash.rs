@@ -151,17 +151,27 @@ impl Report {
 /// count its rows afterwards.
 enum Db {
     Sqlite(std::path::PathBuf),
+    /// The database URL, and the application name the child connects under.
     #[cfg(feature = "postgres")]
-    Postgres(String),
+    Postgres(String, String),
 }
 
 impl Db {
-    /// What `--db` (and the child's variable) says for it.
+    /// What `--db` says for it.
     fn name(&self) -> std::ffi::OsString {
         match self {
             Db::Sqlite(path) => path.clone().into_os_string(),
             #[cfg(feature = "postgres")]
-            Db::Postgres(url) => url.into(),
+            Db::Postgres(url, _) => url.into(),
+        }
+    }
+
+    /// What the child is given: on PostgreSQL, under its own application name.
+    fn child_name(&self) -> std::ffi::OsString {
+        match self {
+            Db::Sqlite(path) => path.clone().into_os_string(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(url, app) => format!("{url}&application_name={app}").into(),
         }
     }
 
@@ -169,12 +179,33 @@ impl Db {
         DbLedger::open_existing(std::path::Path::new(&self.name())).unwrap()
     }
 
+    /// Waits until the killed child can commit nothing more. A dead process
+    /// commits nothing on SQLite; on PostgreSQL a COMMIT it sent just before
+    /// the kill may still be carried out, until the server has seen its
+    /// connections close.
+    fn settle(&self) {
+        #[cfg(feature = "postgres")]
+        if let Db::Postgres(url, app) = self {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let q = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+                let open: i64 = client.query_one(q, &[app]).unwrap().get(0);
+                if open == 0 {
+                    return;
+                }
+                assert!(std::time::Instant::now() < deadline, "the killed child's connections stay open");
+                std::thread::yield_now();
+            }
+        }
+    }
+
     /// The storage's own consistency check, where it has one.
     fn check(&self) -> Vec<String> {
         match self {
             Db::Sqlite(path) => SqliteLedger::open_existing(path).unwrap().check().unwrap(),
             #[cfg(feature = "postgres")]
-            Db::Postgres(_) => Vec::new(),
+            Db::Postgres(..) => Vec::new(),
         }
     }
 
@@ -182,7 +213,7 @@ impl Db {
         match self {
             Db::Sqlite(path) => Connection::open(path).unwrap().query_row(sql, [], |r| r.get(0)).unwrap(),
             #[cfg(feature = "postgres")]
-            Db::Postgres(url) => {
+            Db::Postgres(url, _) => {
                 postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(sql, &[]).unwrap().get(0)
             }
         }
@@ -197,7 +228,7 @@ impl Db {
                 q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
             }
             #[cfg(feature = "postgres")]
-            Db::Postgres(url) => {
+            Db::Postgres(url, _) => {
                 let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
                 let rows =
                     client.query("SELECT encode(activation_id, 'hex'), state FROM activations", &[]).unwrap();
@@ -226,7 +257,8 @@ fn killed_mid_activation_the_postgres_ledger_stays_whole() {
         .batch_execute(&format!("CREATE SCHEMA {schema}"))
         .unwrap();
     let sep = if url.contains('?') { '&' } else { '?' };
-    killed_mid_activation(name, &Db::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}")));
+    let db = Db::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}"), format!("crash_{schema}"));
+    killed_mid_activation(name, &db);
 }
 
 fn killed_mid_activation(name: &str, db: &Db) {
@@ -240,7 +272,7 @@ fn killed_mid_activation(name: &str, db: &Db) {
     for (round, delay_us) in kill_delays(name, 20).into_iter().enumerate() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["crash_granter_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(DB_VAR, db.name())
+            .env(DB_VAR, db.child_name())
             .env(FIRST_VAR, (round * 1_000_000).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -260,6 +292,7 @@ fn killed_mid_activation(name: &str, db: &Db) {
             report.take(&line.unwrap());
         }
         child.wait().unwrap();
+        db.settle();
         if !report.writing.is_empty() {
             killed_mid_write += 1;
         }

@@ -48,6 +48,12 @@ pub const MAX_CONNECTIONS: usize = 16;
 /// The advisory lock key that serialises migrations ("nodelock" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6e6f_6465_6c6f_636b;
 
+/// The advisory lock key a write transaction holds when it runs again after
+/// a conflict ("nodelokw"): such writers go one at a time across every
+/// server on the database (the key is per database, so ledgers in other
+/// schemas of it share it).
+const WRITER_LOCK: i64 = 0x6e6f_6465_6c6f_6b77;
+
 /// A ledger in a PostgreSQL database (in one schema of it).
 pub struct PostgresLedger {
     config: Config,
@@ -262,6 +268,14 @@ impl PostgresLedger {
         self.returned.notify_one();
     }
 
+    /// Closes `client` instead of pooling it.
+    fn discard(&self, client: Client) {
+        drop(client);
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        pool.open -= 1;
+        self.returned.notify_one();
+    }
+
     /// One attempt of a write transaction.
     fn attempt<R>(
         &self,
@@ -336,13 +350,33 @@ impl Ledger for PostgresLedger {
         &self,
         f: &mut dyn FnMut(&mut dyn LedgerTx) -> Result<R, AuthorityError>,
     ) -> Result<R, AuthorityError> {
+        // A write transaction that lost a conflict runs again holding a
+        // session advisory lock taken before BEGIN (so its snapshot starts
+        // once it holds it): under serializable isolation alone, 64 clients
+        // activating machines of one license kept aborting each other until
+        // the retries ran out (`busy`). Writers that lost once now queue
+        // instead of colliding again; a first attempt stays optimistic, so
+        // writers that do not collide never wait. A connection that dies
+        // releases its lock (a killed server blocks no one).
         let mut client = self.take()?;
+        let mut locked = false;
         let result = retry::retrying(
-            |_| self.attempt(&mut client, f),
+            |attempt| {
+                if attempt > 0 && !locked {
+                    client.execute("SELECT pg_advisory_lock($1)", &[&WRITER_LOCK]).map_err(pg_error)?;
+                    locked = true;
+                }
+                self.attempt(&mut client, f)
+            },
             is_conflict,
             |attempt| std::thread::sleep(retry::backoff(attempt, jitter_micros(1_000))),
         );
-        self.give_back(client);
+        if locked && client.execute("SELECT pg_advisory_unlock($1)", &[&WRITER_LOCK]).is_err() {
+            // Never pool a connection that may still hold the lock.
+            self.discard(client);
+        } else {
+            self.give_back(client);
+        }
         result
     }
 
