@@ -37,7 +37,7 @@ fn main() {
     let ops: usize = std::env::var("NODELOCK_LOAD_OPS").ok().and_then(|v| v.parse().ok()).unwrap_or(640);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("service load run: {ops} operations a phase; load average before: {}", load.trim());
-    println!("ledger      instances clients  phase     operations/s   p50        p99");
+    println!("ledger      instances clients  phase     operations/s   p50        p99         failed");
     for instances in [1, 2] {
         for clients in [1, 64] {
             let dir = tempfile::tempdir_in(target_tmp()).unwrap();
@@ -106,9 +106,9 @@ fn run<L: Ledger + 'static>(name: &str, instances: usize, clients: usize, ops: u
     let activate = phase(&urls, clients, "/v1/activate", activations);
     let renewals: Vec<ActivationRequest> = machines.iter_mut().map(|m| m.request(terms.id)).collect();
     let renew = phase(&urls, clients, "/v1/renew", renewals);
-    for (phase, (rate, p50, p99)) in [("activate", activate), ("renew", renew)] {
+    for (phase, (rate, p50, p99, failed)) in [("activate", activate), ("renew", renew)] {
         println!(
-            "{name:<11} {instances:>9} {clients:>7}  {phase:<8}  {rate:>10.0} /s  {:>7.2} ms  {:>7.2} ms",
+            "{name:<11} {instances:>9} {clients:>7}  {phase:<8}  {rate:>10.0} /s  {:>7.2} ms  {:>7.2} ms  {failed:>6}",
             p50.as_secs_f64() * 1e3,
             p99.as_secs_f64() * 1e3
         );
@@ -121,20 +121,21 @@ fn run<L: Ledger + 'static>(name: &str, instances: usize, clients: usize, ops: u
 
 /// Sends `requests` to `path` from `clients` threads, each going round the
 /// service instances at `urls` (request `j` of client `i` to instance
-/// `(i + j) % urls.len()`); (ops/s, p50, p99).
+/// `(i + j) % urls.len()`); (answered ops/s, p50, p99, operations the
+/// service refused or failed — counted, not hidden).
 fn phase(
     urls: &[&str],
     clients: usize,
     path: &str,
     requests: Vec<ActivationRequest>,
-) -> (f64, Duration, Duration) {
+) -> (f64, Duration, Duration, usize) {
     let total = requests.len();
     let mut shares: Vec<Vec<ActivationRequest>> = (0..clients).map(|_| Vec::new()).collect();
     for (i, r) in requests.into_iter().enumerate() {
         shares[i % clients].push(r);
     }
     let start = Instant::now();
-    let mut latencies: Vec<Duration> = thread::scope(|scope| {
+    let outcomes: Vec<Option<Duration>> = thread::scope(|scope| {
         let handles: Vec<_> = shares
             .into_iter()
             .enumerate()
@@ -147,8 +148,13 @@ fn phase(
                         .enumerate()
                         .map(|(j, r)| {
                             let t = Instant::now();
-                            services[(i + j) % services.len()].exchange(path, r, None).unwrap();
-                            t.elapsed()
+                            match services[(i + j) % services.len()].exchange(path, r, None) {
+                                Ok(_) => Some(t.elapsed()),
+                                Err(e) => {
+                                    eprintln!("{path}: {e}");
+                                    None
+                                }
+                            }
                         })
                         .collect::<Vec<_>>()
                 })
@@ -157,7 +163,15 @@ fn phase(
         handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let elapsed = start.elapsed();
+    let mut latencies: Vec<Duration> = outcomes.iter().flatten().copied().collect();
+    let failed = total - latencies.len();
     latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
-    (total as f64 / elapsed.as_secs_f64(), at(0.50), at(0.99))
+    let at = |q: f64| {
+        if latencies.is_empty() {
+            Duration::ZERO
+        } else {
+            latencies[((latencies.len() as f64 - 1.0) * q).round() as usize]
+        }
+    };
+    (latencies.len() as f64 / elapsed.as_secs_f64(), at(0.50), at(0.99), failed)
 }
