@@ -6,7 +6,10 @@
 //! running them one after the other (SQLSTATE 40001), and one of two that
 //! wait for each other (40P01); the ledger then runs the operation again on
 //! a fresh transaction, up to [`MAX_ATTEMPTS`] times with a short jittered
-//! back-off, before reporting [`AuthorityError::Busy`]. Seats stay exact
+//! back-off, before reporting [`AuthorityError::Busy`]. A retry holds a
+//! session advisory lock (taken before its `BEGIN`), so writers that
+//! collided once go one at a time instead of colliding again; first
+//! attempts never wait for it. Seats stay exact
 //! across threads, processes and servers, and the [`schema`] refuses
 //! over-allocation by itself. A commit returns once PostgreSQL has made it
 //! durable (its default `synchronous_commit = on`). Reads run at
