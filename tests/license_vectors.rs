@@ -814,6 +814,24 @@ fn short_request_and_version_3_certificate_vectors() {
     let trusted = trusted();
     let cert = ActivationCertificate::bytes_from_response(read("certificate_short.cert").as_bytes()).unwrap();
     assert_eq!(cert[1..35], *b"nodelock/activation-certificate/v3");
+    // FORMAT.md §9.7's worked example, byte for byte.
+    assert_eq!(
+        nodelock::codec::hex::hex(&cert),
+        concat!(
+            "226e6f64656c6f636b2f61637469766174696f6e2d63657274696669636174652f7633",
+            "01894c6f27b5a6316378000000",
+            "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1",
+            "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf01",
+            "04020004111111110104222222",
+            "22",
+            "515151515151515151515151515151514e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e",
+            "a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0",
+            "cccc93d206",
+            "00010100",
+            "97d757692e624a1633f7ea5a44ea1c3e454970af1f737e3e54f837b44a0c3cc5",
+            "97a1d1862869edd7788310c526041f526a71145e060ff3abe22923c4dab93f0a"
+        )
+    );
     let opened = ActivationCertificate::open(&cert, &trusted).unwrap().message;
     assert_eq!(opened, short_request_certificate());
     assert_eq!(
