@@ -31,6 +31,7 @@ use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 use super::sqlite::schema::RULES;
 
+mod activation_row;
 mod binding;
 mod prefixes;
 mod profiles;

@@ -6,8 +6,8 @@
 
 use postgres::Transaction;
 
+use super::activation_row::{ACTIVATION_COLUMNS, activation_row};
 use super::pg_error;
-use super::tx::{ACTIVATION_COLUMNS, activation_row};
 use super::values::get;
 use crate::activation::ActivationId;
 use crate::authority::candidates::prefixes_of_bytes;

@@ -5,13 +5,14 @@
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
+use super::activation_row::{ACTIVATION_COLUMNS, activation_row};
 use super::values::{bytes, corrupt, count, get, one_row, opt_bytes, opt_time, sql_opt_time, sql_time, time};
 use super::{pg_error, prefixes, profiles, stores};
-use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
+use crate::activation::{ActivationId, ActivationKind};
 use crate::authority::error::AuthorityError;
 use crate::authority::ledger::{LedgerTx, Which};
 use crate::authority::record::{
-    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
+    ActivationRecord, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
 };
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
@@ -47,9 +48,6 @@ impl<'a, 'b> PostgresTx<'a, 'b> {
 const LICENSE_COLUMNS: &str =
     "license_id, product, release_version, signed, total_seats, transfers_per_seat, added_at, revoked_at";
 const SEAT_COLUMNS: &str = "license_id, seat, pack, transfers_used, activation_id";
-pub(super) const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
-     profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at, forked_at";
-
 fn license_row(row: &Row) -> Result<LicenseRecord, AuthorityError> {
     Ok(LicenseRecord {
         license_id: LicenseId(bytes(row, 0, "license id")?),
@@ -70,35 +68,6 @@ fn seat_row(row: &Row) -> Result<SeatRecord, AuthorityError> {
         pack: count(row, 2, "pack number")?,
         transfers_used: count(row, 3, "transfer count")?,
         holder: opt_bytes(row, 4, "activation id")?.map(ActivationId),
-    })
-}
-
-pub(super) fn activation_row(row: &Row) -> Result<ActivationRecord, AuthorityError> {
-    let state: String = get(row, 2)?;
-    let kind: String = get(row, 3)?;
-    let temporary_until = opt_time(row, 4)?;
-    let kind = match (kind.as_str(), temporary_until) {
-        ("permanent", _) => ActivationKind::Permanent,
-        ("temporary", Some(until)) => ActivationKind::Temporary { until },
-        _ => return Err(corrupt("activation kind")),
-    };
-    Ok(ActivationRecord {
-        activation_id: ActivationId(bytes(row, 0, "activation id")?),
-        license_id: LicenseId(bytes(row, 1, "license id")?),
-        state: ActivationState::from_name(&state).ok_or_else(|| corrupt("activation state"))?,
-        kind,
-        temporary_until,
-        release_version: count(row, 5, "release version")?,
-        profile: get(row, 6)?,
-        fingerprint: get(row, 7)?,
-        label: get(row, 8)?,
-        stamp: opt_bytes(row, 9, "location stamp")?.map(LocationStamp),
-        activation_key: bytes(row, 10, "activation key")?,
-        nonce: Nonce(bytes(row, 11, "nonce")?),
-        since: time(row, 12)?,
-        renewed_at: time(row, 13)?,
-        ended_at: opt_time(row, 14)?,
-        forked_at: opt_time(row, 15)?,
     })
 }
 

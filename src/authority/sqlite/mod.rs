@@ -23,6 +23,7 @@ use super::damage::Damage;
 use super::error::AuthorityError;
 use super::ledger::{Ledger, LedgerTx};
 
+mod activation_row;
 pub(crate) mod binding;
 mod commit;
 pub mod schema;

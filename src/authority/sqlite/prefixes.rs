@@ -7,8 +7,8 @@
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
+use super::activation_row::{ACTIVATION_COLUMNS, activation_row};
 use super::sql_error;
-use super::tx::{ACTIVATION_COLUMNS, activation_row};
 use super::values::map_read;
 use crate::activation::ActivationId;
 use crate::authority::candidates::prefixes_of_bytes;

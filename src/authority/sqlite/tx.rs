@@ -5,17 +5,18 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::activation_row::{ACTIVATION_COLUMNS, activation_row};
 use super::values::{
     bytes, corrupt, count, map_read, one_row, opt_bytes, opt_time, sql_opt_time, sql_time, time,
 };
 use super::{prefixes, profiles, sql_error, stores};
-use crate::activation::{ActivationId, ActivationKind, LocationStamp, Nonce};
+use crate::activation::{ActivationId, ActivationKind};
 use crate::authority::LedgerError;
 use crate::authority::damage::Damage;
 use crate::authority::error::AuthorityError;
 use crate::authority::ledger::{LedgerTx, Which};
 use crate::authority::record::{
-    ActivationRecord, ActivationState, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
+    ActivationRecord, Event, EventKind, HistoryEntry, LicenseRecord, SeatRecord, StoreRecord,
 };
 use crate::license::LicenseId;
 use crate::timestamp::Timestamp;
@@ -34,9 +35,6 @@ impl<'a> SqliteTx<'a> {
 const LICENSE_COLUMNS: &str =
     "license_id, product, release_version, signed, total_seats, transfers_per_seat, added_at, revoked_at";
 const SEAT_COLUMNS: &str = "license_id, seat, pack, transfers_used, activation_id";
-pub(super) const ACTIVATION_COLUMNS: &str = "activation_id, license_id, state, kind, temporary_until, release_version, \
-     profile, fingerprint, label, stamp, activation_key, nonce, since, renewed_at, ended_at, forked_at";
-
 fn license_row(row: &Row<'_>) -> rusqlite::Result<LicenseRecord> {
     Ok(LicenseRecord {
         license_id: LicenseId(bytes(row, 0, "license id")?),
@@ -57,35 +55,6 @@ fn seat_row(row: &Row<'_>) -> rusqlite::Result<SeatRecord> {
         pack: count(row, 2, "pack number")?,
         transfers_used: count(row, 3, "transfer count")?,
         holder: opt_bytes(row, 4, "activation id")?.map(ActivationId),
-    })
-}
-
-pub(super) fn activation_row(row: &Row<'_>) -> rusqlite::Result<ActivationRecord> {
-    let state: String = row.get(2)?;
-    let kind: String = row.get(3)?;
-    let temporary_until = opt_time(row, 4)?;
-    let kind = match (kind.as_str(), temporary_until) {
-        ("permanent", _) => ActivationKind::Permanent,
-        ("temporary", Some(until)) => ActivationKind::Temporary { until },
-        _ => return Err(corrupt("activation kind")),
-    };
-    Ok(ActivationRecord {
-        activation_id: ActivationId(bytes(row, 0, "activation id")?),
-        license_id: LicenseId(bytes(row, 1, "license id")?),
-        state: ActivationState::from_name(&state).ok_or_else(|| corrupt("activation state"))?,
-        kind,
-        temporary_until,
-        release_version: count(row, 5, "release version")?,
-        profile: row.get(6)?,
-        fingerprint: row.get(7)?,
-        label: row.get(8)?,
-        stamp: opt_bytes(row, 9, "location stamp")?.map(LocationStamp),
-        activation_key: bytes(row, 10, "activation key")?,
-        nonce: Nonce(bytes(row, 11, "nonce")?),
-        since: time(row, 12)?,
-        renewed_at: time(row, 13)?,
-        ended_at: opt_time(row, 14)?,
-        forked_at: opt_time(row, 15)?,
     })
 }
 
