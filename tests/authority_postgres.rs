@@ -99,6 +99,35 @@ fn the_database_refuses_writes_that_go_around_nodelock() {
         refused(&mut client, "UPDATE licenses SET seat_rows = seat_rows + 5"),
         "the seat count is kept by the database"
     );
+    // Not even by one: only the counting triggers move it.
+    assert_eq!(
+        refused(&mut client, "UPDATE licenses SET seat_rows = seat_rows + 1, total_seats = total_seats + 1"),
+        "the seat count is kept by the database"
+    );
+    // A set-based insert over the allowance is refused whole (seats are
+    // counted per statement): with room for one more seat, two are refused
+    // and neither is kept; one is then accepted and counted.
+    client.batch_execute("UPDATE licenses SET total_seats = total_seats + 1").unwrap();
+    assert_eq!(
+        refused(
+            &mut client,
+            "INSERT INTO seats (license_id, seat, pack) SELECT license_id, g, 1 FROM licenses, generate_series(2, 3) g"
+        ),
+        "over-allocation: the license has no seat left to add"
+    );
+    let rows = |client: &mut postgres::Client| -> (i64, i64) {
+        let r =
+            client.query_one("SELECT (SELECT count(*) FROM seats), (SELECT seat_rows FROM licenses)", &[]);
+        let r = r.unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(rows(&mut client), (1, 1));
+    client
+        .batch_execute("INSERT INTO seats (license_id, seat, pack) SELECT license_id, 2, 1 FROM licenses")
+        .unwrap();
+    assert_eq!(rows(&mut client), (2, 2));
+    client.batch_execute("DELETE FROM seats WHERE seat = 2").unwrap();
+    assert_eq!(rows(&mut client), (1, 1), "a removed seat is counted out");
     assert_eq!(
         refused(&mut client, "DELETE FROM licenses"),
         "licenses are never deleted; revoke them instead"
@@ -132,8 +161,10 @@ fn an_unreachable_server_names_it_without_the_password() {
 /// A version 1 database (before the digest-prefix index) is migrated in
 /// place: its activations are indexed by the migration, so a machine is
 /// found by its hardware (a reinstall with a new store renews its seat),
-/// and none is left marked as not indexed. The version 1 schema is the
-/// current one without version 2's table, trigger and index.
+/// and none is left marked as not indexed; version 4 replaces the row
+/// trigger that counted seats and keeps the count. The version 1 schema is
+/// the current one without version 2's table, trigger and index, version
+/// 3's index, and with version 1's counting trigger instead of version 4's.
 #[test]
 fn a_version_1_database_is_migrated_with_its_activations_indexed() {
     use nodelock::authority::{GrantKind, Which, digest_prefixes};
@@ -154,11 +185,22 @@ fn a_version_1_database_is_migrated_with_its_activations_indexed() {
         .batch_execute(&format!(
             "SET search_path TO {schema}; DROP TRIGGER profile_prefixes_marked ON activations; \
              DROP FUNCTION profile_prefixes_marked(); DROP TABLE profile_prefixes; DROP INDEX seats_free; \
-             DROP INDEX activations_temporary; UPDATE nodelock_schema SET version = 1;"
+             DROP INDEX activations_temporary; \
+             DROP TRIGGER seat_rows_added ON seats; DROP TRIGGER seat_rows_removed ON seats; \
+             CREATE FUNCTION seat_rows_counted() RETURNS TRIGGER LANGUAGE plpgsql AS $$ BEGIN \
+               IF TG_OP = 'INSERT' THEN UPDATE licenses SET seat_rows = seat_rows + 1 WHERE license_id = NEW.license_id; RETURN NEW; END IF; \
+               UPDATE licenses SET seat_rows = seat_rows - 1 WHERE license_id = OLD.license_id; RETURN OLD; END $$; \
+             CREATE TRIGGER seat_rows_counted AFTER INSERT OR DELETE ON seats FOR EACH ROW EXECUTE FUNCTION seat_rows_counted(); \
+             UPDATE nodelock_schema SET version = 1;"
         ))
         .unwrap();
     let ledger = PostgresLedger::open_in_schema(&url, &schema).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+    // Version 4: the row trigger that counted seats is gone, the count kept.
+    let counted = "SELECT (SELECT count(*) FROM pg_trigger WHERE tgname = 'seat_rows_counted' AND tgrelid = 'seats'::regclass), \
+                   (SELECT seat_rows FROM licenses), (SELECT count(*) FROM seats)";
+    let row = client.query_one(counted, &[]).unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1), row.get::<_, i64>(2)), (0, 3, 3));
     let marks: i64 =
         client.query_one("SELECT count(*) FROM profile_prefixes WHERE prefix = -1", &[]).unwrap().get(0);
     assert_eq!(marks, 0, "every migrated profile is indexed");

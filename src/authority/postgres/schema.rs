@@ -33,11 +33,23 @@
 //! Version 3 is the SQLite ledger's version 7 (an index of running
 //! temporary activations).
 //!
+//! Version 4 counts seat rows once per statement instead of once per row:
+//! a row trigger bumping `seat_rows` updated the license row once for each
+//! seat, and PostgreSQL keeps every version of a row updated in one
+//! transaction, so issuing N seats cost O(N²) (a 100,001-seat license was
+//! unfinished after minutes). Statement triggers with transition tables add
+//! each statement's count at once and check that new seats start free; the
+//! allowance (`seat_rows ≤ total_seats`) is checked on the license row
+//! then, so a set-based insert over the allowance is refused whole, with the
+//! same rule, and no trigger runs per seat row. `seat_rows`
+//! changes only from the counting triggers (`pg_trigger_depth() > 1`),
+//! never by a caller's `UPDATE`.
+//!
 //! Texts that are ordered (`product`) use the `"C"` collation, so lists come
 //! in the same byte order as on SQLite whatever the database's locale.
 
 /// The migrations, oldest first; the schema version is their count.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The version whose migration also indexes the existing certified profiles
 /// in Rust (`prefixes::index_pending`): SQL cannot read a profile.
@@ -334,6 +346,61 @@ CREATE INDEX seats_free ON seats (license_id, seat) WHERE activation_id IS NULL;
 const V3: &str = r#"
 CREATE INDEX activations_temporary ON activations (license_id, temporary_until)
 WHERE state = 'active' AND kind = 'temporary';
+"#;
+
+/// Version 4: seat rows counted per statement (see the module docs).
+const V4: &str = r#"
+DROP TRIGGER IF EXISTS seat_rows_counted ON seats;
+DROP FUNCTION IF EXISTS seat_rows_counted();
+DROP TRIGGER IF EXISTS seat_rows_added ON seats;
+DROP TRIGGER IF EXISTS seat_rows_removed ON seats;
+
+DROP TRIGGER IF EXISTS seats_before_insert ON seats;
+DROP FUNCTION IF EXISTS seats_before_insert();
+
+CREATE OR REPLACE FUNCTION seat_rows_added() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM inserted WHERE activation_id IS NOT NULL) THEN
+        PERFORM nodelock_refuse('a new seat starts free');
+    END IF;
+    UPDATE licenses l SET seat_rows = l.seat_rows + n.added
+      FROM (SELECT license_id, count(*) AS added FROM inserted GROUP BY license_id) n
+     WHERE l.license_id = n.license_id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER seat_rows_added AFTER INSERT ON seats
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION seat_rows_added();
+
+CREATE OR REPLACE FUNCTION seat_rows_removed() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE licenses l SET seat_rows = l.seat_rows - n.removed
+      FROM (SELECT license_id, count(*) AS removed FROM deleted GROUP BY license_id) n
+     WHERE l.license_id = n.license_id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER seat_rows_removed AFTER DELETE ON seats
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION seat_rows_removed();
+
+CREATE OR REPLACE FUNCTION licenses_before_update() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.seat_rows IS DISTINCT FROM OLD.seat_rows AND pg_trigger_depth() < 2 THEN
+        PERFORM nodelock_refuse('the seat count is kept by the database');
+    END IF;
+    IF NEW.seat_rows > NEW.total_seats THEN
+        PERFORM nodelock_refuse('over-allocation: the license has no seat left to add');
+    END IF;
+    IF NEW.total_seats < OLD.seat_rows THEN
+        PERFORM nodelock_refuse('the seat allowance cannot drop below the seats that exist');
+    END IF;
+    IF OLD.key_digest IS NOT NULL AND NEW.key_digest IS DISTINCT FROM OLD.key_digest THEN
+        PERFORM nodelock_refuse('a license keeps its key');
+    END IF;
+    IF NEW.key_digest IS NOT NULL AND NEW.key_digest IS DISTINCT FROM OLD.key_digest AND EXISTS (
+        SELECT 1 FROM licenses WHERE key_digest = NEW.key_digest AND license_id <> NEW.license_id) THEN
+        PERFORM nodelock_refuse('a license key opens one license');
+    END IF;
+    RETURN NEW;
+END $$;
 "#;
 
 #[cfg(test)]
