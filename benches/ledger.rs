@@ -23,14 +23,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nodelock::activation::ActivationKind;
-use nodelock::authority::{
-    ActivationRecord, ActivationState, Authority, Event, EventKind, Ledger, SqliteLedger,
-};
+use nodelock::authority::{Authority, Ledger, SqliteLedger};
 
+mod common;
 #[path = "../tests/authority_support/mod.rs"]
 mod support;
 
+use common::seated::hold_seat;
 use support::{Machine, license, t0, vendor};
 
 const SEATS: u32 = 100;
@@ -151,37 +150,7 @@ fn fill(a: &Authority<SqliteLedger>, licenses: u32) {
                 for seat in tx.seats(&id)? {
                     let m = n * SEATS + seat.seat;
                     let request = Machine::new(m).request(id);
-                    let record = ActivationRecord {
-                        activation_id: nodelock::activation::ActivationId::generate().unwrap(),
-                        license_id: id,
-                        state: ActivationState::Active,
-                        kind: ActivationKind::Permanent,
-                        temporary_until: None,
-                        release_version: 1,
-                        profile: Some(request.profile.to_bytes()),
-                        fingerprint: Some(request.profile.fingerprint().code()),
-                        label: Some(format!("machine {m}")),
-                        stamp: Some(request.stamp),
-                        activation_key: request.activation_key,
-                        nonce: request.nonce,
-                        since: t0(),
-                        renewed_at: t0(),
-                        ended_at: None,
-                        forked_at: None,
-                    };
-                    tx.insert_activation(&record)?;
-                    tx.update_seat(&nodelock::authority::SeatRecord {
-                        holder: Some(record.activation_id),
-                        ..seat
-                    })?;
-                    tx.append_history(&Event {
-                        at: t0(),
-                        actor: "bench".into(),
-                        kind: EventKind::Activation,
-                        license_id: Some(id),
-                        activation_id: Some(record.activation_id),
-                        details: format!("seat {}", seat.seat),
-                    })?;
+                    hold_seat(tx, seat, &request, m, t0())?;
                 }
                 Ok(())
             })

@@ -26,16 +26,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use nodelock::activation::{ActivationId, ActivationKind};
-use nodelock::authority::{
-    ActivationRecord, ActivationState, Authority, Event, EventKind, Ledger, SeatRecord, SqliteLedger,
-    StoreRecord,
-};
+use nodelock::authority::{Authority, Ledger, SqliteLedger, StoreRecord};
 use nodelock::license::LicenseId;
 
+mod common;
 #[path = "../tests/authority_support/mod.rs"]
 mod support;
 
+use common::seated::hold_seat;
 use support::{Machine, license, t0, vendor};
 
 /// A directory on the build's disk (benchmarks must not measure a tmpfs).
@@ -65,27 +63,9 @@ fn filled<L: Ledger>(ledger: L, seats: u32) -> (Authority<L>, LicenseId) {
     a.ledger()
         .transaction(&mut |tx| {
             for seat in tx.seats(&id)?.into_iter().take(seats as usize) {
-                let request = Machine::new(seat.seat).request(id);
-                let record = ActivationRecord {
-                    activation_id: ActivationId::generate().unwrap(),
-                    license_id: id,
-                    state: ActivationState::Active,
-                    kind: ActivationKind::Permanent,
-                    temporary_until: None,
-                    release_version: 1,
-                    profile: Some(request.profile.to_bytes()),
-                    fingerprint: Some(request.profile.fingerprint().code()),
-                    label: Some(format!("machine {}", seat.seat)),
-                    stamp: Some(request.stamp),
-                    activation_key: request.activation_key,
-                    nonce: request.nonce,
-                    since: t0(),
-                    renewed_at: t0(),
-                    ended_at: None,
-                    forked_at: None,
-                };
-                tx.insert_activation(&record)?;
-                tx.update_seat(&SeatRecord { holder: Some(record.activation_id), ..seat })?;
+                let seat_number = seat.seat;
+                let request = Machine::new(seat_number).request(id);
+                let record = hold_seat(tx, seat, &request, seat_number, t0())?;
                 tx.insert_store(&StoreRecord {
                     activation_id: record.activation_id,
                     license_id: id,
@@ -97,14 +77,6 @@ fn filled<L: Ledger>(ledger: L, seats: u32) -> (Authority<L>, LicenseId) {
                     lease_ends: None,
                     diverged_at: None,
                     surrendered_at: None,
-                })?;
-                tx.append_history(&Event {
-                    at: t0(),
-                    actor: "bench".into(),
-                    kind: EventKind::Activation,
-                    license_id: Some(id),
-                    activation_id: Some(record.activation_id),
-                    details: format!("seat {}", seat.seat),
                 })?;
             }
             Ok(())

@@ -8,39 +8,15 @@
 mod common;
 
 use common::*;
+use nodelock::SecretKey;
 use nodelock::activation::{
     ActivationCertificate, ActivationError, ActivationKind, ActivationRequest, ShortResponse, Validator,
 };
 use nodelock::authority::{Authority, GrantKind, MemoryLedger};
 use nodelock::codec::{CodeError, code, tag};
-use nodelock::hardware::{Component, ComponentKind, Environment, Inventory};
+use nodelock::hardware::ComponentKind;
 use nodelock::license::License;
 use nodelock::signed::SignatureError;
-use nodelock::{SecretKey, Timestamp};
-
-fn now() -> Timestamp {
-    ts("2026-07-01T10:00:00Z")
-}
-
-/// A machine with exactly ten components (the length targets' profile).
-fn ten_components(n: u32) -> Inventory {
-    let mut inv = Inventory::new(Environment::BareMetal);
-    for (kind, value) in [
-        (ComponentKind::Mac, "3c:52:82:1a:2b:3c"),
-        (ComponentKind::Mac, "3c:52:82:1a:2b:3d"),
-        (ComponentKind::Mac, "3c:52:82:1a:2b:3e"),
-        (ComponentKind::Cpu, "GenuineIntel 000906ea"),
-        (ComponentKind::SystemDrive, "S4EWNX0N123456"),
-        (ComponentKind::Memory, "32 GiB"),
-        (ComponentKind::CdRom, "HL-DT-ST DVD+-RW GU90N"),
-        (ComponentKind::Video, "10de:1c82"),
-        (ComponentKind::Video, "8086:3e92"),
-        (ComponentKind::Ide, "8086:a352"),
-    ] {
-        inv.push(Component::new(kind, format!("{value} #{n}")));
-    }
-    inv.finish()
-}
 
 fn authority(terms: &License, key: SecretKey) -> Authority<MemoryLedger> {
     let authority = Authority::new(key, MemoryLedger::new());

@@ -1,11 +1,13 @@
 //! Shared by the benches: the naive baseline every start-up check is
-//! measured against, and criterion's settings for this noisy machine.
+//! measured against, criterion's settings for this noisy machine, and the
+//! ledger benches' seat fill (`seated`).
 #![allow(dead_code)]
 
 #[cfg(feature = "client")]
 pub mod activated;
 #[cfg(target_os = "linux")]
 pub mod machines;
+pub mod seated;
 
 use std::hash::{Hash, Hasher};
 use std::time::Duration;

@@ -50,6 +50,33 @@ pub fn machine() -> Inventory {
     inv.finish()
 }
 
+/// The moment the tests run at: after the licenses' start (2026-01-01) and
+/// the application's build date (2026-06-01).
+pub fn now() -> Timestamp {
+    ts("2026-07-01T10:00:00Z")
+}
+
+/// Machine `n` with exactly ten components in seven kinds (the profile the
+/// short codes' length targets are set for), every value its own.
+pub fn ten_components(n: u32) -> Inventory {
+    let mut inv = Inventory::new(Environment::BareMetal);
+    for (kind, value) in [
+        (ComponentKind::Mac, "3c:52:82:1a:2b:3c"),
+        (ComponentKind::Mac, "3c:52:82:1a:2b:3d"),
+        (ComponentKind::Mac, "3c:52:82:1a:2b:3e"),
+        (ComponentKind::Cpu, "GenuineIntel 000906ea"),
+        (ComponentKind::SystemDrive, "S4EWNX0N123456"),
+        (ComponentKind::Memory, "32 GiB"),
+        (ComponentKind::CdRom, "HL-DT-ST DVD+-RW GU90N"),
+        (ComponentKind::Video, "10de:1c82"),
+        (ComponentKind::Video, "8086:3e92"),
+        (ComponentKind::Ide, "8086:a352"),
+    ] {
+        inv.push(Component::new(kind, format!("{value} #{n}")));
+    }
+    inv.finish()
+}
+
 /// Workstation `n`: `machine()` with every component value made its own.
 pub fn workstation(n: u32) -> Inventory {
     let mut inv = machine();
