@@ -19,6 +19,15 @@ use crate::authority::GrantKind;
 /// JSON around it and a license key.
 pub const MAX_BODY: usize = 16 * 1024;
 
+/// The most seats one page of `GET /v1/licenses/{id}/seats` holds (its
+/// `limit` query parameter goes from 1 to this).
+pub const MAX_SEAT_PAGE: u32 = 1000;
+
+/// The seats of one page of `GET /v1/licenses/{id}/seats` when the query
+/// names no `limit`: every answer is a bounded page, even for a caller that
+/// does not page.
+pub const DEFAULT_SEAT_PAGE: u32 = 100;
+
 /// `POST /v1/license`: the signed license a license key stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -352,6 +352,92 @@ fn administrator_endpoints_need_the_token_and_are_off_without_one() {
     assert_eq!((unknown.status, unknown.code()), (404, "unknown_license"));
 }
 
+/// `GET /v1/licenses/{id}/seats` answers a page at a time, as
+/// `seats status --limit --after` does: through 250 held seats each seat
+/// comes once, in order, and the last page says `next_after: null`; a
+/// caller that sends no parameters gets the first 100; a temporary
+/// activation is counted, not listed; bad parameters are `400 bad_input`;
+/// the token is still checked first.
+#[test]
+fn the_seats_endpoint_pages_through_a_license_each_seat_once_in_order() {
+    let now = ts("2026-06-01");
+    let license = terms(250, 0, 30);
+    let service = Service::start(&[&license], now);
+    for n in 0..251 {
+        let m = installed(&license, n);
+        let request = m.validator.request_activation_at(Some(&format!("m{n}")), now).unwrap();
+        let grant = service.authority.activate(&request, None, "test", now).unwrap();
+        let expected = if n < 250 { GrantKind::Seat } else { GrantKind::Temporary };
+        assert_eq!(grant.kind, expected, "machine {n}");
+    }
+    let id = license.id.to_string();
+    let get =
+        |query: &str| service.call("GET", &format!("/v1/licenses/{id}/seats{query}"), None, b"", Some(TOKEN));
+    let seats = |page: &Answer| -> Vec<u64> {
+        let holders = page.json["activations"].as_array().unwrap();
+        holders.iter().map(|h| h["seat"].as_u64().expect("only seat holders are listed")).collect()
+    };
+
+    // No parameters: the first 100 seats, with the whole license's counts.
+    let first = get("");
+    assert_eq!(first.status, 200, "{}", first.json);
+    assert_eq!(seats(&first), (1..=100).collect::<Vec<u64>>());
+    assert_eq!(first.json["next_after"], 100);
+    assert_eq!((&first.json["total"], &first.json["in_use"]), (&Value::from(250), &Value::from(250)));
+    assert_eq!((&first.json["temporary"], &first.json["available"]), (&Value::from(1), &Value::from(0)));
+    assert_eq!(first.json["running_out"], Value::Array(Vec::new()));
+
+    // Pages of 64 from the start: 64, 64, 64, 58, each seat once, in order.
+    let (mut seen, mut sizes, mut after) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let page = get(&format!("?limit=64&after={after}"));
+        assert_eq!(page.status, 200, "{}", page.json);
+        assert_eq!(page.json["in_use"], 250, "the counts are the license's on every page");
+        sizes.push(seats(&page).len());
+        seen.extend(seats(&page));
+        match &page.json["next_after"] {
+            Value::Null => break,
+            next => after = next.as_u64().unwrap(),
+        }
+        assert!(sizes.len() < 10, "pages without end: {sizes:?}");
+    }
+    assert_eq!(sizes, [64, 64, 64, 58]);
+    assert_eq!(seen, (1..=250).collect::<Vec<u64>>());
+
+    // A full last page names a next one, which is empty and the last.
+    let full = get("?after=150&limit=100");
+    assert_eq!((seats(&full).len(), &full.json["next_after"]), (100, &Value::from(250)));
+    let beyond = get("?after=250");
+    assert_eq!((seats(&beyond).len(), &beyond.json["next_after"]), (0, &Value::Null));
+    assert_eq!(seats(&get("?limit=1000")).len(), 250);
+
+    for query in [
+        "?limit=1001",
+        "?limit=0",
+        "?limit=ten",
+        "?limit=",
+        "?limit=+5",
+        "?after=-1",
+        "?after=4294967296",
+        "?after=x",
+        "?limit=5&limit=5",
+        "?offset=5",
+    ] {
+        let refused = get(query);
+        assert_eq!((refused.status, refused.code()), (400, "bad_input"), "{query}: {}", refused.json);
+    }
+    let path = format!("/v1/licenses/{}/seats?limit=10", "ab".repeat(16));
+    let unknown = service.call("GET", &path, None, b"", Some(TOKEN));
+    assert_eq!((unknown.status, unknown.code()), (404, "unknown_license"));
+    for query in ["?limit=10", "?limit=ten"] {
+        for token in [None, Some("wrong token, same length as the real")] {
+            let path = format!("/v1/licenses/{id}/seats{query}");
+            let a = service.call("GET", &path, None, b"", token);
+            assert_eq!((a.status, a.code()), (401, "unauthorized"), "{query} with {token:?}");
+        }
+    }
+}
+
 #[test]
 fn hostile_requests_get_their_status_and_code_and_change_nothing() {
     let now = ts("2026-06-01");
@@ -660,9 +746,16 @@ fn the_openapi_document_lists_every_code_route_and_field() {
     ] {
         assert!(spec.contains(&format!("\n  {path}\n")), "{path} is documented");
     }
-    for field in
-        ["license_key", "request", "receipt", "certificate", "temporary_until", "lease_ends", "still_held"]
-    {
+    for field in [
+        "license_key",
+        "request",
+        "receipt",
+        "certificate",
+        "temporary_until",
+        "lease_ends",
+        "still_held",
+        "next_after",
+    ] {
         assert!(spec.contains(field), "{field} is documented");
     }
 }

@@ -1,15 +1,17 @@
 //! The administrators' endpoints, behind a bearer token set when the service
-//! starts: the licenses in use, one license's seats, releasing a seat, and a
-//! license's history. The token is compared in constant time (as SHA-256
-//! digests, so neither its length nor a prefix leaks through timing).
+//! starts: the licenses in use, one license's seats (a page at a time),
+//! releasing a seat, and a license's history. The token is compared in
+//! constant time (as SHA-256 digests, so neither its length nor a prefix
+//! leaks through timing).
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
+use super::seat_page::{SeatsAnswer, page_query};
 use super::{ApiError, Shared, json_response};
 use crate::authority::{Authority, AuthorityError, Culled, Ledger, LicenseStatus};
 use crate::codes::ErrorCode;
@@ -31,17 +33,21 @@ pub(super) async fn licenses<L: Ledger + 'static>(
     Ok(json_response(StatusCode::OK, &status))
 }
 
-/// `GET /v1/licenses/{id}/seats`: one license's seats and who holds them.
+/// `GET /v1/licenses/{id}/seats?limit=N&after=SEAT`: one page of a
+/// license's seats and who holds them, with its counts and `next_after`
+/// (`seat_page.rs`).
 pub(super) async fn seats<L: Ledger + 'static>(
     State(s): State<Arc<Shared<L>>>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     authorised(&s, &headers)?;
     let id = license_id(&id)?;
+    let asked = page_query(query.as_deref())?;
     let now = s.now();
-    let license = s.run(move |a| license_status(a, id, now)).await?;
-    Ok(json_response(StatusCode::OK, &license))
+    let page = s.run(move |a| a.seat_page(id, asked.after, asked.limit, now)).await?;
+    Ok(json_response(StatusCode::OK, &SeatsAnswer::of(&page)))
 }
 
 /// `POST /v1/licenses/{id}/seats/{seat}/release`: frees a seat at once (a

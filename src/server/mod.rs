@@ -15,7 +15,8 @@
 //! End users (no token): `POST /v1/license` (the license of a license key),
 //! `POST /v1/activate`, `POST /v1/renew`, `POST /v1/deactivate`.
 //! Administrators (`Authorization: Bearer TOKEN`): `GET /v1/licenses`,
-//! `GET /v1/licenses/{id}/seats`, `POST /v1/licenses/{id}/seats/{seat}/release`,
+//! `GET /v1/licenses/{id}/seats` (a page at a time: `?limit=N&after=SEAT`),
+//! `POST /v1/licenses/{id}/seats/{seat}/release`,
 //! `GET /v1/licenses/{id}/history`, `POST /v1/cull` (cull now, as the
 //! schedule does). Readiness: `GET /v1/health`.
 //! `docs/openapi.yaml` describes each body and answer.
@@ -39,6 +40,7 @@ mod admin;
 mod endpoints;
 mod error;
 mod limit;
+mod seat_page;
 
 use std::future::Future;
 use std::io;
