@@ -73,3 +73,76 @@ fn a_64_adapter_machine_collects_activates_and_checks() {
         assert!(verdict.is_licensed(), "after replacing {gone}: {verdict}");
     }
 }
+
+/// The inventory of `root` as text, one line per component (kind, value,
+/// flags) and per unreadable kind, in collection order.
+fn inventory_text(root: &std::path::Path) -> String {
+    let inventory = LinuxCollector::with_root(root).collect();
+    let mut text = format!("environment {:?}\n", inventory.environment);
+    for c in &inventory.components {
+        let f = c.flags;
+        text += &format!(
+            "{} {} removable={} usb={} virtual={} local={}\n",
+            c.kind, c.value, f.removable, f.usb, f.virtual_device, f.locally_administered
+        );
+    }
+    for u in &inventory.unreadable {
+        text += &format!("{} unreadable: {}\n", u.kind, u.reason);
+    }
+    text
+}
+
+/// SHA-256 of `bytes` in lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 1-, 16- and 64-adapter fixture machines give exactly the inventory
+/// and profile bytes they gave before the collector's per-adapter reads were
+/// cut (issue 14, session 6): the values below were recorded with the
+/// collector of `b568244`. The same holds when the PCI functions carry no
+/// `uevent` file (the fallback reads).
+#[test]
+fn the_many_adapter_machines_keep_their_profile_bytes() {
+    let key = ProductKey::for_product(PRODUCT);
+    for (n, want_inventory, want_profile) in [
+        (
+            1,
+            "3692201efef6384b74004ba2908cf73a1ff7d15d52f6d264949042aeb858a43a",
+            "f5a2e913c6ad9f393ceabef9d2107a489e424bd4e61c40cdab712a55b1ee7b3b",
+        ),
+        (
+            16,
+            "9e0e229a099e2adf22e9f9f73873a5ace18befeb6d7a6bf037a4fb3e8087ce9e",
+            "99566369a39d4efd96405b6a0b8c3f508b7c67c894953e0e9d29e287099e09ab",
+        ),
+        // The same profile as 16: it keeps the 16 lowest addresses, the same 16.
+        (
+            64,
+            "39bd26e59cf82f87014113a37ef4884bac88153fb302a6e5e80c1983e292abf3",
+            "99566369a39d4efd96405b6a0b8c3f508b7c67c894953e0e9d29e287099e09ab",
+        ),
+    ] {
+        let machine = machines::nic_machine(n);
+        for variant in ["with uevent", "without uevent"] {
+            if variant == "without uevent" {
+                machines::remove_uevent_files(machine.path());
+            }
+            let text = inventory_text(machine.path());
+            let profile = Profile::build(&LinuxCollector::with_root(machine.path()).collect(), &key, true);
+            let bytes = profile.to_bytes();
+            eprintln!(
+                "{n} {variant}: inventory {} profile {}",
+                sha256_hex(text.as_bytes()),
+                sha256_hex(&bytes)
+            );
+            assert_eq!(
+                sha256_hex(text.as_bytes()),
+                want_inventory,
+                "{n} adapters, {variant}: inventory\n{text}"
+            );
+            assert_eq!(sha256_hex(&bytes), want_profile, "{n} adapters, {variant}: profile bytes");
+        }
+    }
+}

@@ -3,8 +3,10 @@
 //! `tests/fixtures/workstation` whose `sys/class/net` holds `lo`, the
 //! workstation's bridge and tun, and `n` physical PCI Ethernet adapters
 //! (each its own PCI function, listed in `sys/bus/pci/devices` like a real
-//! multi-port card: vendor, device, class, driver link, and the interface's
-//! `type`, `addr_assign_type`, `address` and `device` link).
+//! multi-port card: vendor, device, class, driver link and `uevent`, and the
+//! interface's `type`, `addr_assign_type`, `address` and `device` link). The
+//! workstation's own PCI functions have no `uevent` (that fixture keeps the
+//! collector's fallback reads tested).
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -45,6 +47,12 @@ fn adapter(root: &Path, i: usize) {
     fs::write(pci.join("device"), "0x1521\n").unwrap();
     fs::write(pci.join("class"), "0x020000\n").unwrap();
     symlink("../../../bus/pci/drivers/igb", pci.join("driver")).unwrap();
+    // The kernel's one-read summary of the function (driver, class, ids).
+    let uevent = format!(
+        "DRIVER=igb\nPCI_CLASS=20000\nPCI_ID=8086:1521\nPCI_SUBSYS_ID=8086:0001\nPCI_SLOT_NAME={function}\n\
+         MODALIAS=pci:v00008086d00001521sv00008086sd00000001bc02sc00i00\n"
+    );
+    fs::write(pci.join("uevent"), uevent).unwrap();
     fs::write(iface.join("type"), "1\n").unwrap();
     fs::write(iface.join("addr_assign_type"), "0\n").unwrap();
     fs::write(iface.join("address"), format!("00:1b:21:4e:{:02x}:{:02x}\n", i / 256, i % 256)).unwrap();
@@ -59,4 +67,18 @@ fn adapter(root: &Path, i: usize) {
         root.join("sys/bus/pci/devices").join(&function),
     )
     .unwrap();
+}
+
+/// Removes every `uevent` file below `root`, so the collector falls back to
+/// reading each attribute on its own (as on a tree copied without them).
+pub fn remove_uevent_files(root: &Path) {
+    for entry in fs::read_dir(root).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            remove_uevent_files(&entry.path());
+        } else if entry.file_name() == "uevent" {
+            fs::remove_file(entry.path()).unwrap();
+        }
+    }
 }

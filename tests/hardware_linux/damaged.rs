@@ -170,6 +170,69 @@ fn a_missing_vpd_page_falls_back_to_udev_then_wwid() {
     assert_eq!(machine.collect(), expected.finish());
 }
 
+/// Removes every PCI function's `uevent` file of `machine`.
+fn remove_pci_uevents(machine: &Machine) {
+    for entry in fs::read_dir(machine.path("sys/bus/pci/devices")).expect("list") {
+        let uevent = entry.expect("entry").path().join("uevent");
+        if fs::symlink_metadata(&uevent).is_ok() {
+            fs::remove_file(&uevent).expect("remove");
+        }
+    }
+}
+
+#[test]
+fn uevent_files_agree_with_the_attributes_they_replace() {
+    // laptop and cloud-vm carry the kernel's `uevent` in every PCI function;
+    // workstation carries none, so its machine is read by the fallback reads.
+    for (name, expected) in [("laptop", fixtures::laptop()), ("cloud-vm", fixtures::cloud_vm())] {
+        let devices = fixtures::path(name).join("sys/bus/pci/devices");
+        for entry in fs::read_dir(&devices).expect("list") {
+            let dir = entry.expect("entry").path();
+            let uevent = fs::read_to_string(dir.join("uevent")).expect("every function has a uevent");
+            let key = |k: &str| {
+                uevent.lines().find_map(|l| l.strip_prefix(k)?.strip_prefix('=')).map(str::to_owned)
+            };
+            let hex = |f: &str| {
+                let text = fs::read_to_string(dir.join(f)).expect("attribute");
+                u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).expect("hex")
+            };
+            let shown = dir.display();
+            assert_eq!(key("PCI_CLASS"), Some(format!("{:X}", hex("class"))), "{shown}");
+            assert_eq!(
+                key("PCI_ID"),
+                Some(format!("{:04X}:{:04X}", hex("vendor"), hex("device"))),
+                "{shown}"
+            );
+            let slot = dir.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+            assert_eq!(key("PCI_SLOT_NAME"), slot, "{shown}");
+            let driver = fs::read_link(dir.join("driver")).ok();
+            let driver = driver.and_then(|d| d.file_name().and_then(|n| n.to_str()).map(str::to_owned));
+            assert_eq!(key("DRIVER"), driver, "{shown}");
+        }
+        let machine = Machine::copy_of(name);
+        assert_eq!(machine.collect(), expected, "{name}");
+        remove_pci_uevents(&machine);
+        assert_eq!(machine.collect(), expected, "{name} without its uevent files: the fallback reads");
+    }
+    let workstation = fixtures::path("workstation").join("sys/bus/pci/devices");
+    for entry in fs::read_dir(&workstation).expect("list") {
+        assert!(
+            !entry.expect("entry").path().join("uevent").exists(),
+            "workstation keeps the fallback tested"
+        );
+    }
+
+    // The uevent is what is read: attributes that disagree with it do not count.
+    let machine = Machine::copy_of("laptop");
+    machine.write("sys/devices/pci0000:00/0000:00:02.0/device", "0x0000\n");
+    machine.write("sys/devices/pci0000:00/0000:00:14.3/class", "garbage\n");
+    assert_eq!(machine.collect(), fixtures::laptop());
+    remove_pci_uevents(&machine);
+    let mut expected = without(fixtures::laptop(), Video, "8086:9a49");
+    expected.components.push(c(Video, "8086:0000", super::expect::NONE));
+    assert_eq!(machine.collect(), expected.finish(), "without the uevent, the attribute");
+}
+
 #[test]
 fn dangling_links_skip_the_device_or_make_the_kind_unreadable() {
     let machine = Machine::copy_of("laptop");

@@ -43,10 +43,14 @@
 //! each system call costs microseconds, so the live path reads as little as
 //! it can: CPUID instead of `/proc/cpuinfo`, `stat("/")` instead of
 //! `mountinfo` when the root is on a block device, one `readlink` per sysfs
-//! link instead of `realpath`, one `read` per attribute, a PCI device's ids
-//! only when its class matters, and the ethtool socket only when a physical
-//! adapter is found. No kind depends on another's files, except that the
-//! root mount serves both the system drive and container detection.
+//! link instead of `realpath`, one `read` per attribute, a device's `uevent`
+//! (driver, PCI class and ids in one read) instead of its `driver` link and
+//! `vendor`, `device` and `class` attributes, a PCI device's ids only when its
+//! class matters, and the ethtool socket only when a physical adapter is
+//! found. No kind depends on another's files, except that the root mount
+//! serves both the system drive and container detection, and that the PCI
+//! pass takes the class of a network adapter's function from the network
+//! pass, which read its `uevent` (the same answer the `class` file gives).
 
 mod cdrom;
 mod cpu;
@@ -59,6 +63,7 @@ mod net;
 mod pci;
 mod storage;
 mod sysfs;
+mod uevent;
 
 use std::path::PathBuf;
 
@@ -142,12 +147,14 @@ impl Collector for LinuxCollector {
 
         let mut inventory = Inventory::new(environment);
         let kernel = self.permanent_addresses();
-        inventory.record(ComponentKind::Mac, net::collect(&sysfs, kernel.as_ref(), environment));
+        let mut known_pci = pci::Known::default();
+        inventory
+            .record(ComponentKind::Mac, net::collect(&sysfs, kernel.as_ref(), environment, &mut known_pci));
         inventory.record(ComponentKind::Cpu, cpu::collect(&sysfs, self.live, cpuinfo.as_ref()));
         inventory.record(ComponentKind::SystemDrive, storage::collect(&sysfs, &root_mount));
         inventory.record(ComponentKind::Memory, memory::collect(&sysfs, self.live));
         inventory.record(ComponentKind::CdRom, cdrom::collect(&sysfs));
-        for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs)) {
+        for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs, known_pci)) {
             inventory.record(kind, outcome);
         }
         inventory.finish()

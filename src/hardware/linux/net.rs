@@ -15,11 +15,16 @@
 //!
 //! Flags: `usb` and `removable` when the adapter hangs off a USB bus,
 //! `virtual_device` for paravirtual and hypervisor NICs (virtio, Xen,
-//! Hyper-V, VMware), `locally_administered` from the address itself.
+//! Hyper-V, VMware: by bus, by driver or by PCI vendor, the last two from
+//! the device's `uevent` in one read, or from its `driver` link and `vendor`
+//! attribute when there is no readable `uevent`), `locally_administered`
+//! from the address itself.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::pci::Known;
 use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path};
+use super::uevent::Uevent;
 use crate::hardware::normalise::{mac_from_octets, mac_is_locally_administered, mac_value};
 use crate::hardware::vm_ids::pci_vendor_is_virtual;
 use crate::hardware::{AddressProblem, Component, ComponentFlags, ComponentKind, Content, Environment, Why};
@@ -60,18 +65,29 @@ enum Adapter {
 /// A device that cannot be read is skipped; when nothing is found the kind is
 /// unreadable, with the first problem met or, failing that, the reason no
 /// adapter qualified.
+///
+/// Each adapter's PCI function whose `uevent` was read is recorded in
+/// `known` (its class and ids), so the PCI pass need not read them again.
 pub(super) fn collect(
     sysfs: &Sysfs,
     kernel: &dyn PermanentAddress,
     environment: Environment,
+    known: &mut Known,
 ) -> Result<Vec<Component>, Why> {
     let dir = sysfs.path("sys/class/net");
     let names = sysfs.list(&dir)?;
     let mut found = Vec::new();
     let mut problems = Vec::new();
     let mut no_permanent = Vec::new();
+    // One buffer for every class entry's path (and, in `adapter`, one for
+    // its attributes), instead of a fresh `PathBuf` per join.
+    let mut entry = dir;
+    let mut attribute = PathBuf::new();
     for name in &names {
-        match adapter(sysfs, &dir.join(name), name, kernel) {
+        entry.push(name);
+        let outcome = adapter(sysfs, &entry, name, kernel, known, &mut attribute);
+        entry.pop();
+        match outcome {
             Ok(Adapter::Skipped) => {}
             Ok(Adapter::NoPermanentAddress(problem)) => no_permanent.push((name.clone(), problem)),
             Ok(Adapter::Found(component)) => found.push(component),
@@ -94,32 +110,31 @@ pub(super) fn collect(
 ///
 /// Ordered for the live path's cost: one `readlink` settles every virtual
 /// interface (under `/sys/devices/virtual`, where `device` links never are),
-/// the `device` link is resolved once and then serves the USB and virtual
-/// checks too.
-fn adapter(sysfs: &Sysfs, entry: &Path, name: &str, kernel: &dyn PermanentAddress) -> Result<Adapter, Why> {
+/// the `device` link is read once and its device's `uevent` then serves the
+/// USB and virtual checks (see [`device`]).
+fn adapter(
+    sysfs: &Sysfs,
+    entry: &Path,
+    name: &str,
+    kernel: &dyn PermanentAddress,
+    known: &mut Known,
+    attribute: &mut PathBuf,
+) -> Result<Adapter, Why> {
     if name == "lo" {
         return Ok(Adapter::Skipped);
     }
     // One readlink settles a virtual interface and finds a physical one's
     // directory; whether it exists is learnt from its `device` link.
     let (dir, linked) = match sysfs.link_target(entry) {
-        Some(target) if target.starts_with(sysfs.path("sys/devices/virtual")) => return Ok(Adapter::Skipped),
+        Some(target) if sysfs.is_virtual_device(&target) => return Ok(Adapter::Skipped),
         Some(target) if sysfs.is_inside(&target) => {
             let linked = target != entry;
             (target, linked)
         }
         _ => (sysfs.resolve(entry)?, false),
     };
-    let device = match sysfs.resolve(&dir.join("device")) {
-        Ok(device) => device,
-        Err(error) if error.is_missing() && !sysfs.exists(&dir.join("device")) => {
-            if sysfs.exists(&dir) {
-                return Ok(Adapter::Skipped); // no `device` link: not a physical adapter
-            }
-            // The class entry itself dangles: report it in its own words.
-            return Err(sysfs.resolve(entry).err().unwrap_or(error));
-        }
-        Err(error) => return Err(error),
+    let Some((device, facts)) = device(sysfs, entry, &dir, known)? else {
+        return Ok(Adapter::Skipped); // no `device` link: not a physical adapter
     };
     // The kernel puts bridges, tun/tap devices and bonds (which have no
     // parent device) under `/sys/devices/virtual`, so a class link into a
@@ -135,12 +150,12 @@ fn adapter(sysfs: &Sysfs, entry: &Path, name: &str, kernel: &dyn PermanentAddres
     }
     // Attributes are read through the class link so that messages name
     // `/sys/class/net/<name>/…`, the path people know.
-    if sysfs.read_decimal(&entry.join("type"))? != ARPHRD_ETHER {
+    if sysfs.read_decimal(join(attribute, entry, "type"))? != ARPHRD_ETHER {
         return Ok(Adapter::Skipped);
     }
     let value = match kernel.permanent(name).and_then(mac_from_octets) {
         Some(value) => value,
-        None => match sysfs_address(sysfs, entry)? {
+        None => match sysfs_address(sysfs, entry, attribute)? {
             Ok(value) => value,
             Err(problem) => return Ok(Adapter::NoPermanentAddress(problem)),
         },
@@ -149,37 +164,127 @@ fn adapter(sysfs: &Sysfs, entry: &Path, name: &str, kernel: &dyn PermanentAddres
     let flags = ComponentFlags {
         removable: usb,
         usb,
-        virtual_device: is_virtual_nic(sysfs, &device),
+        virtual_device: is_virtual_nic(sysfs, &device, facts, attribute),
         locally_administered: mac_is_locally_administered(&value),
     };
     Ok(Adapter::Found(Component::new(ComponentKind::Mac, value).with_flags(flags)))
 }
 
+/// `buffer` set to `dir/name`: one allocation reused for every attribute.
+fn join<'b>(buffer: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
+    buffer.as_mut_os_string().clear();
+    buffer.push(dir);
+    buffer.push(name);
+    buffer
+}
+
+/// What an adapter's device's `uevent` said about it, for [`is_virtual_nic`].
+#[derive(Clone, Copy)]
+struct Facts {
+    /// Its bound driver is one of [`VIRTUAL_NIC_DRIVERS`].
+    virtual_driver: bool,
+    /// Its PCI vendor id, when it is a PCI function.
+    vendor: Option<u16>,
+}
+
+/// The adapter's device (where its `device` link, in its directory `dir`,
+/// leads) and what the device's `uevent` says; `None` when there is no
+/// `device` link (not a physical adapter).
+///
+/// The kernel's `device` links point straight at a device's directory, so
+/// the link's target (one `readlink`, joined lexically) is the device once
+/// its `uevent` reads: that read proves the directory exists, and the
+/// second `readlink` that would confirm the target is no further link is
+/// saved. When the `uevent` cannot be read (a tree without it), or the
+/// target is a paravirtual device (whose bus alone decides), the link is
+/// resolved link by link as before, with the same reasons for a dangling or
+/// looping link.
+fn device(
+    sysfs: &Sysfs,
+    entry: &Path,
+    dir: &Path,
+    known: &mut Known,
+) -> Result<Option<(PathBuf, Option<Facts>)>, Why> {
+    let link = dir.join("device");
+    let target = match sysfs.link_target(&link) {
+        Some(target) if target != link && sysfs.is_inside(&target) => {
+            if !is_paravirtual_path(&target) {
+                let facts = sysfs.with_text(&target.join("uevent"), |text| {
+                    let uevent = Uevent::parse(text);
+                    known.learn(&uevent);
+                    Facts {
+                        virtual_driver: uevent.driver.is_some_and(|d| VIRTUAL_NIC_DRIVERS.contains(&d)),
+                        vendor: uevent.pci_id.map(|(vendor, _)| vendor),
+                    }
+                });
+                if let Ok(facts) = facts {
+                    return Ok(Some((target, Some(facts))));
+                }
+            }
+            Some(target)
+        }
+        _ => None,
+    };
+    let resolved = match target {
+        Some(target) => sysfs.resolve_after(&link, target),
+        None => sysfs.resolve(&link),
+    };
+    match resolved {
+        Ok(device) => Ok(Some((device, None))),
+        Err(error) if error.is_missing() && !sysfs.exists(&link) => {
+            if sysfs.exists(dir) {
+                return Ok(None);
+            }
+            // The class entry itself dangles: report it in its own words.
+            Err(sysfs.resolve(entry).err().unwrap_or(error))
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// The sysfs rule: the current address when `addr_assign_type` says it is
 /// permanent or stolen. The outer error is a read problem, the inner one
 /// why the adapter has no usable address.
-fn sysfs_address(sysfs: &Sysfs, dir: &Path) -> Result<Result<String, AddressProblem>, Why> {
-    let assign_path = dir.join("addr_assign_type");
-    match sysfs.read_decimal(&assign_path)? {
+fn sysfs_address(
+    sysfs: &Sysfs,
+    dir: &Path,
+    attribute: &mut PathBuf,
+) -> Result<Result<String, AddressProblem>, Why> {
+    let assign_path = join(attribute, dir, "addr_assign_type");
+    match sysfs.read_decimal(assign_path)? {
         0 | 2 => {}
         1 => return Ok(Err(AddressProblem::Random)),
         3 => return Ok(Err(AddressProblem::SetBySoftware)),
-        other => return Err(sysfs.invalid(&assign_path, Content::UnknownAddressType(other))),
+        other => return Err(sysfs.invalid(assign_path, Content::UnknownAddressType(other))),
     }
-    let address_path = dir.join("address");
-    let text = sysfs.read_text(&address_path)?;
-    Ok(mac_value(&text).ok_or_else(|| AddressProblem::Invalid(text.trim().to_owned())))
+    let address_path = join(attribute, dir, "address");
+    sysfs.with_text(address_path, |text| {
+        mac_value(text).ok_or_else(|| AddressProblem::Invalid(text.trim().to_owned()))
+    })
 }
 
 /// Whether the adapter's `device` (the resolved `device` link) is a
-/// paravirtual or hypervisor NIC: by bus, by driver, or by PCI vendor.
-fn is_virtual_nic(sysfs: &Sysfs, device: &Path) -> bool {
-    is_paravirtual_path(device)
-        || sysfs.link_name(&device.join("driver")).is_some_and(|d| VIRTUAL_NIC_DRIVERS.contains(&d.as_str()))
-        || sysfs
-            .read_hex(&device.join("vendor"))
-            .ok()
-            .and_then(|v| u16::try_from(v).ok())
+/// paravirtual or hypervisor NIC: by bus, by driver, or by PCI vendor — the
+/// driver and vendor from the device's `uevent` (`facts`) when it was read,
+/// else from its `driver` link and `vendor` attribute.
+fn is_virtual_nic(sysfs: &Sysfs, device: &Path, facts: Option<Facts>, attribute: &mut PathBuf) -> bool {
+    if is_paravirtual_path(device) {
+        return true;
+    }
+    let (virtual_driver, vendor) = match facts {
+        Some(facts) => (facts.virtual_driver, facts.vendor),
+        None => {
+            let driver = sysfs.link_name(join(attribute, device, "driver"));
+            (driver.is_some_and(|d| VIRTUAL_NIC_DRIVERS.contains(&d.as_str())), None)
+        }
+    };
+    // A device that is no PCI function (a USB interface) has no PCI id in
+    // its `uevent`; its `vendor` attribute, if any, is read as before.
+    virtual_driver
+        || vendor
+            .or_else(|| {
+                sysfs.read_hex(join(attribute, device, "vendor")).ok().and_then(|v| u16::try_from(v).ok())
+            })
             .is_some_and(pci_vendor_is_virtual)
 }
 
@@ -194,7 +299,7 @@ mod tests {
         kernel: &dyn PermanentAddress,
         environment: Environment,
     ) -> Result<Vec<Component>, String> {
-        super::collect(sysfs, kernel, environment).map_err(|why| why.to_string())
+        super::collect(sysfs, kernel, environment, &mut Known::default()).map_err(|why| why.to_string())
     }
 
     /// Pretends the kernel knows `mac` as every interface's permanent address.
@@ -316,6 +421,59 @@ mod tests {
             Err("no network adapter has a permanent address: ib0 has no valid address (\"00:00:00:00:00:00\")"
                 .into())
         );
+    }
+
+    /// The flags and the PCI record of the adapter of `adapter_tree`, whose
+    /// PCI function carries `uevent` (if any) and a `driver` link to `driver`.
+    #[cfg(unix)]
+    fn virtual_flag(uevent: Option<&[u8]>, driver: &str, vendor: &str) -> (bool, Known) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        adapter_tree(dir.path(), "eth0", "0", "00:1b:21:3a:51:7c");
+        let pci = dir.path().join("sys/devices/pci0000:00/0000:00:1f.6");
+        std::fs::write(pci.join("vendor"), vendor).expect("write");
+        std::os::unix::fs::symlink(format!("../../../bus/pci/drivers/{driver}"), pci.join("driver"))
+            .expect("symlink");
+        if let Some(uevent) = uevent {
+            std::fs::write(pci.join("uevent"), uevent).expect("write");
+        }
+        let mut known = Known::default();
+        let found = super::collect(&Sysfs::new(dir.path()), &SysfsOnly, Environment::BareMetal, &mut known)
+            .expect("the adapter is found");
+        assert_eq!(found.len(), 1);
+        (found[0].flags.virtual_device, known)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_uevent_decides_like_the_driver_link_and_vendor_it_replaces() {
+        let uevent = |driver: &str, vendor: &str| {
+            format!("DRIVER={driver}\nPCI_CLASS=20000\nPCI_ID={vendor}:10D3\nPCI_SLOT_NAME=0000:00:1f.6\n")
+        };
+        for (driver, vendor, virtual_device) in
+            [("e1000e", "8086", false), ("vmxnet3", "8086", true), ("e1000", "15AD", true)]
+        {
+            let vendor_file = format!("0x{}\n", vendor.to_lowercase());
+            // With the uevent, and without it (the `driver` link and `vendor` file).
+            let (flag, known) = virtual_flag(Some(uevent(driver, vendor).as_bytes()), driver, &vendor_file);
+            assert_eq!(flag, virtual_device, "{driver} {vendor} from uevent");
+            assert_eq!(format!("{known:?}").matches("0000:00:1f.6").count(), 1, "the function is recorded");
+            let (flag, known) = virtual_flag(None, driver, &vendor_file);
+            assert_eq!(flag, virtual_device, "{driver} {vendor} from the driver link and vendor file");
+            assert_eq!(format!("{known:?}"), "Known([])", "nothing is recorded without a uevent");
+        }
+        // The uevent is what is read: a vendor file that disagrees is not.
+        let (flag, _) = virtual_flag(Some(uevent("e1000e", "8086").as_bytes()), "e1000e", "0x15ad\n");
+        assert!(!flag, "the uevent's PCI_ID, not the vendor file");
+        // A uevent without PCI_ID (not a PCI function, or damaged): the vendor file decides.
+        let (flag, _) = virtual_flag(Some(b"DRIVER=e1000e\n"), "e1000e", "0x15ad\n");
+        assert!(flag, "no PCI_ID: the vendor file");
+        // A readable uevent's driver counts, not the link.
+        let (flag, _) = virtual_flag(Some(uevent("e1000e", "8086").as_bytes()), "vmxnet3", "0x8086\n");
+        assert!(!flag, "the uevent's driver");
+        // A uevent that is not UTF-8 (unreadable): the driver link and vendor file decide.
+        let (flag, known) = virtual_flag(Some(b"DRIVER=e1000e\n\xff"), "vmxnet3", "0x8086\n");
+        assert!(flag, "an unreadable uevent: the driver link");
+        assert_eq!(format!("{known:?}"), "Known([])");
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! (`/sys/bus/pci/devices`).
 //!
 //! Each device's 24-bit `class` picks the kind ([`pci_kind`]); only then are
-//! its `vendor` and `device` ids read, so the many bridges, USB and audio
-//! functions of a machine cost one small read each. A device whose `class`
+//! its vendor and device ids read (from its `uevent`, one read, or failing
+//! that from its `vendor` and `device` attributes), so the many bridges, USB
+//! and audio functions of a machine cost one small read each. A function
+//! whose `uevent` the network pass already read (a network adapter's, see
+//! [`Known`]) costs none: its class and ids are known. A device whose `class`
 //! cannot be read or parsed is skipped (its kind is unknown). Devices of
 //! vendors that only make emulated hardware are flagged `virtual_device`.
 //!
@@ -11,9 +14,10 @@
 //! the three kinds are unreadable; when the bus exists but holds no such
 //! controller, the kind is simply empty.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::sysfs::Sysfs;
+use super::uevent::Uevent;
 use crate::hardware::normalise::{parse_hex, pci_kind, pci_value};
 use crate::hardware::vm_ids::pci_vendor_is_virtual;
 use crate::hardware::{Component, ComponentFlags, ComponentKind, Content, Why};
@@ -21,8 +25,46 @@ use crate::hardware::{Component, ComponentFlags, ComponentKind, Content, Why};
 /// The kinds this module fills, in profile order.
 pub(super) const KINDS: [ComponentKind; 3] = [ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi];
 
-/// Collects the three PCI kinds: one outcome per entry of [`KINDS`].
-pub(super) fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, Why>; 3] {
+/// PCI functions whose `uevent` another pass already read (the network
+/// pass, for each adapter's function): their class and ids by slot name
+/// (the name under `/sys/bus/pci/devices`).
+#[derive(Debug, Default)]
+pub(super) struct Known(Vec<Function>);
+
+/// One function of [`Known`].
+#[derive(Debug)]
+struct Function {
+    slot: String,
+    class: u32,
+    id: Option<(u16, u16)>,
+}
+
+impl Known {
+    /// Records what `uevent` says of a PCI function (nothing when it names no
+    /// slot or class: not a PCI function, or a damaged file).
+    pub(super) fn learn(&mut self, uevent: &Uevent<'_>) {
+        if let (Some(slot), Some(class)) = (uevent.pci_slot, uevent.pci_class) {
+            self.0.push(Function { slot: slot.to_owned(), class, id: uevent.pci_id });
+        }
+    }
+
+    /// What is known of the function named `slot`.
+    fn get(&self, slot: &str) -> Option<&Function> {
+        self.0.binary_search_by(|f| f.slot.as_str().cmp(slot)).ok().map(|i| &self.0[i])
+    }
+
+    /// Sorted by slot (the first record of a slot wins) for [`get`](Self::get).
+    fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| a.slot.cmp(&b.slot));
+        self.0.dedup_by(|later, first| later.slot == first.slot);
+        self
+    }
+}
+
+/// Collects the three PCI kinds: one outcome per entry of [`KINDS`];
+/// `known` holds the functions whose class and ids were already read.
+pub(super) fn collect(sysfs: &Sysfs, known: Known) -> [Result<Vec<Component>, Why>; 3] {
+    let known = known.sorted();
     let dir = sysfs.path("sys/bus/pci/devices");
     let names = match sysfs.list(&dir) {
         Ok(names) => names,
@@ -33,13 +75,23 @@ pub(super) fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, Why>; 3] {
     };
     let mut found: [Vec<Component>; 3] = Default::default();
     let mut problems: [Option<Why>; 3] = Default::default();
+    // One buffer for every function's directory and one for its attributes.
+    let mut device = dir;
+    let mut attribute = PathBuf::new();
     for name in &names {
-        let device = dir.join(name);
-        let Some(kind) = class_kind(sysfs, &device) else { continue };
-        let Some(slot) = KINDS.iter().position(|k| *k == kind) else { continue };
-        match component(sysfs, &device, kind) {
-            Ok(component) => found[slot].push(component),
-            Err(problem) => {
+        device.push(name);
+        let known = known.get(name);
+        let outcome = match known {
+            Some(function) => pci_kind(function.class).map(|kind| (kind, function.id)),
+            None => class_kind(sysfs, &device, &mut attribute).map(|kind| (kind, None)),
+        }
+        .and_then(|(kind, id)| Some((KINDS.iter().position(|k| *k == kind)?, kind, id)))
+        .map(|(slot, kind, id)| (slot, component(sysfs, &device, kind, id, &mut attribute)));
+        device.pop();
+        match outcome {
+            None => {}
+            Some((slot, Ok(component))) => found[slot].push(component),
+            Some((slot, Err(problem))) => {
                 problems[slot].get_or_insert(problem);
             }
         }
@@ -55,22 +107,44 @@ pub(super) fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, Why>; 3] {
     outcomes
 }
 
-/// The kind of the device in `dir`, if it is a display or storage controller.
-fn class_kind(sysfs: &Sysfs, dir: &Path) -> Option<ComponentKind> {
-    let text = sysfs.read_text(&dir.join("class")).ok()?;
-    let class = u32::try_from(parse_hex(&text)?).ok().filter(|c| *c <= 0x00ff_ffff)?;
-    pci_kind(class)
+/// `buffer` set to `dir/name`: one allocation reused for every attribute.
+fn join<'b>(buffer: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
+    buffer.as_mut_os_string().clear();
+    buffer.push(dir);
+    buffer.push(name);
+    buffer
 }
 
-/// Reads the vendor and device ids of the controller in `dir`.
-fn component(sysfs: &Sysfs, dir: &Path, kind: ComponentKind) -> Result<Component, Why> {
-    let id = |file: &str| -> Result<u16, Why> {
-        let path = dir.join(file);
-        let value = sysfs.read_hex(&path)?;
-        u16::try_from(value).map_err(|_| sysfs.invalid(&path, Content::PciIdTooWide(value)))
+/// The kind of the device in `dir`, if it is a display or storage controller.
+fn class_kind(sysfs: &Sysfs, dir: &Path, attribute: &mut PathBuf) -> Option<ComponentKind> {
+    let class = sysfs.with_text(join(attribute, dir, "class"), parse_hex).ok()??;
+    pci_kind(u32::try_from(class).ok().filter(|c| *c <= 0x00ff_ffff)?)
+}
+
+/// The controller in `dir` as a component of `kind`: its vendor and device
+/// ids are `id` when known, else from its `uevent`, else from its `vendor`
+/// and `device` attributes (a tree without `uevent` files, or one whose
+/// `PCI_ID` is unreadable; then a bad attribute is reported as before).
+fn component(
+    sysfs: &Sysfs,
+    dir: &Path,
+    kind: ComponentKind,
+    id: Option<(u16, u16)>,
+    attribute: &mut PathBuf,
+) -> Result<Component, Why> {
+    let from_uevent =
+        || sysfs.with_text(join(attribute, dir, "uevent"), |t| Uevent::parse(t).pci_id).ok().flatten();
+    let (vendor, device) = match id.or_else(from_uevent) {
+        Some(ids) => ids,
+        None => {
+            let mut id = |file: &str| -> Result<u16, Why> {
+                let path = join(attribute, dir, file);
+                let value = sysfs.read_hex(path)?;
+                u16::try_from(value).map_err(|_| sysfs.invalid(path, Content::PciIdTooWide(value)))
+            };
+            (id("vendor")?, id("device")?)
+        }
     };
-    let vendor = id("vendor")?;
-    let device = id("device")?;
     let flags = ComponentFlags { virtual_device: pci_vendor_is_virtual(vendor), ..ComponentFlags::default() };
     Ok(Component::new(kind, pci_value(vendor, device)).with_flags(flags))
 }
@@ -81,7 +155,7 @@ mod tests {
 
     /// [`super::collect`] with the reasons as the text people read.
     fn collect(sysfs: &Sysfs) -> [Result<Vec<Component>, String>; 3] {
-        super::collect(sysfs).map(|outcome| outcome.map_err(|why| why.to_string()))
+        super::collect(sysfs, Known::default()).map(|outcome| outcome.map_err(|why| why.to_string()))
     }
 
     fn device(root: &Path, name: &str, class: &str, vendor: &str, id: &str) {
@@ -123,6 +197,38 @@ mod tests {
             scsi,
             Err("/sys/bus/pci/devices/0000:02:00.0/device: 0x12345 is not a 16-bit PCI id".into())
         );
+    }
+
+    #[test]
+    fn ids_come_from_the_uevent_and_known_functions_are_not_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        device(dir.path(), "0000:00:02.0", "0x030000\n", "0x8086\n", "0x9a49\n");
+        device(dir.path(), "0000:04:00.0", "0x010802\n", "0x144d\n", "0xa808\n");
+        let devices = dir.path().join("sys/bus/pci/devices");
+        // The uevent's PCI_ID wins over `vendor` and `device` (which it replaces).
+        std::fs::write(
+            devices.join("0000:00:02.0/uevent"),
+            "DRIVER=i915\nPCI_CLASS=30000\nPCI_ID=8086:9A40\n",
+        )
+        .expect("write");
+        // A uevent without a usable PCI_ID: the attributes are read.
+        std::fs::write(devices.join("0000:04:00.0/uevent"), "DRIVER=nvme\nPCI_ID=144d\n").expect("write");
+        let sysfs = Sysfs::new(dir.path());
+        let [video, _, scsi] = collect(&sysfs);
+        assert_eq!(video, Ok(vec![Component::new(ComponentKind::Video, "8086:9a40")]));
+        assert_eq!(scsi, Ok(vec![Component::new(ComponentKind::Scsi, "144d:a808")]));
+
+        // A function the network pass read the uevent of: its `class` is not read
+        // (here it is garbage, and the function still counts, by the known class).
+        std::fs::write(devices.join("0000:04:00.0/class"), "garbage\n").expect("write");
+        let mut known = Known::default();
+        known.learn(&Uevent::parse("PCI_CLASS=10802\nPCI_ID=144D:A80A\nPCI_SLOT_NAME=0000:04:00.0\n"));
+        known.learn(&Uevent::parse("PCI_CLASS=20000\nPCI_ID=8086:1521\nPCI_SLOT_NAME=0000:40:00.0\n"));
+        known.learn(&Uevent::parse("PCI_CLASS=20000\nPCI_ID=8086:1521\n")); // no slot: not recorded
+        let [_, _, scsi] = super::collect(&sysfs, known).map(|o| o.map_err(|why| why.to_string()));
+        assert_eq!(scsi, Ok(vec![Component::new(ComponentKind::Scsi, "144d:a80a")]));
+        let [_, _, scsi] = collect(&sysfs);
+        assert_eq!(scsi, Ok(vec![]), "unknown, the garbage class skips it");
     }
 
     #[test]

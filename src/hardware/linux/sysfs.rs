@@ -28,17 +28,42 @@ const SMALL_READ: usize = 256;
 pub(super) struct Sysfs {
     /// The root directory, canonical when it could be resolved.
     base: PathBuf,
+    /// Whether `base` is in normal form (canonical, or `/`): then so is every
+    /// path built from it here, and "is below" is a byte-prefix test instead
+    /// of a walk over both paths' components.
+    normal: bool,
+    /// `sys/devices/virtual` below the root, where virtual interfaces live.
+    virtual_devices: PathBuf,
 }
 
 impl Sysfs {
     /// A view of the tree below `root`.
     pub(super) fn new(root: &Path) -> Self {
-        let base = if root == Path::new("/") {
-            root.to_path_buf()
+        let (base, normal) = if root == Path::new("/") {
+            (root.to_path_buf(), true)
         } else {
-            fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
+            match fs::canonicalize(root) {
+                Ok(base) => (base, true),
+                Err(_) => (root.to_path_buf(), false),
+            }
         };
-        Sysfs { base }
+        let virtual_devices = base.join("sys/devices/virtual");
+        Sysfs { base, normal, virtual_devices }
+    }
+
+    /// Whether `path` (built from the root by this module's joins) lies in
+    /// `dir`, by whole components.
+    fn below(&self, path: &Path, dir: &Path) -> bool {
+        if !self.normal {
+            return path.starts_with(dir);
+        }
+        let (path, dir) = (path.as_os_str().as_encoded_bytes(), dir.as_os_str().as_encoded_bytes());
+        path.starts_with(dir) && (path.len() == dir.len() || dir.ends_with(b"/") || path[dir.len()] == b'/')
+    }
+
+    /// Whether `path` lies under `sys/devices/virtual` below the root.
+    pub(super) fn is_virtual_device(&self, path: &Path) -> bool {
+        self.below(path, &self.virtual_devices)
     }
 
     /// The path of `relative` (written without a leading `/`) below the root.
@@ -84,6 +109,14 @@ impl Sysfs {
     /// that would only return 0 (a regular file in a fixture tree behaves
     /// the same). Multi-record procfs tables need [`read_table`](Self::read_table).
     pub(super) fn read_text(&self, path: &Path) -> Result<String, Why> {
+        self.with_text(path, str::to_owned)
+    }
+
+    /// Reads a sysfs attribute like [`read_text`](Self::read_text) and hands
+    /// its text to `f`, without copying it to the heap when it is small
+    /// (nearly every attribute is): the per-attribute `String` was a
+    /// measurable share of a start-up check's allocations.
+    pub(super) fn with_text<T>(&self, path: &Path, f: impl FnOnce(&str) -> T) -> Result<T, Why> {
         let mut file = File::open(path).map_err(|e| self.error(FileAction::Read, path, &e))?;
         // Attributes are a few bytes: the first read goes to a small stack
         // buffer (zeroing 8 KiB for every read was ~5 % of a start-up check's
@@ -97,20 +130,24 @@ impl Sysfs {
                 Err(e) => return Err(self.error(FileAction::Read, path, &e)),
             }
         };
-        let text = if first < SMALL_READ {
-            std::str::from_utf8(&small[..first]).map(str::to_owned)
-        } else {
-            let mut bytes = small.to_vec();
-            (&mut file)
-                .take((ATTRIBUTE_LIMIT - SMALL_READ) as u64)
-                .read_to_end(&mut bytes)
-                .map_err(|e| self.error(FileAction::Read, path, &e))?;
-            if bytes.len() >= ATTRIBUTE_LIMIT {
-                return Err(self.invalid(path, Content::NotAnAttribute(ATTRIBUTE_LIMIT)));
-            }
-            String::from_utf8(bytes).map_err(|e| e.utf8_error())
-        };
-        text.map_err(|_| self.invalid(path, Content::NotUtf8))
+        if first < SMALL_READ {
+            return match std::str::from_utf8(&small[..first]) {
+                Ok(text) => Ok(f(text)),
+                Err(_) => Err(self.invalid(path, Content::NotUtf8)),
+            };
+        }
+        let mut bytes = small.to_vec();
+        (&mut file)
+            .take((ATTRIBUTE_LIMIT - SMALL_READ) as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.error(FileAction::Read, path, &e))?;
+        if bytes.len() >= ATTRIBUTE_LIMIT {
+            return Err(self.invalid(path, Content::NotAnAttribute(ATTRIBUTE_LIMIT)));
+        }
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => Ok(f(text)),
+            Err(_) => Err(self.invalid(path, Content::NotUtf8)),
+        }
     }
 
     /// Reads a procfs table (`mountinfo`, `cpuinfo`, `meminfo`); bytes that
@@ -126,14 +163,14 @@ impl Sysfs {
 
     /// Reads an attribute holding a hexadecimal number (`0x10de`).
     pub(super) fn read_hex(&self, path: &Path) -> Result<u64, Why> {
-        let text = self.read_text(path)?;
-        parse_hex(&text).ok_or_else(|| self.invalid(path, Content::NotHex(text.trim().to_owned())))
+        self.with_text(path, |text| parse_hex(text).ok_or_else(|| text.trim().to_owned()))?
+            .map_err(|text| self.invalid(path, Content::NotHex(text)))
     }
 
     /// Reads an attribute holding a decimal number (`1`).
     pub(super) fn read_decimal(&self, path: &Path) -> Result<u64, Why> {
-        let text = self.read_text(path)?;
-        text.trim().parse().map_err(|_| self.invalid(path, Content::NotDecimal(text.trim().to_owned())))
+        self.with_text(path, |text| text.trim().parse().map_err(|_| text.trim().to_owned()))?
+            .map_err(|text| self.invalid(path, Content::NotDecimal(text)))
     }
 
     /// Whether `path` exists, without following a final symlink.
@@ -176,11 +213,23 @@ impl Sysfs {
     /// lexically. That costs one `readlink` per link instead of one per path
     /// component, which matters on the live path.
     pub(super) fn resolve(&self, path: &Path) -> Result<PathBuf, Why> {
+        self.follow(path, path.to_path_buf(), MAX_LINKS)
+    }
+
+    /// [`resolve`](Self::resolve) of the symlink `path` whose target the
+    /// caller already read with [`link_target`](Self::link_target): the
+    /// chain continues from `target` without reading the first link again.
+    pub(super) fn resolve_after(&self, path: &Path, target: PathBuf) -> Result<PathBuf, Why> {
+        self.follow(path, target, MAX_LINKS - 1)
+    }
+
+    /// Follows the chain from `current` for at most `links` more symlinks;
+    /// reasons name `path`, where the chain started.
+    fn follow(&self, path: &Path, mut current: PathBuf, links: usize) -> Result<PathBuf, Why> {
         let inside = |end: PathBuf| {
-            if end.starts_with(&self.base) { Ok(end) } else { Err(self.invalid(path, Content::OutsideRoot)) }
+            if self.is_inside(&end) { Ok(end) } else { Err(self.invalid(path, Content::OutsideRoot)) }
         };
-        let mut current = path.to_path_buf();
-        for _ in 0..MAX_LINKS {
+        for _ in 0..links {
             match fs::read_link(&current) {
                 Ok(target) => {
                     let parent = current.parent().map_or_else(PathBuf::new, Path::to_path_buf);
@@ -203,7 +252,7 @@ impl Sysfs {
 
     /// Whether `path` lies below the root.
     pub(super) fn is_inside(&self, path: &Path) -> bool {
-        path.starts_with(&self.base)
+        self.below(path, &self.base)
     }
 
     /// Where the symlink `path` points, joined like [`resolve`](Self::resolve)
@@ -259,27 +308,32 @@ fn lexical_join(base: &Path, target: &Path) -> PathBuf {
     joined
 }
 
+/// The `/`-separated names of `path`, as bytes (empty ones included; they
+/// match nothing below). A byte walk, not `Path::components`, which was a
+/// visible share of a many-adapter check's instructions.
+fn names(path: &Path) -> impl Iterator<Item = &[u8]> {
+    path.as_os_str().as_encoded_bytes().split(|b| *b == b'/')
+}
+
+/// Whether `name` is `prefix` followed by at least one decimal digit and
+/// nothing else (`usb3`, `virtio1`, `vbd-51712`).
+fn numbered(name: &[u8], prefix: &[u8]) -> bool {
+    name.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.iter().all(u8::is_ascii_digit))
+}
+
 /// Whether a resolved device path runs through a USB bus (`…/usb3/3-1/…`).
 pub(super) fn is_usb_path(path: &Path) -> bool {
-    path.components().any(|c| {
-        c.as_os_str()
-            .to_str()
-            .and_then(|name| name.strip_prefix("usb"))
-            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
-    })
+    names(path).any(|name| numbered(name, b"usb"))
 }
 
 /// Whether a resolved device path belongs to a paravirtual bus: virtio
 /// (`…/virtio1/…`), Xen (`/sys/devices/vbd-51712`, `vif-0`) or Hyper-V's VMBus.
 pub(super) fn is_paravirtual_path(path: &Path) -> bool {
-    path.components().any(|c| {
-        c.as_os_str().to_str().is_some_and(|name| {
-            let numbered = |prefix: &str| {
-                name.strip_prefix(prefix)
-                    .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
-            };
-            numbered("virtio") || numbered("vbd-") || numbered("vif-") || name.starts_with("VMBUS:")
-        })
+    names(path).any(|name| {
+        numbered(name, b"virtio")
+            || numbered(name, b"vbd-")
+            || numbered(name, b"vif-")
+            || (name.starts_with(b"VMBUS:") && std::str::from_utf8(name).is_ok())
     })
 }
 

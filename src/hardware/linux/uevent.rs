@@ -1,0 +1,156 @@
+//! A device's `uevent` attribute: the kernel's one-read summary of a device,
+//! here its bound driver and, for a PCI function, its class, ids and slot.
+//!
+//! One read of it replaces the `driver` link plus the `vendor`, `device` and
+//! `class` attributes (each its own open, read and close). The kernel writes
+//! it as `KEY=value` lines (`drivers/base/core.c`, `uevent_show`; the PCI
+//! keys from `drivers/pci/pci-driver.c`, `pci_uevent`):
+//!
+//! ```text
+//! DRIVER=igb
+//! PCI_CLASS=20000
+//! PCI_ID=8086:1521
+//! PCI_SUBSYS_ID=8086:0001
+//! PCI_SLOT_NAME=0000:40:00.0
+//! MODALIAS=pci:v00008086d00001521sv00008086sd00000001bc02sc00i00
+//! ```
+//!
+//! `DRIVER` is absent when no driver is bound (and then so is the `driver`
+//! link); the `PCI_*` keys only exist for PCI functions. A key that is
+//! missing or malformed is `None`, and the caller reads that attribute on
+//! its own instead, so a tree without `uevent` files (a copy that left them
+//! out) gives the same answers as one with them.
+
+/// What a `uevent` attribute says, borrowed from its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Uevent<'a> {
+    /// `DRIVER`: the name of the bound driver.
+    pub(super) driver: Option<&'a str>,
+    /// `PCI_CLASS`: the 24-bit class code (the `class` attribute's value).
+    pub(super) pci_class: Option<u32>,
+    /// `PCI_ID`: vendor and device ids (the `vendor` and `device` attributes).
+    pub(super) pci_id: Option<(u16, u16)>,
+    /// `PCI_SLOT_NAME`: the function's name in `/sys/bus/pci/devices`.
+    pub(super) pci_slot: Option<&'a str>,
+}
+
+impl<'a> Uevent<'a> {
+    /// Parses the text of a `uevent` attribute; the first well-formed
+    /// occurrence of a key counts (the kernel writes each key once).
+    pub(super) fn parse(text: &'a str) -> Self {
+        let mut uevent = Uevent::default();
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once('=') else { continue };
+            match key {
+                "DRIVER" if uevent.driver.is_none() && !value.is_empty() => uevent.driver = Some(value),
+                "PCI_CLASS" if uevent.pci_class.is_none() => {
+                    uevent.pci_class = hex(value, 6).and_then(|c| u32::try_from(c).ok());
+                }
+                "PCI_ID" if uevent.pci_id.is_none() => uevent.pci_id = pci_id(value),
+                "PCI_SLOT_NAME" if uevent.pci_slot.is_none() && !value.is_empty() => {
+                    uevent.pci_slot = Some(value);
+                }
+                _ => {}
+            }
+        }
+        uevent
+    }
+}
+
+/// `VVVV:DDDD`, each one to four hexadecimal digits.
+fn pci_id(value: &str) -> Option<(u16, u16)> {
+    let (vendor, device) = value.split_once(':')?;
+    let vendor = u16::try_from(hex(vendor, 4)?).ok()?;
+    let device = u16::try_from(hex(device, 4)?).ok()?;
+    Some((vendor, device))
+}
+
+/// One to `max_digits` hexadecimal digits (either case, no prefix).
+fn hex(text: &str, max_digits: usize) -> Option<u64> {
+    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(text, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_kernels_pci_uevent() {
+        let text = "DRIVER=igb\nPCI_CLASS=20000\nPCI_ID=8086:1521\nPCI_SUBSYS_ID=8086:0001\n\
+                    PCI_SLOT_NAME=0000:40:00.0\nMODALIAS=pci:v00008086d00001521sv00008086sd00000001bc02sc00i00\n";
+        assert_eq!(
+            Uevent::parse(text),
+            Uevent {
+                driver: Some("igb"),
+                pci_class: Some(0x02_0000),
+                pci_id: Some((0x8086, 0x1521)),
+                pci_slot: Some("0000:40:00.0"),
+            }
+        );
+        // Upper-case ids (as the kernel prints them), no driver bound.
+        let text = "PCI_CLASS=FFFF00\nPCI_ID=1AF4:1045\nPCI_SLOT_NAME=0000:00:01.0\n";
+        let uevent = Uevent::parse(text);
+        assert_eq!(
+            (uevent.driver, uevent.pci_class, uevent.pci_id),
+            (None, Some(0xff_ff00), Some((0x1af4, 0x1045)))
+        );
+    }
+
+    #[test]
+    fn a_usb_interface_has_a_driver_and_no_pci_keys() {
+        let text =
+            "DEVTYPE=usb_interface\nDRIVER=r8152\nPRODUCT=bda/8153/3000\nTYPE=0/0/0\nINTERFACE=255/255/0\n";
+        assert_eq!(Uevent::parse(text), Uevent { driver: Some("r8152"), ..Uevent::default() });
+    }
+
+    #[test]
+    fn malformed_keys_are_unknown_not_guessed() {
+        for text in [
+            "PCI_CLASS=0x20000\nPCI_ID=8086\n",
+            "PCI_CLASS=1000000\nPCI_ID=18086:1521\n",
+            "PCI_CLASS=\nPCI_ID=:\n",
+            "PCI_CLASS=+2000\nPCI_ID=+8086:1521\n",
+            "PCI_CLASS 20000\nPCI_ID=8086:15 21\n",
+            "DRIVER=\nPCI_SLOT_NAME=\n",
+            "",
+            "=\n==\n\n",
+        ] {
+            assert_eq!(Uevent::parse(text), Uevent::default(), "{text:?}");
+        }
+        // The first well-formed occurrence counts.
+        let uevent = Uevent::parse("PCI_ID=zz:1\nPCI_ID=8086:1521\nPCI_ID=1:2\nDRIVER=a\nDRIVER=b\n");
+        assert_eq!((uevent.pci_id, uevent.driver), (Some((0x8086, 0x1521)), Some("a")));
+    }
+
+    #[test]
+    fn any_text_parses_without_panicking() {
+        // Every prefix of a real uevent, and bytes around every key.
+        let text = "DRIVER=igb\nPCI_CLASS=20000\nPCI_ID=8086:1521\nPCI_SLOT_NAME=0000:40:00.0\n";
+        for end in 0..=text.len() {
+            let _ = Uevent::parse(&text[..end]);
+        }
+        let seed = std::env::var("NODELOCK_TEST_SEED")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs())
+            });
+        eprintln!("seed {seed} (rerun with NODELOCK_TEST_SEED={seed})");
+        let mut state = seed | 1;
+        for _ in 0..2000 {
+            let len = (state % 40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    b"=:\nDRIVERPCI_CLASSIDSLOTNAME0123456789abcdefABCDEF+- "[(state % 52) as usize]
+                })
+                .collect();
+            let _ = Uevent::parse(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}
