@@ -34,7 +34,36 @@ pub fn nic_machine(n: usize) -> tempfile::TempDir {
     for i in 0..n {
         adapter(root, i);
     }
+    // A kernel gives every device a `uevent`: the workstation's own PCI
+    // functions get theirs here (the fixture itself keeps none).
+    let pci = root.join("sys/bus/pci/devices");
+    for entry in fs::read_dir(&pci).unwrap() {
+        let function = fs::canonicalize(entry.unwrap().path()).unwrap();
+        if !function.join("uevent").exists() {
+            fs::write(function.join("uevent"), pci_uevent(&function)).unwrap();
+        }
+    }
     dir
+}
+
+/// The kernel's `uevent` of the PCI function in `dir`, from its attributes.
+fn pci_uevent(dir: &Path) -> String {
+    let hex = |file: &str| {
+        let text = fs::read_to_string(dir.join(file)).unwrap();
+        u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).unwrap()
+    };
+    let mut text = String::new();
+    if let Ok(driver) = fs::read_link(dir.join("driver")) {
+        text += &format!("DRIVER={}\n", driver.file_name().unwrap().to_str().unwrap());
+    }
+    let slot = dir.file_name().unwrap().to_str().unwrap();
+    text += &format!(
+        "PCI_CLASS={:X}\nPCI_ID={:04X}:{:04X}\nPCI_SLOT_NAME={slot}\n",
+        hex("class"),
+        hex("vendor"),
+        hex("device")
+    );
+    text
 }
 
 fn adapter(root: &Path, i: usize) {

@@ -128,7 +128,9 @@ fn adapter(
     let (dir, linked) = match sysfs.link_target(entry) {
         Some(target) if sysfs.is_virtual_device(&target) => return Ok(Adapter::Skipped),
         Some(target) if sysfs.is_inside(&target) => {
-            let linked = target != entry;
+            // `link_target` returns the entry itself when it is no link: compare
+            // the bytes, not the components (a walk over both paths).
+            let linked = target.as_os_str() != entry.as_os_str();
             (target, linked)
         }
         _ => (sysfs.resolve(entry)?, false),
@@ -207,7 +209,7 @@ fn device(
 ) -> Result<Option<(PathBuf, Option<Facts>)>, Why> {
     let link = dir.join("device");
     let target = match sysfs.link_target(&link) {
-        Some(target) if target != link && sysfs.is_inside(&target) => {
+        Some(target) if target.as_os_str() != link.as_os_str() && sysfs.is_inside(&target) => {
             if !is_paravirtual_path(&target) {
                 let facts = sysfs.with_text(&target.join("uevent"), |text| {
                     let uevent = Uevent::parse(text);

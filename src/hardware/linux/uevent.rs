@@ -39,7 +39,14 @@ impl<'a> Uevent<'a> {
     /// occurrence of a key counts (the kernel writes each key once).
     pub(super) fn parse(text: &'a str) -> Self {
         let mut uevent = Uevent::default();
-        for line in text.lines() {
+        for line in text.split('\n') {
+            if uevent.driver.is_some()
+                && uevent.pci_class.is_some()
+                && uevent.pci_id.is_some()
+                && uevent.pci_slot.is_some()
+            {
+                break; // all found: the rest (MODALIAS, …) is not needed
+            }
             let Some((key, value)) = line.split_once('=') else { continue };
             match key {
                 "DRIVER" if uevent.driver.is_none() && !value.is_empty() => uevent.driver = Some(value),
