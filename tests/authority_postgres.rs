@@ -134,6 +134,82 @@ fn the_database_refuses_writes_that_go_around_nodelock() {
     );
 }
 
+/// Version 5 checks a seat's references per statement instead of with
+/// per-row foreign keys: each reference a foreign key guarded is still
+/// refused by the database (SQLSTATE 23503, as a foreign key would), and a
+/// `TRUNCATE`, which no row trigger sees, is refused like a `DELETE`.
+#[test]
+fn a_seat_keeps_its_references_without_foreign_keys() {
+    let Some(url) = url("a_seat_keeps_its_references_without_foreign_keys") else { return };
+    let schema = fresh_schema();
+    let (a, _) = authority(
+        Backend { ledger: PostgresLedger::open_in_schema(&url, &schema).unwrap(), dir: None },
+        &[license(1, 2), license(2, 2)],
+    );
+    let holder_of_2 = a.activate(&Machine::new(7).request(license(2, 2).id), None, "desk", t0()).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("SET search_path TO {schema}")).unwrap();
+    let refused =
+        |client: &mut postgres::Client, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
+            let e = client.execute(sql, params).unwrap_err();
+            let db = e.as_db_error().expect("refused by the database");
+            (db.code().code().to_owned(), db.message().to_owned())
+        };
+    let one = &license(1, 2).id.0[..];
+    let nowhere = &[0xeeu8; 16][..];
+    let dangling = |m: &str| ("23503".to_owned(), m.to_owned());
+    assert_eq!(
+        refused(&mut client, "INSERT INTO seats (license_id, seat, pack) VALUES ($1, 1, 1)", &[&nowhere]),
+        dangling("a seat belongs to a license of the ledger")
+    );
+    // A set-based insert naming one real and one missing license is refused whole.
+    assert_eq!(
+        refused(
+            &mut client,
+            "INSERT INTO seats (license_id, seat, pack) VALUES ($1, 9, 1), ($2, 9, 1)",
+            &[&one, &nowhere]
+        ),
+        dangling("a seat belongs to a license of the ledger")
+    );
+    assert_eq!(
+        refused(
+            &mut client,
+            "UPDATE seats SET activation_id = $2 WHERE license_id = $1 AND seat = 1",
+            &[&one, &&holder_of_2.certificate.activation_id.0[..]]
+        ),
+        dangling("a seat is held by an activation of its own license")
+    );
+    assert_eq!(
+        refused(&mut client, "UPDATE licenses SET license_id = $2 WHERE license_id = $1", &[&one, &nowhere]),
+        dangling("a license with seats keeps its id")
+    );
+    for (table, rule) in [
+        ("seats", "the seat count is kept by the database"),
+        ("licenses CASCADE", "licenses are never deleted; revoke them instead"),
+        ("stores", "stores are never deleted"),
+        ("activations CASCADE", "activations are never deleted; anonymise them instead"),
+    ] {
+        let (code, message) = refused(&mut client, &format!("TRUNCATE {table}"), &[]);
+        assert_eq!((code.as_str(), message.as_str()), ("23000", rule), "TRUNCATE {table}");
+    }
+    let kept = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM seats), (SELECT sum(seat_rows) FROM licenses)::BIGINT, \
+             (SELECT count(*) FROM seats WHERE activation_id IS NOT NULL)",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((kept.get::<_, i64>(0), kept.get::<_, i64>(1), kept.get::<_, i64>(2)), (4, 4, 1));
+    // The holder's uniqueness (a partial index now) still refuses a second seat.
+    let e = client
+        .execute(
+            "UPDATE seats SET activation_id = $1 WHERE license_id = $2 AND activation_id IS NULL",
+            &[&&holder_of_2.certificate.activation_id.0[..], &&license(2, 2).id.0[..]],
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&postgres::error::SqlState::UNIQUE_VIOLATION), "{e}");
+}
+
 #[test]
 fn another_programs_schema_is_refused_and_left_alone() {
     let Some(url) = url("another_programs_schema_is_refused_and_left_alone") else { return };
@@ -162,9 +238,11 @@ fn an_unreachable_server_names_it_without_the_password() {
 /// place: its activations are indexed by the migration, so a machine is
 /// found by its hardware (a reinstall with a new store renews its seat),
 /// and none is left marked as not indexed; version 4 replaces the row
-/// trigger that counted seats and keeps the count. The version 1 schema is
-/// the current one without version 2's table, trigger and index, version
-/// 3's index, and with version 1's counting trigger instead of version 4's.
+/// trigger that counted seats and keeps the count, and version 5 drops the
+/// seats' foreign keys. The version 1 schema is the current one without
+/// version 2's table, trigger and index, version 3's index, version 5's
+/// triggers and index, and with version 1's counting trigger and foreign
+/// keys instead of version 4's and 5's.
 #[test]
 fn a_version_1_database_is_migrated_with_its_activations_indexed() {
     use nodelock::authority::{GrantKind, Which, digest_prefixes};
@@ -191,6 +269,13 @@ fn a_version_1_database_is_migrated_with_its_activations_indexed() {
                IF TG_OP = 'INSERT' THEN UPDATE licenses SET seat_rows = seat_rows + 1 WHERE license_id = NEW.license_id; RETURN NEW; END IF; \
                UPDATE licenses SET seat_rows = seat_rows - 1 WHERE license_id = OLD.license_id; RETURN OLD; END $$; \
              CREATE TRIGGER seat_rows_counted AFTER INSERT OR DELETE ON seats FOR EACH ROW EXECUTE FUNCTION seat_rows_counted(); \
+             DROP TRIGGER licenses_keep_id ON licenses; DROP FUNCTION licenses_keep_id(); \
+             DROP TRIGGER licenses_not_truncated ON licenses; DROP TRIGGER activations_not_truncated ON activations; \
+             DROP TRIGGER stores_not_truncated ON stores; DROP TRIGGER seats_not_truncated ON seats; \
+             DROP FUNCTION nodelock_dangling(TEXT); DROP INDEX seats_by_holder; \
+             ALTER TABLE seats ADD FOREIGN KEY (license_id) REFERENCES licenses (license_id), \
+               ADD FOREIGN KEY (license_id, activation_id) REFERENCES activations (license_id, activation_id), \
+               ADD UNIQUE (activation_id); \
              UPDATE nodelock_schema SET version = 1;"
         ))
         .unwrap();
@@ -201,6 +286,15 @@ fn a_version_1_database_is_migrated_with_its_activations_indexed() {
                    (SELECT seat_rows FROM licenses), (SELECT count(*) FROM seats)";
     let row = client.query_one(counted, &[]).unwrap();
     assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1), row.get::<_, i64>(2)), (0, 3, 3));
+    // Version 5: no per-row foreign key is left on the seats.
+    let keys: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'seats'::regclass AND contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(keys, 0, "the seats' references are checked per statement");
     let marks: i64 =
         client.query_one("SELECT count(*) FROM profile_prefixes WHERE prefix = -1", &[]).unwrap().get(0);
     assert_eq!(marks, 0, "every migrated profile is indexed");
