@@ -276,6 +276,7 @@ fn a_version_1_database_is_migrated_with_its_activations_indexed() {
              ALTER TABLE seats ADD FOREIGN KEY (license_id) REFERENCES licenses (license_id), \
                ADD FOREIGN KEY (license_id, activation_id) REFERENCES activations (license_id, activation_id), \
                ADD UNIQUE (activation_id); \
+             ALTER TABLE seats RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold); \
              UPDATE nodelock_schema SET version = 1;"
         ))
         .unwrap();
@@ -295,6 +296,11 @@ fn a_version_1_database_is_migrated_with_its_activations_indexed() {
         .unwrap()
         .get(0);
     assert_eq!(keys, 0, "the seats' references are checked per statement");
+    let options: Vec<String> = client
+        .query_one("SELECT reloptions FROM pg_class WHERE oid = 'seats'::regclass", &[])
+        .unwrap()
+        .get(0);
+    assert!(options.contains(&"autovacuum_vacuum_threshold=1000".to_owned()), "{options:?}");
     let marks: i64 =
         client.query_one("SELECT count(*) FROM profile_prefixes WHERE prefix = -1", &[]).unwrap().get(0);
     assert_eq!(marks, 0, "every migrated profile is indexed");
