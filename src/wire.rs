@@ -8,6 +8,11 @@
 //! `docs/FORMAT.md` — never as offline codes, so nothing is lost to a code's
 //! grouping. Every body refuses unknown fields: a typo in a field name is an
 //! error, not a silently ignored option.
+//!
+//! One endpoint takes a query string, `GET /v1/licenses/{id}/seats`'s page
+//! ([`seat_page_query`]); it is read as strictly as the bodies: another name,
+//! a name given twice, or a value that is not a whole number in its range
+//! (digits only: no sign, no spaces) is a [`QueryError`], never ignored.
 
 use base64ct::{Base64, Encoding};
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,78 @@ pub const MAX_SEAT_PAGE: u32 = 1000;
 /// names no `limit`: every answer is a bounded page, even for a caller that
 /// does not page.
 pub const DEFAULT_SEAT_PAGE: u32 = 100;
+
+/// Which page of a license's seats `GET /v1/licenses/{id}/seats` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatPageQuery {
+    /// Seats numbered above this one (`after`, default 0: the first page).
+    pub after: u32,
+    /// At most this many (`limit`, 1 to [`MAX_SEAT_PAGE`], default
+    /// [`DEFAULT_SEAT_PAGE`]).
+    pub limit: u32,
+}
+
+/// Why a query string cannot be used (the service answers 400 `bad_input`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// A name the endpoint does not take.
+    #[error("this endpoint takes only {SEAT_PAGE_PARAMETERS}")]
+    UnknownParameter,
+    /// A name given more than once.
+    #[error("`{name}` is given twice: give it once (this endpoint takes {SEAT_PAGE_PARAMETERS})")]
+    Repeated {
+        /// The parameter.
+        name: &'static str,
+    },
+    /// `after` is not a seat number.
+    #[error("`after` must be a seat number from 0 to 4294967295 (the `next_after` of the page before)")]
+    BadAfter,
+    /// `limit` is not a whole number from 1 to [`MAX_SEAT_PAGE`].
+    #[error("`limit` must be a whole number of seats from 1 to 1000 (default 100)")]
+    BadLimit,
+}
+
+/// What the seats endpoint takes, for the messages.
+const SEAT_PAGE_PARAMETERS: &str = "the query parameters `limit` (seats per page, 1 to 1000, default \
+                                    100) and `after` (the seat number the page starts after, default 0)";
+
+/// Reads the query string of `GET /v1/licenses/{id}/seats` (without the
+/// `?`; empty when there is none).
+pub fn seat_page_query(query: &str) -> Result<SeatPageQuery, QueryError> {
+    let (mut after, mut limit) = (None, None);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, slot) = match name {
+            "after" => ("after", &mut after),
+            "limit" => ("limit", &mut limit),
+            _ => return Err(QueryError::UnknownParameter),
+        };
+        if slot.is_some() {
+            return Err(QueryError::Repeated { name });
+        }
+        *slot = Some(value);
+    }
+    let after = match after {
+        None => 0,
+        Some(text) => whole_number(text).ok_or(QueryError::BadAfter)?,
+    };
+    let limit = match limit {
+        None => DEFAULT_SEAT_PAGE,
+        Some(text) => {
+            whole_number(text).filter(|n| (1..=MAX_SEAT_PAGE).contains(n)).ok_or(QueryError::BadLimit)?
+        }
+    };
+    Ok(SeatPageQuery { after, limit })
+}
+
+/// A whole number of ASCII digits that fits in `u32`.
+fn whole_number(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
 
 /// `POST /v1/license`: the signed license a license key stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +259,53 @@ mod tests {
         assert_eq!(from_base64(&to_base64(&bytes), 4), None);
         assert_eq!(from_base64(&"A".repeat(4000), 100), None);
         assert_eq!(from_base64("not base64!", 100), None);
+    }
+
+    fn page(query: &str) -> Result<SeatPageQuery, QueryError> {
+        seat_page_query(query)
+    }
+
+    #[test]
+    fn a_seat_page_query_defaults_to_the_first_hundred_seats() {
+        assert_eq!(page(""), Ok(SeatPageQuery { after: 0, limit: DEFAULT_SEAT_PAGE }));
+        assert_eq!(page("after=250"), Ok(SeatPageQuery { after: 250, limit: 100 }));
+        assert_eq!(page("limit=7&after=14"), Ok(SeatPageQuery { after: 14, limit: 7 }));
+        assert_eq!(page("limit=1000&after=4294967295"), Ok(SeatPageQuery { after: u32::MAX, limit: 1000 }));
+        assert_eq!(page("limit=007&&"), Ok(SeatPageQuery { after: 0, limit: 7 }));
+    }
+
+    #[test]
+    fn a_seat_page_query_refuses_anything_else() {
+        use QueryError as Q;
+        for (query, error) in [
+            ("limit=0", Q::BadLimit),
+            ("limit=1001", Q::BadLimit),
+            ("limit=", Q::BadLimit),
+            ("limit", Q::BadLimit),
+            ("limit=ten", Q::BadLimit),
+            ("limit=+5", Q::BadLimit),
+            ("limit=-1", Q::BadLimit),
+            ("limit=5.0", Q::BadLimit),
+            ("limit=%35", Q::BadLimit),
+            ("after=-1", Q::BadAfter),
+            ("after=4294967296", Q::BadAfter),
+            ("after=1e3", Q::BadAfter),
+            ("after=1&after=2", Q::Repeated { name: "after" }),
+            ("limit=5&limit=5", Q::Repeated { name: "limit" }),
+            ("offset=10", Q::UnknownParameter),
+            ("Limit=10", Q::UnknownParameter),
+        ] {
+            assert_eq!(page(query), Err(error), "{query}");
+        }
+    }
+
+    #[test]
+    fn the_query_messages_name_the_real_bounds() {
+        let bounds = format!("1 to {MAX_SEAT_PAGE}, default {DEFAULT_SEAT_PAGE}");
+        assert!(SEAT_PAGE_PARAMETERS.contains(&bounds));
+        let bounds = format!("1 to {MAX_SEAT_PAGE} (default {DEFAULT_SEAT_PAGE})");
+        assert!(QueryError::BadLimit.to_string().contains(&bounds));
+        assert!(QueryError::BadAfter.to_string().contains(&u32::MAX.to_string()));
     }
 
     #[test]

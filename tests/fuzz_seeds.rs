@@ -275,6 +275,7 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     );
     add("wire_bodies", "deactivate", body(serde_json::json!({ "receipt": b64(&receipt) })));
     add("wire_bodies", "license", body(serde_json::json!({ "license_key": key })));
+    add("wire_bodies", "seat-page-query", b"limit=100&after=250".to_vec());
 
     add("offline_code", "request", request_code.into_bytes());
     add("offline_code", "certificate", certificate_code.into_bytes());
@@ -373,7 +374,8 @@ fn seeds_are_valid_messages() {
                 DeactivationReceipt::open(&from_base64(&b.receipt, 1024).unwrap(), &activation).is_ok()
             })
             || wire::read::<LicenseQuery>(bytes)
-                .is_ok_and(|b| nodelock::license::LicenseKey::parse(&b.license_key).is_ok());
+                .is_ok_and(|b| nodelock::license::LicenseKey::parse(&b.license_key).is_ok())
+            || std::str::from_utf8(bytes).is_ok_and(|q| wire::seat_page_query(q).is_ok());
         assert!(ok, "{name}");
     }
     for (name, bytes) in &seeds["short_request"] {

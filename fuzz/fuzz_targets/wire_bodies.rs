@@ -2,6 +2,8 @@
 //! body type from the same bytes (`wire::read`, size cap first), and the
 //! binary fields they carry decoded as the endpoints decode them — never a
 //! panic; a body that reads re-serialises and reads back to the same value.
+//! The same bytes as the seats endpoint's query string: a page that reads
+//! is within its bounds and reads back the same when written out again.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,5 +31,12 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(body) = wire::read::<LicenseQuery>(data) {
         let _ = LicenseKey::parse(&body.license_key);
+    }
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(page) = wire::seat_page_query(text)
+    {
+        assert!((1..=wire::MAX_SEAT_PAGE).contains(&page.limit), "limit within bounds");
+        let again = wire::seat_page_query(&format!("after={}&limit={}", page.after, page.limit));
+        assert_eq!(again, Ok(page), "seat page query round trip");
     }
 });

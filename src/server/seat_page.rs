@@ -1,35 +1,20 @@
-//! The query of `GET /v1/licenses/{id}/seats` and its answer: one page of a
-//! license's seats, at most `limit` seats (1 to [`MAX_SEAT_PAGE`], default
-//! [`DEFAULT_SEAT_PAGE`]) numbered above `after` (a seat number; 0, the
-//! default, is the first page), with the license's counts and `next_after`,
-//! the `after` of the next page (`null` on the last). The same paging as
-//! `nodelock seats status --license ID --limit N --after SEAT`, through
-//! [`Authority::seat_page`](crate::authority::Authority::seat_page), so an
-//! answer costs its page, not the license.
-//!
-//! Anything else in the query is refused with 400 `bad_input`, not ignored
-//! (as unknown body fields are): another name, a name given twice, a value
-//! that is not a whole number in its range (digits only: no sign, no
-//! spaces).
+//! The answer of `GET /v1/licenses/{id}/seats`: one page of a license's
+//! seats (the query read by [`wire::seat_page_query`](crate::wire::seat_page_query):
+//! `limit`, `after`), the license's status fields as before plus
+//! `next_after`, the `after` of the next page (`null` on the last). The same
+//! paging as `nodelock seats status --license ID --limit N --after SEAT`,
+//! through [`Authority::seat_page`](crate::authority::Authority::seat_page),
+//! so an answer costs its page, not the license.
 
 use axum::http::StatusCode;
 use serde::Serialize;
 
 use super::ApiError;
 use crate::authority::{LicenseStatus, SeatPage};
-use crate::codes::ErrorCode;
-use crate::wire::{DEFAULT_SEAT_PAGE, MAX_SEAT_PAGE};
+use crate::codes::error_code;
+use crate::wire::{QueryError, SeatPageQuery, seat_page_query};
 
-/// Which page was asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct PageQuery {
-    /// Seats numbered above this one.
-    pub after: u32,
-    /// At most this many seats.
-    pub limit: u32,
-}
-
-/// The answer: the license's status fields as before, plus `next_after`.
+/// The answer: the license's status fields, plus `next_after`.
 #[derive(Debug, Serialize)]
 pub(super) struct SeatsAnswer<'a> {
     /// The counts and the page's holders.
@@ -45,104 +30,25 @@ impl<'a> SeatsAnswer<'a> {
     }
 }
 
-/// Reads the raw query string (`None`: no `?` at all).
-pub(super) fn page_query(raw: Option<&str>) -> Result<PageQuery, ApiError> {
-    let (mut after, mut limit) = (None, None);
-    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let slot = match name {
-            "after" => &mut after,
-            "limit" => &mut limit,
-            _ => return Err(bad(format!("this endpoint takes only {PARAMETERS}"))),
-        };
-        if slot.is_some() {
-            return Err(bad(format!(
-                "`{name}` is given twice: give it once (this endpoint takes {PARAMETERS})"
-            )));
-        }
-        *slot = Some(value);
-    }
-    let after = match after {
-        None => 0,
-        Some(text) => number(text).ok_or_else(|| {
-            bad(format!(
-                "`after` must be a seat number from 0 to {} (the `next_after` of the page before)",
-                u32::MAX
-            ))
-        })?,
-    };
-    let limit = match limit {
-        None => DEFAULT_SEAT_PAGE,
-        Some(text) => number(text).filter(|n| (1..=MAX_SEAT_PAGE).contains(n)).ok_or_else(|| {
-            bad(format!("`limit` must be a whole number of seats from 1 to {MAX_SEAT_PAGE} (default {DEFAULT_SEAT_PAGE})"))
-        })?,
-    };
-    Ok(PageQuery { after, limit })
+/// Reads the raw query string (`None`: no `?` at all); a bad one is 400.
+pub(super) fn page_query(raw: Option<&str>) -> Result<SeatPageQuery, ApiError> {
+    seat_page_query(raw.unwrap_or("")).map_err(bad_query)
 }
 
-/// What the endpoint takes, for the messages.
-const PARAMETERS: &str = "the query parameters `limit` (seats per page, 1 to 1000, default 100) and \
-                          `after` (the seat number the page starts after, default 0)";
-
-/// A whole number of ASCII digits that fits in `u32`.
-fn number(text: &str) -> Option<u32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-fn bad(message: String) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadInput, message)
+fn bad_query(e: QueryError) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, error_code(&e), e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn page(query: &str) -> Result<PageQuery, ErrorCode> {
-        page_query(Some(query)).map_err(|e| {
-            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{query}");
-            e.code
-        })
-    }
+    use crate::codes::ErrorCode;
 
     #[test]
-    fn defaults_are_the_first_page_of_a_hundred_seats() {
-        assert_eq!(page_query(None), Ok(PageQuery { after: 0, limit: DEFAULT_SEAT_PAGE }));
-        assert_eq!(page(""), Ok(PageQuery { after: 0, limit: 100 }));
-        assert_eq!(page("after=250"), Ok(PageQuery { after: 250, limit: 100 }));
-        assert_eq!(page("limit=7&after=14"), Ok(PageQuery { after: 14, limit: 7 }));
-        assert_eq!(page("limit=1000&after=4294967295"), Ok(PageQuery { after: u32::MAX, limit: 1000 }));
-        assert_eq!(page("limit=007&&"), Ok(PageQuery { after: 0, limit: 7 }));
-    }
-
-    #[test]
-    fn the_messages_name_the_real_bounds() {
-        assert!(PARAMETERS.contains(&format!("1 to {MAX_SEAT_PAGE}, default {DEFAULT_SEAT_PAGE}")));
-    }
-
-    #[test]
-    fn anything_else_is_refused_as_bad_input() {
-        for query in [
-            "limit=0",
-            "limit=1001",
-            "limit=",
-            "limit",
-            "limit=ten",
-            "limit=+5",
-            "limit=-1",
-            "limit=5.0",
-            "limit=%35",
-            "after=-1",
-            "after=4294967296",
-            "after=1e3",
-            "after=1&after=2",
-            "limit=5&limit=5",
-            "offset=10",
-            "Limit=10",
-        ] {
-            assert_eq!(page(query), Err(ErrorCode::BadInput), "{query}");
-        }
+    fn a_bad_query_is_400_bad_input_and_no_query_is_the_first_page() {
+        assert_eq!(page_query(None).map(|q| (q.after, q.limit)), Ok((0, 100)));
+        let e = page_query(Some("limit=1001")).unwrap_err();
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, ErrorCode::BadInput));
+        assert!(e.message.contains("from 1 to 1000"), "{}", e.message);
     }
 }
