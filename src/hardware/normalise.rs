@@ -143,14 +143,52 @@ pub fn pci_kind(class: u32) -> Option<ComponentKind> {
     }
 }
 
-/// Parses a hexadecimal number with or without a `0x` prefix.
-pub fn parse_hex(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
-    if t.is_empty() || t.len() > 16 {
+/// What [`hex_number`] accepts around a number's hexadecimal digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HexSyntax {
+    /// The most characters after any prefix (a `+` counts as one); at least
+    /// one digit is always needed.
+    pub max_digits: usize,
+    /// A `0x` or `0X` prefix may come first.
+    pub prefix_0x: bool,
+    /// A `+` may stand before the digits, after any prefix.
+    pub plus_sign: bool,
+}
+
+impl HexSyntax {
+    /// One to `max_digits` digits and nothing else.
+    pub const fn digits(max_digits: usize) -> Self {
+        HexSyntax { max_digits, prefix_0x: false, plus_sign: false }
+    }
+}
+
+/// The one hexadecimal reader of the collectors: digits of either case,
+/// with what `syntax` allows around them; `None` for anything else (no
+/// white space, no `-`, no digit beyond ASCII), or a value over `u64`.
+pub fn hex_number(text: &str, syntax: HexSyntax) -> Option<u64> {
+    let mut digits = text;
+    if syntax.prefix_0x {
+        digits = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")).unwrap_or(digits);
+    }
+    let mut max_digits = syntax.max_digits;
+    if syntax.plus_sign
+        && let Some(rest) = digits.strip_prefix('+')
+    {
+        digits = rest;
+        max_digits = max_digits.saturating_sub(1);
+    }
+    if digits.is_empty() || digits.len() > max_digits || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    u64::from_str_radix(t, 16).ok()
+    u64::from_str_radix(digits, 16).ok()
+}
+
+/// Parses a hexadecimal number of sysfs or `/proc` with or without a `0x`
+/// prefix, white space around it ignored. A `+` before the digits is still
+/// taken, as `u64::from_str_radix` took it when this parser was written on
+/// it alone, so no value read before is refused now.
+pub fn parse_hex(text: &str) -> Option<u64> {
+    hex_number(text.trim(), HexSyntax { max_digits: 16, prefix_0x: true, plus_sign: true })
 }
 
 #[cfg(test)]
@@ -232,5 +270,40 @@ mod tests {
         assert_eq!(parse_hex("0x10de\n"), Some(0x10de));
         assert_eq!(parse_hex("zz"), None);
         assert_eq!(parse_hex(""), None);
+    }
+
+    /// `parse_hex` reads sysfs and `/proc` values: white space around, an
+    /// optional `0x`, then up to 16 characters that are digits or a leading
+    /// `+` (what `u64::from_str_radix` took, kept so no value read before is
+    /// refused now).
+    #[test]
+    fn parse_hex_takes_an_optional_prefix_and_sign_within_16_characters() {
+        for (text, value) in [
+            ("10de", Some(0x10de)),
+            ("0x10DE", Some(0x10de)),
+            ("0XabCD", Some(0xabcd)),
+            (" \t0x1f\n", Some(0x1f)),
+            ("+1", Some(1)),
+            ("0x+1", Some(1)),
+            ("ffffffffffffffff", Some(u64::MAX)),
+            ("0xFFFFFFFFFFFFFFFF", Some(u64::MAX)),
+            ("+fffffffffffffff", Some(u64::MAX >> 4)),
+            ("10000000000000000", None),
+            ("+ffffffffffffffff", None),
+            ("0x", None),
+            ("0X", None),
+            ("+", None),
+            ("0x+", None),
+            ("++1", None),
+            ("+0x1", None),
+            ("0x0x1", None),
+            ("-1", None),
+            ("1 2", None),
+            ("0x 1", None),
+            ("   ", None),
+            ("\u{663}", None),
+        ] {
+            assert_eq!(parse_hex(text), value, "{text:?}");
+        }
     }
 }

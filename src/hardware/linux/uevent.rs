@@ -21,6 +21,8 @@
 //! its own instead, so a tree without `uevent` files (a copy that left them
 //! out) gives the same answers as one with them.
 
+use crate::hardware::normalise::{HexSyntax, hex_number};
+
 /// What a `uevent` attribute says, borrowed from its text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Uevent<'a> {
@@ -51,7 +53,8 @@ impl<'a> Uevent<'a> {
             match key {
                 "DRIVER" if uevent.driver.is_none() && !value.is_empty() => uevent.driver = Some(value),
                 "PCI_CLASS" if uevent.pci_class.is_none() => {
-                    uevent.pci_class = hex(value, 6).and_then(|c| u32::try_from(c).ok());
+                    uevent.pci_class =
+                        hex_number(value, HexSyntax::digits(6)).and_then(|c| u32::try_from(c).ok());
                 }
                 "PCI_ID" if uevent.pci_id.is_none() => uevent.pci_id = pci_id(value),
                 "PCI_SLOT_NAME" if uevent.pci_slot.is_none() && !value.is_empty() => {
@@ -64,20 +67,13 @@ impl<'a> Uevent<'a> {
     }
 }
 
-/// `VVVV:DDDD`, each one to four hexadecimal digits.
+/// `VVVV:DDDD`, each one to four hexadecimal digits (either case; no `0x`,
+/// no sign).
 fn pci_id(value: &str) -> Option<(u16, u16)> {
     let (vendor, device) = value.split_once(':')?;
-    let vendor = u16::try_from(hex(vendor, 4)?).ok()?;
-    let device = u16::try_from(hex(device, 4)?).ok()?;
+    let vendor = u16::try_from(hex_number(vendor, HexSyntax::digits(4))?).ok()?;
+    let device = u16::try_from(hex_number(device, HexSyntax::digits(4))?).ok()?;
     Some((vendor, device))
-}
-
-/// One to `max_digits` hexadecimal digits (either case, no prefix).
-fn hex(text: &str, max_digits: usize) -> Option<u64> {
-    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u64::from_str_radix(text, 16).ok()
 }
 
 #[cfg(test)]
@@ -130,6 +126,27 @@ mod tests {
         // The first well-formed occurrence counts.
         let uevent = Uevent::parse("PCI_ID=zz:1\nPCI_ID=8086:1521\nPCI_ID=1:2\nDRIVER=a\nDRIVER=b\n");
         assert_eq!((uevent.pci_id, uevent.driver), (Some((0x8086, 0x1521)), Some("a")));
+    }
+
+    /// `PCI_CLASS` is one to six hexadecimal digits and each half of `PCI_ID`
+    /// one to four, either case, and nothing else: no `0x`, no sign, no
+    /// space (unlike the `class` attribute, which has a `0x`).
+    #[test]
+    fn class_and_ids_are_bare_hex_digits() {
+        let class = |value: &str| Uevent::parse(&format!("PCI_CLASS={value}\n")).pci_class;
+        let id = |value: &str| Uevent::parse(&format!("PCI_ID={value}\n")).pci_id;
+        assert_eq!(class("ffffff"), Some(0xff_ffff));
+        assert_eq!(class("AbCdEf"), Some(0xab_cdef));
+        assert_eq!(class("1"), Some(1));
+        assert_eq!(class("000000"), Some(0));
+        for bad in ["", "1000000", "0000000", "+1", "+20000", "0x1", "0X1", "-1", " 1", "1 ", "g"] {
+            assert_eq!(class(bad), None, "PCI_CLASS={bad:?}");
+        }
+        assert_eq!(id("FFFF:abcd"), Some((0xffff, 0xabcd)));
+        assert_eq!(id("1:2"), Some((1, 2)));
+        for bad in ["10000:1", "1:10000", "+1:2", "1:+2", "0x1:2", "1:0x2", ":2", "1:", "1:2:3", "1 :2"] {
+            assert_eq!(id(bad), None, "PCI_ID={bad:?}");
+        }
     }
 
     #[test]
