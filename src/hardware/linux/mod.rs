@@ -68,7 +68,7 @@ mod uevent;
 use std::path::PathBuf;
 
 use super::{Collector, ComponentKind, Inventory};
-use net::{PermanentAddress, SysfsOnly};
+use net::{KernelInterfaces, SysfsOnly};
 use sysfs::Sysfs;
 
 /// Reads hardware from sysfs/procfs below a root directory.
@@ -111,25 +111,36 @@ impl LinuxCollector {
     }
 }
 
-/// The kernel's permanent addresses, with the socket opened on first use
-/// (a container with only virtual interfaces never needs it).
+/// The kernel's answers about interfaces, through a socket opened on first
+/// use (a container with only virtual interfaces never needs it).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[derive(Default)]
-struct LiveAddresses(std::cell::OnceCell<Option<ethtool::PermanentAddresses>>);
+struct LiveInterfaces(std::cell::OnceCell<Option<ethtool::InterfaceSocket>>);
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-impl PermanentAddress for LiveAddresses {
+impl LiveInterfaces {
+    fn socket(&self) -> Option<&ethtool::InterfaceSocket> {
+        self.0.get_or_init(ethtool::InterfaceSocket::open).as_ref()
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl KernelInterfaces for LiveInterfaces {
     fn permanent(&self, interface: &str) -> Option<[u8; 6]> {
-        self.0.get_or_init(ethtool::PermanentAddresses::open).as_ref()?.of(interface)
+        self.socket()?.permanent(interface)
+    }
+
+    fn link_type(&self, interface: &str) -> Option<u16> {
+        self.socket()?.link_type(interface)
     }
 }
 
 impl LinuxCollector {
-    /// How permanent MAC addresses are asked of the kernel, if they are.
-    fn permanent_addresses(&self) -> Box<dyn PermanentAddress> {
+    /// How interfaces are asked of the kernel, if they are.
+    fn kernel_interfaces(&self) -> Box<dyn KernelInterfaces> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if self.live {
-            return Box::<LiveAddresses>::default();
+            return Box::<LiveInterfaces>::default();
         }
         Box::new(SysfsOnly)
     }
@@ -146,7 +157,7 @@ impl Collector for LinuxCollector {
         let environment = env::detect(&sysfs, root_mount.as_ref().ok(), cpuinfo_text, self.live);
 
         let mut inventory = Inventory::new(environment);
-        let kernel = self.permanent_addresses();
+        let kernel = self.kernel_interfaces();
         let mut known_pci = pci::Known::default();
         inventory
             .record(ComponentKind::Mac, net::collect(&sysfs, kernel.as_ref(), environment, &mut known_pci));

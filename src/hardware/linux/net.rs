@@ -6,7 +6,8 @@
 //! a bridge, tun or bond (its class link leads into its parent device's
 //! directory, where the kernel never puts those; only an entry that is no
 //! such link is checked for their marker files), and its `type` is `ARPHRD_ETHER` (1, which Wi-Fi
-//! also uses). Its address is, on the live system, the permanent one the
+//! also uses; on the live system asked of the kernel, `SIOCGIFHWADDR`, which
+//! answers the same value in one system call). Its address is, on the live system, the permanent one the
 //! kernel reports through `ETHTOOL_GPERMADDR`; otherwise (a fixture root, or
 //! an adapter without a recorded permanent address) the current `address`
 //! when `addr_assign_type` says it is permanent (0) or stolen from another
@@ -35,17 +36,25 @@ const ARPHRD_ETHER: u64 = 1;
 /// Drivers of paravirtual or hypervisor-emulated network adapters.
 const VIRTUAL_NIC_DRIVERS: [&str; 5] = ["virtio_net", "vif", "xen-netfront", "hv_netvsc", "vmxnet3"];
 
-/// Asks the kernel for permanent addresses (the live system only).
-pub(super) trait PermanentAddress {
+/// What the kernel answers about an interface without sysfs (the live
+/// system only); `None` sends the collector to the sysfs attribute.
+pub(super) trait KernelInterfaces {
     /// The permanent address of `interface`, if the kernel reports one.
     fn permanent(&self, interface: &str) -> Option<[u8; 6]>;
+    /// The link type (`ARPHRD_*`) of `interface`: what its sysfs `type`
+    /// attribute shows, if the kernel answers.
+    fn link_type(&self, interface: &str) -> Option<u16>;
 }
 
-/// Never knows a permanent address: fixture roots use the sysfs rule alone.
+/// Never answers: fixture roots use the sysfs rule alone.
 pub(super) struct SysfsOnly;
 
-impl PermanentAddress for SysfsOnly {
+impl KernelInterfaces for SysfsOnly {
     fn permanent(&self, _interface: &str) -> Option<[u8; 6]> {
+        None
+    }
+
+    fn link_type(&self, _interface: &str) -> Option<u16> {
         None
     }
 }
@@ -70,7 +79,7 @@ enum Adapter {
 /// `known` (its class and ids), so the PCI pass need not read them again.
 pub(super) fn collect(
     sysfs: &Sysfs,
-    kernel: &dyn PermanentAddress,
+    kernel: &dyn KernelInterfaces,
     environment: Environment,
     known: &mut Known,
 ) -> Result<Vec<Component>, Why> {
@@ -116,7 +125,7 @@ fn adapter(
     sysfs: &Sysfs,
     entry: &Path,
     name: &str,
-    kernel: &dyn PermanentAddress,
+    kernel: &dyn KernelInterfaces,
     known: &mut Known,
     attribute: &mut PathBuf,
 ) -> Result<Adapter, Why> {
@@ -150,9 +159,15 @@ fn adapter(
             }
         }
     }
-    // Attributes are read through the class link so that messages name
-    // `/sys/class/net/<name>/…`, the path people know.
-    if sysfs.read_decimal(join(attribute, entry, "type"))? != ARPHRD_ETHER {
+    // The kernel's answer, when there is one, is the `type` attribute's
+    // value in one system call instead of three. Attributes are read through
+    // the class link so that messages name `/sys/class/net/<name>/…`, the
+    // path people know.
+    let link_type = match kernel.link_type(name) {
+        Some(link_type) => u64::from(link_type),
+        None => sysfs.read_decimal(join(attribute, entry, "type"))?,
+    };
+    if link_type != ARPHRD_ETHER {
         return Ok(Adapter::Skipped);
     }
     let value = match kernel.permanent(name).and_then(mac_from_octets) {
@@ -298,17 +313,36 @@ mod tests {
     /// these tests pin word for word.
     fn collect(
         sysfs: &Sysfs,
-        kernel: &dyn PermanentAddress,
+        kernel: &dyn KernelInterfaces,
         environment: Environment,
     ) -> Result<Vec<Component>, String> {
         super::collect(sysfs, kernel, environment, &mut Known::default()).map_err(|why| why.to_string())
     }
 
-    /// Pretends the kernel knows `mac` as every interface's permanent address.
+    /// Pretends the kernel knows `mac` as every interface's permanent address
+    /// (and answers no link type: sysfs's `type` decides).
     struct Kernel([u8; 6]);
 
-    impl PermanentAddress for Kernel {
+    impl KernelInterfaces for Kernel {
         fn permanent(&self, _interface: &str) -> Option<[u8; 6]> {
+            Some(self.0)
+        }
+
+        fn link_type(&self, _interface: &str) -> Option<u16> {
+            None
+        }
+    }
+
+    /// Pretends the kernel answers `link_type` for every interface and
+    /// knows no permanent address.
+    struct Typed(u16);
+
+    impl KernelInterfaces for Typed {
+        fn permanent(&self, _interface: &str) -> Option<[u8; 6]> {
+            None
+        }
+
+        fn link_type(&self, _interface: &str) -> Option<u16> {
             Some(self.0)
         }
     }
@@ -347,6 +381,30 @@ mod tests {
         // All zeros means "no permanent address recorded": the sysfs rule decides.
         let zeros = collect(&sysfs, &Kernel([0; 6]), Environment::BareMetal);
         assert_eq!(zeros, fixture);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_kernel_link_type_stands_for_the_type_attribute() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        adapter_tree(dir.path(), "eno1", "0", "00:1b:21:3a:51:7c\n");
+        let sysfs = Sysfs::new(dir.path());
+        let eno1 = Ok(vec![Component::new(ComponentKind::Mac, "00:1b:21:3a:51:7c")]);
+        assert_eq!(collect(&sysfs, &Typed(1), Environment::BareMetal), eno1);
+        // An answer of another type (InfiniBand, 32) skips the adapter whatever
+        // the attribute says; no answer leaves the attribute to decide.
+        let none = Err("no physical network adapter is visible".to_owned());
+        assert_eq!(collect(&sysfs, &Typed(32), Environment::BareMetal), none);
+        let type_file = dir.path().join("sys/devices/pci0000:00/0000:00:1f.6/net/eno1/type");
+        std::fs::write(&type_file, "32\n").expect("write");
+        assert_eq!(collect(&sysfs, &SysfsOnly, Environment::BareMetal), none);
+        // With the kernel's answer the attribute is not read at all.
+        std::fs::remove_file(&type_file).expect("unlink");
+        assert_eq!(collect(&sysfs, &Typed(1), Environment::BareMetal), eno1);
+        assert_eq!(
+            collect(&sysfs, &SysfsOnly, Environment::BareMetal),
+            Err("cannot read /sys/class/net/eno1/type: it does not exist".into())
+        );
     }
 
     #[cfg(unix)]
