@@ -66,8 +66,9 @@ mod sysfs;
 mod uevent;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
-use super::{Collector, ComponentKind, Inventory};
+use super::{Collector, ComponentKind, Environment, Inventory};
 use net::{KernelInterfaces, SysfsOnly};
 use sysfs::Sysfs;
 
@@ -89,12 +90,21 @@ use sysfs::Sysfs;
 pub struct LinuxCollector {
     root: PathBuf,
     live: bool,
+    /// The live system's environment, detected by the first collection.
+    environment: OnceLock<Environment>,
 }
 
 impl LinuxCollector {
-    /// The live system (`/`), with CPUID and the ethtool ioctl where they help.
+    /// The live system (`/`), with CPUID and the interface ioctls where they
+    /// help.
+    ///
+    /// Its [`Environment`] is detected by the first collection and kept: a
+    /// running process does not move between bare metal, a virtual machine
+    /// and a container, and on bare metal the detection reads about twenty
+    /// files (container markers, PID 1's cgroup and environment, DMI) that
+    /// a start-up check would otherwise read every time.
     pub fn live() -> Self {
-        LinuxCollector { root: PathBuf::from("/"), live: true }
+        LinuxCollector { root: PathBuf::from("/"), live: true, environment: OnceLock::new() }
     }
 
     /// The machine described by `root`, read from files only: no ioctl,
@@ -107,7 +117,7 @@ impl LinuxCollector {
     /// `with_root("/")` reads the running system the same way, without the
     /// kernel-only sources `live()` adds.
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
-        LinuxCollector { root: root.into(), live: false }
+        LinuxCollector { root: root.into(), live: false, environment: OnceLock::new() }
     }
 }
 
@@ -154,7 +164,10 @@ impl Collector for LinuxCollector {
         // (for the CPU value and the hypervisor flag).
         let cpuinfo = (!self.live).then(|| sysfs.read_table(&sysfs.path("proc/cpuinfo"), cpu::CPUINFO_LIMIT));
         let cpuinfo_text = cpuinfo.as_ref().and_then(|c| c.as_deref().ok());
-        let environment = env::detect(&sysfs, root_mount.as_ref().ok(), cpuinfo_text, self.live);
+        let detect = || env::detect(&sysfs, root_mount.as_ref().ok(), cpuinfo_text, self.live);
+        // A fixture root is read afresh every time (tests edit trees between
+        // collections); the live system's environment does not change.
+        let environment = if self.live { *self.environment.get_or_init(detect) } else { detect() };
 
         let mut inventory = Inventory::new(environment);
         let kernel = self.kernel_interfaces();
@@ -169,5 +182,27 @@ impl Collector for LinuxCollector {
             inventory.record(kind, outcome);
         }
         inventory.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_live_environment_is_detected_once_and_a_fixture_root_every_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let marker = dir.path().join(".dockerenv");
+        std::fs::write(&marker, b"").expect("write");
+        // `live` over a fixture root: the memo is what is under test, not
+        // what the host's kernel answers.
+        let live =
+            LinuxCollector { root: dir.path().to_path_buf(), live: true, environment: OnceLock::new() };
+        let fixture = LinuxCollector::with_root(dir.path());
+        assert_eq!(live.collect().environment, Environment::Container);
+        assert_eq!(fixture.collect().environment, Environment::Container);
+        std::fs::remove_file(&marker).expect("unlink");
+        assert_eq!(live.collect().environment, Environment::Container, "kept from the first collection");
+        assert_ne!(fixture.collect().environment, Environment::Container, "read again");
     }
 }
