@@ -67,7 +67,7 @@ fn not_regular(file_type: fs::FileType) -> Option<&'static str> {
 /// block `open` forever) and, unless `follow`, without following a final
 /// symbolic link; refuses anything but a regular file, judged by the open
 /// handle's own metadata (no race with a swap after a check by name).
-fn open_regular(path: &Path, follow: bool) -> io::Result<File> {
+fn open_regular(path: &Path, follow: bool) -> io::Result<(File, fs::Metadata)> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -84,9 +84,10 @@ fn open_regular(path: &Path, follow: bool) -> io::Result<File> {
         }
         Err(e) => return Err(e),
     };
-    match not_regular(file.metadata()?.file_type()) {
+    let metadata = file.metadata()?;
+    match not_regular(metadata.file_type()) {
         Some(what) => Err(NotAFile::error(path, what)),
-        None => Ok(file),
+        None => Ok((file, metadata)),
     }
 }
 
@@ -236,38 +237,63 @@ pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     result
 }
 
-/// The buffer [`read_capped`] starts with.
-const READ_CHUNK: u64 = 8 * 1024;
-
 /// Reads a whole regular file (see [`NotAFile`]), refusing files larger
 /// than `max` bytes before reading them into memory.
 pub fn read_capped(path: &Path, max: u64) -> io::Result<Vec<u8>> {
-    read_from(open_regular(path, true)?, path, max)
+    let (file, metadata) = open_regular(path, true)?;
+    read_from(file, metadata.len(), path, max)
 }
 
 /// [`read_capped`] for a file of a store: a symbolic link is refused too,
 /// so no read follows a link out of the store.
 pub fn read_store_file(path: &Path, max: u64) -> io::Result<Vec<u8>> {
-    read_from(open_regular(path, false)?, path, max)
+    let (file, metadata) = open_regular(path, false)?;
+    read_from(file, metadata.len(), path, max)
 }
 
-/// Opens a store file for reading: a regular file, not a link.
-pub fn open_store_file(path: &Path) -> io::Result<File> {
+/// Opens a store file for reading: a regular file, not a link; with the
+/// open handle's metadata.
+pub fn open_store_file(path: &Path) -> io::Result<(File, fs::Metadata)> {
     open_regular(path, false)
 }
 
-fn read_from(file: File, path: &Path, max: u64) -> io::Result<Vec<u8>> {
+/// Reads `file`, whose size was `len` when it was opened, to its end.
+///
+/// One `read` of `len + 1` bytes that returns `len` reaches the end of a
+/// regular file: a read returns less than asked only at the end of the
+/// file. That saves the second `read`, which would only return 0, on every
+/// store file a start-up check reads. A file that changed size since it was
+/// opened is still read to its end, within `max`.
+fn read_from(mut file: File, len: u64, path: &Path, max: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
-    // Room for a typical store file up front: from an empty Vec, read_to_end
-    // probes with 32 bytes and doubles, six reads for a 400-byte file where
-    // two do (the data, then end of file). Start-up reads three such files.
-    let mut out = Vec::with_capacity(usize::try_from(max.min(READ_CHUNK)).unwrap_or(0) + 1);
-    file.take(max + 1).read_to_end(&mut out)?;
+    let too_large = || {
+        io::Error::new(io::ErrorKind::InvalidData, format!("{} is larger than {max} bytes", path.display()))
+    };
+    let want = match usize::try_from(len) {
+        Ok(want) if len <= max => want,
+        _ => return Err(too_large()),
+    };
+    let mut out = vec![0u8; want + 1];
+    let mut filled = 0;
+    while filled < want {
+        match file.read(&mut out[filled..]) {
+            Ok(0) => break, // shorter than when it was opened
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if filled == want && want > 0 {
+        // The last read stopped at the opened size, short of what was asked:
+        // the end of the file.
+        out.truncate(want);
+        return Ok(out);
+    }
+    out.truncate(filled);
+    // Longer than when it was opened (or empty then): read on, within `max`.
+    file.take(max + 1 - filled as u64).read_to_end(&mut out)?;
     if out.len() as u64 > max {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{} is larger than {max} bytes", path.display()),
-        ));
+        return Err(too_large());
     }
     Ok(out)
 }
@@ -275,6 +301,29 @@ fn read_from(file: File, path: &Path, max: u64) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_are_read_whole_whatever_their_size_did_since_the_open() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("file");
+        for content in [&b""[..], b"a", b"a store file of some length"] {
+            fs::write(&path, content).expect("write");
+            let len = content.len() as u64;
+            // The size at the open; smaller (it grew since) and larger (it shrank).
+            for opened in [len, len.saturating_sub(1), 0, len + 1, len + 10] {
+                let file = File::open(&path).expect("open");
+                let read = read_from(file, opened, &path, 64).expect("read");
+                assert_eq!(read, content, "{len} bytes opened as {opened}");
+            }
+            assert_eq!(read_capped(&path, 64).expect("read"), content);
+            assert_eq!(read_store_file(&path, len).expect("read at the cap"), content);
+        }
+        // Over the cap: refused by its size, or by what a read found.
+        let refused = |e: io::Error| e.kind() == io::ErrorKind::InvalidData;
+        assert!(read_store_file(&path, 5).is_err_and(refused));
+        let file = File::open(&path).expect("open");
+        assert!(read_from(file, 3, &path, 5).is_err_and(refused), "grew past the cap since the open");
+    }
 
     #[test]
     fn atomic_and_new_writes() {

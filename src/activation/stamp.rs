@@ -140,13 +140,15 @@ pub fn next_stamp(dir: &Path) -> io::Result<LocationStamp> {
 
 /// The stamp of the anchor file at `path` once its canonical path is `canonical`.
 fn stamp_of(path: &Path, canonical: &Path) -> io::Result<LocationStamp> {
-    let mut file = fsio::open_store_file(path)?;
-    let mut content = Vec::with_capacity(ANCHOR_LEN);
-    (&mut file).take(ANCHOR_LEN as u64 + 1).read_to_end(&mut content)?;
-    if content.len() != ANCHOR_LEN {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "the store's anchor file was altered"));
+    let (mut file, meta) = fsio::open_store_file(path)?;
+    let altered = || io::Error::new(io::ErrorKind::InvalidData, "the store's anchor file was altered");
+    // The size the open handle's metadata gives decides, then one read of
+    // the anchor's length (no read to learn the end of the file).
+    if meta.len() != ANCHOR_LEN as u64 {
+        return Err(altered());
     }
-    let meta = file.metadata()?;
+    let mut content = [0u8; ANCHOR_LEN];
+    file.read_exact(&mut content).map_err(|_| altered())?;
     let mut h = Sha256::new();
     h.update(STAMP_DOMAIN);
     for field in file_identity(&file, &meta)? {
