@@ -34,76 +34,15 @@
 mod common;
 
 use std::cell::Cell;
-use std::fs;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::activated::{activated, activated_on, activated_perpetual, snapshot};
+use common::floor::Floor;
 use criterion::{criterion_group, criterion_main};
-use nodelock::activation::store::decode_state_bytes;
-use nodelock::activation::{ActivationCertificate, Validator};
+use nodelock::activation::Validator;
 use nodelock::hardware::linux::LinuxCollector;
-use nodelock::license::SignedLicense;
 use nodelock::{Collector, Timestamp, TrustedKeys};
-
-/// What the floor touches: the store, the key, and the hardware files.
-struct Floor {
-    store: PathBuf,
-    public_text: String,
-    dirs: Vec<PathBuf>,
-    attributes: Vec<PathBuf>,
-}
-
-impl Floor {
-    /// The floor of a check of `store` on the machine below `root`, whose
-    /// profile holds the components `collector` finds: one attribute read per
-    /// component (each physical adapter's `address`; for the other kinds a
-    /// PCI `vendor` attribute, a read of the same cost).
-    fn new(store: &Path, public_text: &str, root: &Path, collector: &dyn Collector) -> Floor {
-        let inventory = collector.collect();
-        let net = root.join("sys/class/net");
-        let mut macs: Vec<PathBuf> = fs::read_dir(&net)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| !fs::read_link(p).unwrap().to_string_lossy().contains("/virtual/"))
-            .map(|p| p.join("address"))
-            .collect();
-        macs.sort();
-        let pci = root.join("sys/bus/pci/devices");
-        let first_pci = fs::read_dir(&pci).unwrap().next().unwrap().unwrap().path().join("vendor");
-        let others = inventory.components.len().saturating_sub(macs.len());
-        let mut attributes = macs;
-        attributes.extend(std::iter::repeat_n(first_pci, others));
-        assert_eq!(attributes.len(), inventory.components.len().max(attributes.len()));
-        Floor {
-            store: store.to_path_buf(),
-            public_text: public_text.to_owned(),
-            dirs: vec![net, root.join("sys/class/block"), pci],
-            attributes,
-        }
-    }
-
-    fn run(&self) -> bool {
-        let trusted = TrustedKeys::from_armoured([self.public_text.as_str()]).unwrap();
-        let text = fs::read_to_string(self.store.join("license.lic")).unwrap();
-        let license = SignedLicense::from_armoured(&text, &trusted).is_ok();
-        let state = decode_state_bytes(&fs::read(self.store.join("activation")).unwrap()).unwrap();
-        let active = state.active.expect("an activated store");
-        let certificate = ActivationCertificate::open(&active.certificate, &trusted).is_ok();
-        let clock = fs::read(self.store.join("clock")).unwrap().len();
-        let anchor = fs::metadata(self.store.join("anchor")).unwrap().len();
-        let mut entries = 0;
-        for dir in &self.dirs {
-            entries += fs::read_dir(dir).map_or(0, Iterator::count);
-        }
-        let mut bytes = 0;
-        for attribute in &self.attributes {
-            bytes += fs::read(attribute).map_or(0, |b| b.len());
-        }
-        black_box((clock, anchor, entries, bytes));
-        license && certificate
-    }
-}
 
 fn startup(c: &mut criterion::Criterion) {
     let a = activated(Timestamp::now());

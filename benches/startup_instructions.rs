@@ -7,7 +7,9 @@
 //! its identical disk copy), `disk` (disk copy only) or `lease` (the README
 //! configuration with a 30-day lease on the certificate), `hourly` (every
 //! check two hours after the last, so each advances the clock mark) or
-//! `nicsN` (a fixture machine with N adapters, `common::machines`). Run it under
+//! `nicsN` (a fixture machine with N adapters, `common::machines`), or the
+//! floor of a check (`common::floor`) beside them: `floor` (this host, the
+//! `disk` store) and `floor_nicsN` (the fixture machine). Run it under
 //! `valgrind --tool=callgrind` with N = 1 and N = 101: the difference of the
 //! two totals divided by 100 is the cost of one steady-state check, setup
 //! excluded. `benches/instructions.sh` does exactly that for both
@@ -22,7 +24,9 @@ mod common;
 use std::hint::black_box;
 
 use common::activated::{activated, activated_on, activated_perpetual};
+use common::floor::Floor;
 use nodelock::Timestamp;
+use nodelock::hardware::linux::LinuxCollector;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -43,6 +47,27 @@ fn main() {
             println!("{config}: {n} checks, all licensed, each advancing the clock mark");
             continue;
         }
+        if config == "floor" {
+            let floor = Floor::new(
+                a.store.path(),
+                &a.public_text,
+                std::path::Path::new("/"),
+                &LinuxCollector::live(),
+            );
+            let verified = (0..n).filter(|_| black_box(floor.run())).count();
+            assert_eq!(verified, n, "the floor verifies what the check verifies");
+            println!("{config}: {n} passes");
+            continue;
+        }
+        if let Some(nics) = config.strip_prefix("floor_nics").and_then(|n| n.parse::<usize>().ok()) {
+            let root = common::machines::nic_machine(nics);
+            let (store, _validator, key) = activated_on(root.path(), root.path(), Timestamp::now());
+            let floor = Floor::new(store.path(), &key, root.path(), &LinuxCollector::with_root(root.path()));
+            let verified = (0..n).filter(|_| black_box(floor.run())).count();
+            assert_eq!(verified, n, "the floor verifies what the check verifies");
+            println!("{config}: {n} passes");
+            continue;
+        }
         if let Some(nics) = config.strip_prefix("nics").and_then(|n| n.parse::<usize>().ok()) {
             // A fixture machine with that many adapters, activated on itself.
             let root = common::machines::nic_machine(nics);
@@ -59,7 +84,9 @@ fn main() {
             "readme" => &a.readme,
             "disk" => &a.disk,
             "lease" => &a.lease,
-            other => panic!("unknown configuration `{other}`: use readme, disk, lease, hourly or nicsN"),
+            other => panic!(
+                "unknown configuration `{other}`: use readme, disk, lease, hourly, nicsN, floor or floor_nicsN"
+            ),
         };
         let mut licensed = 0;
         for _ in 0..n {

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "client")]
 pub mod activated;
+#[cfg(all(feature = "client", target_os = "linux"))]
+pub mod floor;
 #[cfg(target_os = "linux")]
 pub mod machines;
 pub mod seated;

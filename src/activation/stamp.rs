@@ -160,7 +160,7 @@ fn stamp_of(path: &Path, canonical: &Path) -> io::Result<LocationStamp> {
     let path_bytes = canonical.to_string_lossy();
     h.update((path_bytes.len() as u64).to_le_bytes());
     h.update(path_bytes.as_bytes());
-    h.update(&content);
+    h.update(content);
     let mut out = [0u8; 16];
     out.copy_from_slice(&h.finalize()[..16]);
     Ok(LocationStamp(out))
