@@ -26,7 +26,7 @@
 use std::path::{Path, PathBuf};
 
 use super::mounts::RootMount;
-use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path};
+use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path, is_virtio_path};
 use crate::hardware::normalise::serial_value;
 use crate::hardware::{Component, ComponentFlags, ComponentKind, Content, Why};
 
@@ -144,7 +144,12 @@ fn optional_text(sysfs: &Sysfs, path: &Path) -> Result<Option<String>, Why> {
 
 /// The disk's serial number from the first source that has one.
 fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, Why> {
-    for file in ["device/serial", "serial"] {
+    // A virtio-blk disk holds its serial itself, and its `device` (the
+    // virtio device) has none: asked in that order there, the lookup of
+    // `device/serial` that fails on every virtio machine is saved. Only one
+    // of the two exists on any disk, so the order changes no value.
+    let files = if is_virtio_path(disk) { ["serial", "device/serial"] } else { ["device/serial", "serial"] };
+    for file in files {
         if let Some(serial) = optional_text(sysfs, &disk.join(file))?.as_deref().and_then(serial_value) {
             return Ok(Some(serial));
         }

@@ -326,6 +326,11 @@ pub(super) fn is_usb_path(path: &Path) -> bool {
     names(path).any(|name| numbered(name, b"usb"))
 }
 
+/// Whether a resolved device path runs through a virtio bus (`…/virtio1/…`).
+pub(super) fn is_virtio_path(path: &Path) -> bool {
+    names(path).any(|name| numbered(name, b"virtio"))
+}
+
 /// Whether a resolved device path belongs to a paravirtual bus: virtio
 /// (`…/virtio1/…`), Xen (`/sys/devices/vbd-51712`, `vif-0`) or Hyper-V's VMBus.
 pub(super) fn is_paravirtual_path(path: &Path) -> bool {
@@ -373,6 +378,9 @@ mod tests {
         assert!(!is_usb_path(nvme));
         assert!(!is_usb_path(Path::new("/sys/bus/usb/drivers/usbhid")));
         assert!(is_paravirtual_path(Path::new("/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda")));
+        assert!(is_virtio_path(Path::new("/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda")));
+        assert!(!is_virtio_path(Path::new("/sys/devices/vbd-51712/block/xvda")));
+        assert!(!is_virtio_path(Path::new("/sys/bus/virtio/drivers/virtio_blk")));
         assert!(is_paravirtual_path(Path::new("/sys/devices/vbd-51712/block/xvda")));
         assert!(is_paravirtual_path(Path::new(
             "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/000d3a6e-0000/net/eth0"
