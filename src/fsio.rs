@@ -251,9 +251,15 @@ pub fn read_store_file(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     read_from(file, metadata.len(), path, max)
 }
 
-/// Opens a store file for reading: a regular file, not a link; with the
-/// open handle's metadata.
-pub fn open_store_file(path: &Path) -> io::Result<(File, fs::Metadata)> {
+/// Opens a store file for reading: a regular file, not a link.
+pub fn open_store_file(path: &Path) -> io::Result<File> {
+    open_regular(path, false).map(|(file, _)| file)
+}
+
+/// [`open_store_file`] with the open handle's metadata (read anyway to
+/// refuse anything but a regular file), for a caller that needs its size or
+/// identity without a second `fstat`.
+pub fn open_store_file_with_metadata(path: &Path) -> io::Result<(File, fs::Metadata)> {
     open_regular(path, false)
 }
 

@@ -140,7 +140,7 @@ pub fn next_stamp(dir: &Path) -> io::Result<LocationStamp> {
 
 /// The stamp of the anchor file at `path` once its canonical path is `canonical`.
 fn stamp_of(path: &Path, canonical: &Path) -> io::Result<LocationStamp> {
-    let (mut file, meta) = fsio::open_store_file(path)?;
+    let (mut file, meta) = fsio::open_store_file_with_metadata(path)?;
     let altered = || io::Error::new(io::ErrorKind::InvalidData, "the store's anchor file was altered");
     // The size the open handle's metadata gives decides, then one read of
     // the anchor's length (no read to learn the end of the file).
