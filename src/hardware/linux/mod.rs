@@ -185,6 +185,25 @@ impl Collector for LinuxCollector {
     }
 }
 
+/// A seeded xorshift generator for this module's random tests: the seed is
+/// `NODELOCK_TEST_SEED`, else the clock, and is printed so that a failure
+/// can be run again.
+#[cfg(test)]
+fn test_rng() -> impl FnMut() -> u64 {
+    let seed =
+        std::env::var("NODELOCK_TEST_SEED").ok().and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or_else(
+            || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs()),
+        );
+    eprintln!("seed {seed} (rerun with NODELOCK_TEST_SEED={seed})");
+    let mut state = seed | 1;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -411,20 +411,8 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn links_join_by_bytes_as_by_components() {
-        let seed = std::env::var("NODELOCK_TEST_SEED")
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs())
-            });
-        eprintln!("seed {seed} (rerun with NODELOCK_TEST_SEED={seed})");
-        let mut state = seed | 1;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = crate::hardware::linux::test_rng();
+        let mut next = |n: u64| rng() % n;
         const NAMES: [&str; 7] = ["sys", "devices", "pci0000:00", "0000:00:1f.6", "..", ".", ""];
         for round in 0..5000 {
             // A normal absolute base (real names only) and any target.

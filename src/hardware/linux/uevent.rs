@@ -156,23 +156,11 @@ mod tests {
         for end in 0..=text.len() {
             let _ = Uevent::parse(&text[..end]);
         }
-        let seed = std::env::var("NODELOCK_TEST_SEED")
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs())
-            });
-        eprintln!("seed {seed} (rerun with NODELOCK_TEST_SEED={seed})");
-        let mut state = seed | 1;
+        let mut next = crate::hardware::linux::test_rng();
         for _ in 0..2000 {
-            let len = (state % 40) as usize;
+            let len = (next() % 40) as usize;
             let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    b"=:\nDRIVERPCI_CLASSIDSLOTNAME0123456789abcdefABCDEF+- "[(state % 52) as usize]
-                })
+                .map(|_| b"=:\nDRIVERPCI_CLASSIDSLOTNAME0123456789abcdefABCDEF+- "[(next() % 52) as usize])
                 .collect();
             let _ = Uevent::parse(&String::from_utf8_lossy(&bytes));
         }
