@@ -5,10 +5,11 @@
 //! bonds, VLANs — live under `/sys/devices/virtual` and have none), it is not
 //! a bridge, tun or bond (its class link leads into its parent device's
 //! directory, where the kernel never puts those; only an entry that is no
-//! such link is checked for their marker files), and its `type` is `ARPHRD_ETHER` (1, which Wi-Fi
-//! also uses; on the live system asked of the kernel, `SIOCGIFHWADDR`, which
-//! answers the same value in one system call). Its address is, on the live system, the permanent one the
-//! kernel reports through `ETHTOOL_GPERMADDR`; otherwise (a fixture root, or
+//! such link is checked for their marker files), and its `type` is
+//! `ARPHRD_ETHER` (1, which Wi-Fi also uses; on the live system asked of the
+//! kernel with `SIOCGIFHWADDR`, which answers the same value in one system
+//! call). Its address is, on the live system, the permanent one the kernel
+//! reports through `ETHTOOL_GPERMADDR`; otherwise (a fixture root, or
 //! an adapter without a recorded permanent address) the current `address`
 //! when `addr_assign_type` says it is permanent (0) or stolen from another
 //! device (2), never when it is random (1) or set by software (3).

@@ -144,10 +144,10 @@ fn optional_text(sysfs: &Sysfs, path: &Path) -> Result<Option<String>, Why> {
 
 /// The disk's serial number from the first source that has one.
 fn serial(sysfs: &Sysfs, disk: &Path) -> Result<Option<String>, Why> {
-    // A virtio-blk disk holds its serial itself, and its `device` (the
-    // virtio device) has none: asked in that order there, the lookup of
-    // `device/serial` that fails on every virtio machine is saved. Only one
-    // of the two exists on any disk, so the order changes no value.
+    // The kernel gives a virtio-blk disk a `serial` of its own and its
+    // `device` (the virtio device) none, so asking there first changes no
+    // value and saves the lookup of `device/serial` that fails on every
+    // virtio machine.
     let files = if is_virtio_path(disk) { ["serial", "device/serial"] } else { ["device/serial", "serial"] };
     for file in files {
         if let Some(serial) = optional_text(sysfs, &disk.join(file))?.as_deref().and_then(serial_value) {
