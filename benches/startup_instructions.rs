@@ -48,24 +48,16 @@ fn main() {
             continue;
         }
         if config == "floor" {
-            let floor = Floor::new(
-                a.store.path(),
-                &a.public_text,
-                std::path::Path::new("/"),
-                &LinuxCollector::live(),
-            );
-            let verified = (0..n).filter(|_| black_box(floor.run())).count();
-            assert_eq!(verified, n, "the floor verifies what the check verifies");
-            println!("{config}: {n} passes");
+            let live = LinuxCollector::live();
+            let floor = Floor::new(a.store.path(), &a.public_text, std::path::Path::new("/"), &live);
+            run_floor(config, &floor, n);
             continue;
         }
         if let Some(nics) = config.strip_prefix("floor_nics").and_then(|n| n.parse::<usize>().ok()) {
             let root = common::machines::nic_machine(nics);
             let (store, _validator, key) = activated_on(root.path(), root.path(), Timestamp::now());
             let floor = Floor::new(store.path(), &key, root.path(), &LinuxCollector::with_root(root.path()));
-            let verified = (0..n).filter(|_| black_box(floor.run())).count();
-            assert_eq!(verified, n, "the floor verifies what the check verifies");
-            println!("{config}: {n} passes");
+            run_floor(config, &floor, n);
             continue;
         }
         if let Some(nics) = config.strip_prefix("nics").and_then(|n| n.parse::<usize>().ok()) {
@@ -95,4 +87,11 @@ fn main() {
         assert_eq!(licensed, n, "every check of the activated store is licensed");
         println!("{config}: {n} checks, all licensed");
     }
+}
+
+/// `n` passes of `floor`, each of which must verify what a check verifies.
+fn run_floor(config: &str, floor: &Floor, n: usize) {
+    let verified = (0..n).filter(|_| black_box(floor.run())).count();
+    assert_eq!(verified, n, "the floor verifies what the check verifies");
+    println!("{config}: {n} passes");
 }
