@@ -4,7 +4,7 @@
 //! `virtual_device` for a hypervisor's PCI vendor.
 #![cfg_attr(not(windows), allow(dead_code))]
 
-use crate::hardware::normalise::{pci_kind, pci_value};
+use crate::hardware::normalise::{HexSyntax, hex_number, pci_kind, pci_value};
 use crate::hardware::vm_ids::pci_vendor_is_virtual;
 use crate::hardware::{Component, ComponentFlags};
 
@@ -19,16 +19,19 @@ pub(crate) struct PciIds {
     pub class: Option<u32>,
 }
 
+/// The number after `prefix` (case-insensitive) in `token`, written with
+/// exactly `digits` hexadecimal digits of either case.
 fn hex_field(token: &str, prefix: &str, digits: usize) -> Option<u32> {
     let head = token.get(..prefix.len())?;
     if !head.eq_ignore_ascii_case(prefix) {
         return None;
     }
     let hex = &token[prefix.len()..];
-    if hex.len() != digits || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // The collectors' one hex reader caps the digits; this field fixes their number.
+    if hex.len() != digits {
         return None;
     }
-    u32::from_str_radix(hex, 16).ok()
+    u32::try_from(hex_number(hex, HexSyntax::digits(digits))?).ok()
 }
 
 /// Parses PCI ids such as `PCI\VEN_10DE&DEV_1C82&SUBSYS_37131458&REV_A1`
@@ -111,6 +114,16 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 20, "fixture has {checked} devices");
+    }
+
+    #[test]
+    fn fields_have_exactly_their_digits() {
+        assert_eq!(hex_field("VEN_10DE", "VEN_", 4), Some(0x10de));
+        assert_eq!(hex_field("ven_10de", "VEN_", 4), Some(0x10de), "either case, prefix included");
+        assert_eq!(hex_field("CC_030000", "CC_", 6), Some(0x030000));
+        for token in ["VEN_10D", "VEN_10DE0", "VEN_+0DE", "VEN_-0DE", "VEN_ 0DE", "VEN_10DÉ", "VEN_", "VE"] {
+            assert_eq!(hex_field(token, "VEN_", 4), None, "{token:?}");
+        }
     }
 
     #[test]
