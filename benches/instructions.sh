@@ -24,7 +24,7 @@ calls() { # config n -> system calls of the whole run
     awk '$NF == "total" {print $4}' "$out/st.$1.$2"
 }
 printf '| configuration | instructions per check | system calls per check |\n|---|---:|---:|\n'
-for config in ${NODELOCK_CONFIGS:-readme disk lease hourly floor nics1 floor_nics1 nics16 floor_nics16 nics64 floor_nics64}; do
+for config in ${NODELOCK_CONFIGS:-readme disk lease hourly floor nics1 floor_nics1 nics16 floor_nics16 nics64 floor_nics64 veths64 floor_veths64}; do
     one=$(total "$config" 1)
     many=$(total "$config" 101)
     c1=$(calls "$config" 1)

@@ -6,10 +6,12 @@
 //! does), then runs `N` checks of `CONFIG` — `readme` (embedded license plus
 //! its identical disk copy), `disk` (disk copy only) or `lease` (the README
 //! configuration with a 30-day lease on the certificate), `hourly` (every
-//! check two hours after the last, so each advances the clock mark) or
-//! `nicsN` (a fixture machine with N adapters, `common::machines`), or the
-//! floor of a check (`common::floor`) beside them: `floor` (this host, the
-//! `disk` store) and `floor_nicsN` (the fixture machine). Run it under
+//! check two hours after the last, so each advances the clock mark),
+//! `nicsN` (a fixture machine with N adapters, `common::machines`) or
+//! `vethsN` (the workstation with N veths besides, a container host's
+//! shape), or the floor of a check (`common::floor`) beside them: `floor`
+//! (this host, the `disk` store), `floor_nicsN` and `floor_vethsN` (the
+//! fixture machines). Run it under
 //! `valgrind --tool=callgrind` with N = 1 and N = 101: the difference of the
 //! two totals divided by 100 is the cost of one steady-state check, setup
 //! excluded. `benches/instructions.sh` does exactly that for both
@@ -53,16 +55,19 @@ fn main() {
             run_floor(config, &floor, n);
             continue;
         }
-        if let Some(nics) = config.strip_prefix("floor_nics").and_then(|n| n.parse::<usize>().ok()) {
-            let root = common::machines::nic_machine(nics);
+        let machine = |config: &str| match (config.strip_prefix("nics"), config.strip_prefix("veths")) {
+            (Some(n), _) => n.parse::<usize>().ok().map(common::machines::nic_machine),
+            (_, Some(n)) => n.parse::<usize>().ok().map(common::machines::veth_machine),
+            _ => None,
+        };
+        if let Some(root) = config.strip_prefix("floor_").and_then(machine) {
             let (store, _validator, key) = activated_on(root.path(), root.path(), Timestamp::now());
             let floor = Floor::new(store.path(), &key, root.path(), &LinuxCollector::with_root(root.path()));
             run_floor(config, &floor, n);
             continue;
         }
-        if let Some(nics) = config.strip_prefix("nics").and_then(|n| n.parse::<usize>().ok()) {
-            // A fixture machine with that many adapters, activated on itself.
-            let root = common::machines::nic_machine(nics);
+        if let Some(root) = machine(config) {
+            // A fixture machine with that many adapters (or veths), activated on itself.
             let (_store, validator, _) = activated_on(root.path(), root.path(), Timestamp::now());
             let mut licensed = 0;
             for _ in 0..n {
@@ -77,7 +82,7 @@ fn main() {
             "disk" => &a.disk,
             "lease" => &a.lease,
             other => panic!(
-                "unknown configuration `{other}`: use readme, disk, lease, hourly, nicsN, floor or floor_nicsN"
+                "unknown configuration `{other}`: use readme, disk, lease, hourly, nicsN, vethsN, floor, floor_nicsN or floor_vethsN"
             ),
         };
         let mut licensed = 0;

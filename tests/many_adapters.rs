@@ -74,6 +74,25 @@ fn a_64_adapter_machine_collects_activates_and_checks() {
     }
 }
 
+#[test]
+fn veths_by_the_hundred_change_nothing() {
+    // A container host's shape: the workstation with 200 veths besides
+    // (settled by one listing of sys/devices/virtual/net) reads exactly as
+    // the workstation.
+    let machine = machines::veth_machine(200);
+    let workstation = LinuxCollector::with_root(root().join("tests/fixtures/workstation")).collect();
+    assert_eq!(LinuxCollector::with_root(machine.path()).collect(), workstation);
+    // Without the listing each link decides, with the same answer.
+    let listing = machine.path().join("sys/devices/virtual/net");
+    std::fs::rename(&listing, machine.path().join("sys/devices/virtual/net-hidden")).unwrap();
+    assert!(
+        LinuxCollector::with_root(machine.path())
+            .collect()
+            .of_kind(ComponentKind::Mac)
+            .eq(workstation.of_kind(ComponentKind::Mac))
+    );
+}
+
 /// The inventory of `root` as text, one line per component (kind, value,
 /// flags) and per unreadable kind, in collection order.
 fn inventory_text(root: &std::path::Path) -> String {

@@ -46,6 +46,30 @@ pub fn nic_machine(n: usize) -> tempfile::TempDir {
     dir
 }
 
+/// A machine root like the workstation (two physical adapters, `lo`, a
+/// bridge and a tun) with `n` veths besides: a container host's shape
+/// (removed on drop).
+pub fn veth_machine(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(super::root().join("tests/fixtures/workstation/."))
+        .arg(root)
+        .status()
+        .unwrap();
+    assert!(status.success(), "copying the workstation fixture");
+    for i in 0..n {
+        let name = format!("veth{i:04x}");
+        let iface = root.join("sys/devices/virtual/net").join(&name);
+        fs::create_dir_all(&iface).unwrap();
+        fs::write(iface.join("type"), "1\n").unwrap();
+        fs::write(iface.join("addr_assign_type"), "3\n").unwrap();
+        symlink(format!("../../devices/virtual/net/{name}"), root.join("sys/class/net").join(&name)).unwrap();
+    }
+    dir
+}
+
 /// The kernel's `uevent` of the PCI function in `dir`, from its attributes.
 fn pci_uevent(dir: &Path) -> String {
     let hex = |file: &str| {

@@ -43,14 +43,16 @@
 //! each system call costs microseconds, so the live path reads as little as
 //! it can: CPUID instead of `/proc/cpuinfo`, `stat("/")` instead of
 //! `mountinfo` when the root is on a block device, one `readlink` per sysfs
-//! link instead of `realpath`, one `read` per attribute, a device's `uevent`
-//! (driver, PCI class and ids in one read) instead of its `driver` link and
-//! `vendor`, `device` and `class` attributes, a PCI device's ids only when its
-//! class matters, and the ethtool socket only when a physical adapter is
-//! found. No kind depends on another's files, except that the root mount
-//! serves both the system drive and container detection, and that the PCI
-//! pass takes the class of a network adapter's function from the network
-//! pass, which read its `uevent` (the same answer the `class` file gives).
+//! link instead of `realpath`, one listing of `/sys/devices/virtual/net`
+//! instead of a `readlink` per virtual interface when there are many, one
+//! `read` per attribute, a device's `uevent` (driver, PCI class and ids in
+//! one read) instead of its `driver` link and `vendor`, `device` and
+//! `class` attributes, a PCI device's ids only when its class matters, and
+//! the ethtool socket only when a physical adapter is found. No kind
+//! depends on another's files, except that the root mount serves both the
+//! system drive and container detection, and that the PCI pass takes the
+//! class of a network adapter's function from the network pass, which read
+//! its `uevent` (the same answer the `class` file gives).
 
 mod cdrom;
 mod cpu;
