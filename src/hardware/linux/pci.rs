@@ -1,7 +1,9 @@
 //! `Video`, `Ide` and `Scsi`: PCI display and mass-storage controllers
 //! (`/sys/bus/pci/devices`).
 //!
-//! Each device's 24-bit `class` picks the kind ([`pci_kind`]); only then are
+//! Each device's 24-bit `class` picks the kind ([`pci_kind`]; read through
+//! the function's own directory when it is on a root bus, which spares the
+//! lookup the `/sys/bus/pci/devices` symlink); only then are
 //! its vendor and device ids read (from its `uevent`, one read, or failing
 //! that from its `vendor` and `device` attributes), so the many bridges, USB
 //! and audio functions of a machine cost one small read each. A function
@@ -83,7 +85,7 @@ pub(super) fn collect(sysfs: &Sysfs, known: Known) -> [Result<Vec<Component>, Wh
         let known = known.get(name);
         let outcome = match known {
             Some(function) => pci_kind(function.class).map(|kind| (kind, function.id)),
-            None => class_kind(sysfs, &device, &mut attribute).map(|kind| (kind, None)),
+            None => class_kind(sysfs, name, &device, &mut attribute).map(|kind| (kind, None)),
         }
         .and_then(|(kind, id)| Some((KINDS.iter().position(|k| *k == kind)?, kind, id)))
         .map(|(slot, kind, id)| (slot, component(sysfs, &device, kind, id, &mut attribute)));
@@ -115,10 +117,45 @@ fn join<'b>(buffer: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
     buffer
 }
 
-/// The kind of the device in `dir`, if it is a display or storage controller.
-fn class_kind(sysfs: &Sysfs, dir: &Path, attribute: &mut PathBuf) -> Option<ComponentKind> {
-    let class = sysfs.with_text(join(attribute, dir, "class"), parse_hex).ok()??;
-    pci_kind(u32::try_from(class).ok().filter(|c| *c <= 0x00ff_ffff)?)
+/// The kind of the function `name` (listed as `dir`), if it is a display
+/// or storage controller.
+///
+/// Its `class` is read through its own directory when it sits on a root
+/// bus (`/sys/devices/pci<domain>:<bus>/<name>`, where the kernel puts the
+/// functions of the bus a host bridge roots), else through `dir`, the
+/// `/sys/bus/pci/devices` link. The link costs the lookup one more
+/// symlink: ~8.6 µs against ~5.8 µs per read on this project's VM, where
+/// every function is on the root bus. A function behind a bridge costs one
+/// failed lookup more (its bus roots no `pci…` directory).
+fn class_kind(sysfs: &Sysfs, name: &str, dir: &Path, attribute: &mut PathBuf) -> Option<ComponentKind> {
+    let direct = root_bus_dir(sysfs, name)
+        .map(|own| sysfs.with_text(join(attribute, &own, "class"), parse_hex))
+        .filter(|read| !read.as_ref().is_err_and(Why::is_missing));
+    let class = match direct {
+        Some(read) => read,
+        None => sysfs.with_text(join(attribute, dir, "class"), parse_hex),
+    };
+    pci_kind(u32::try_from(class.ok()??).ok().filter(|c| *c <= 0x00ff_ffff)?)
+}
+
+/// Where the function `name` (`DDDD:BB:dd.f`) would be if its bus `BB`
+/// were a root bus: `sys/devices/pciDDDD:BB/<name>`; `None` for a name of
+/// another form.
+fn root_bus_dir(sysfs: &Sysfs, name: &str) -> Option<PathBuf> {
+    let bytes = name.as_bytes();
+    let well_formed = bytes.len() == 12
+        && bytes[4] == b':'
+        && bytes[7] == b':'
+        && bytes[10] == b'.'
+        && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| bytes[i].is_ascii_hexdigit())
+        && bytes[11].is_ascii_digit();
+    if !well_formed {
+        return None;
+    }
+    let mut dir = sysfs.path("sys/devices");
+    dir.push(format!("pci{}", &name[..7]));
+    dir.push(name);
+    Some(dir)
 }
 
 /// The controller in `dir` as a component of `kind`: its vendor and device
@@ -196,6 +233,58 @@ mod tests {
         assert_eq!(
             scsi,
             Err("/sys/bus/pci/devices/0000:02:00.0/device: 0x12345 is not a 16-bit PCI id".into())
+        );
+    }
+
+    /// A function at `path` below `sys/devices` with `class`, listed in
+    /// `sys/bus/pci/devices` by a link, as the kernel lists it.
+    #[cfg(unix)]
+    fn linked_function(root: &Path, path: &str, class: &str) {
+        let dir = root.join("sys/devices").join(path);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("class"), class).expect("write");
+        std::fs::write(dir.join("uevent"), "PCI_ID=1234:1111\n").expect("write");
+        let bus = root.join("sys/bus/pci/devices");
+        std::fs::create_dir_all(&bus).expect("mkdir");
+        let name = path.rsplit('/').next().expect("a name");
+        std::os::unix::fs::symlink(format!("../../../devices/{path}"), bus.join(name)).expect("symlink");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn classes_are_read_through_the_root_bus_directory_when_there_is_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // On the root bus, behind a bridge, and in a domain of five digits
+        // (Intel VMD), whose name the root-bus shortcut does not take.
+        linked_function(dir.path(), "pci0000:00/0000:00:02.0", "0x030000\n");
+        linked_function(dir.path(), "pci0000:00/0000:00:1c.0", "0x060400\n");
+        linked_function(dir.path(), "pci0000:00/0000:00:1c.0/0000:03:00.0", "0x010802\n");
+        linked_function(dir.path(), "pci10000:e0/10000:e1:00.0", "0x010802\n");
+        let sysfs = Sysfs::new(dir.path());
+        let found = collect(&sysfs);
+        let value =
+            |outcome: &Result<Vec<Component>, String>| outcome.as_ref().map(Vec::len).map_err(Clone::clone);
+        assert_eq!(found.each_ref().map(value), [Ok(1), Ok(0), Ok(2)], "Video, Ide, Scsi");
+        assert_eq!(
+            root_bus_dir(&sysfs, "0000:00:02.0"),
+            Some(dir.path().join("sys/devices/pci0000:00/0000:00:02.0"))
+        );
+        for name in ["10000:e1:00.0", "0000:00:02", "0000-00:02.0", "0000:00:02.x", "000g:00:02.0"] {
+            assert_eq!(root_bus_dir(&sysfs, name), None, "{name}");
+        }
+        // The root-bus directory is what is read when it exists (a tree the
+        // kernel never makes, where the link leads elsewhere, shows it).
+        let elsewhere = dir.path().join("sys/devices/elsewhere");
+        std::fs::create_dir_all(&elsewhere).expect("mkdir");
+        std::fs::write(elsewhere.join("class"), "0x010601\n").expect("write");
+        std::fs::write(elsewhere.join("uevent"), "PCI_ID=1234:2222\n").expect("write");
+        let link = dir.path().join("sys/bus/pci/devices/0000:00:02.0");
+        std::fs::remove_file(&link).expect("unlink");
+        std::os::unix::fs::symlink("../../../devices/elsewhere", &link).expect("symlink");
+        assert_eq!(
+            collect(&sysfs).each_ref().map(value),
+            [Ok(1), Ok(0), Ok(2)],
+            "Video, as the root bus says"
         );
     }
 
