@@ -6,7 +6,8 @@
 //! multi-port card: vendor, device, class, driver link and `uevent`, and the
 //! interface's `type`, `addr_assign_type`, `address` and `device` link). The
 //! workstation's own PCI functions have no `uevent` (that fixture keeps the
-//! collector's fallback reads tested).
+//! collector's fallback reads tested). And the workstation with many veths
+//! besides, a container host's shape.
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -14,15 +15,8 @@ use std::path::Path;
 
 /// A machine root with `n` physical adapters (removed on drop).
 pub fn nic_machine(n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = workstation_copy();
     let root = dir.path();
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(super::root().join("tests/fixtures/workstation/."))
-        .arg(root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "copying the workstation fixture");
     let net = root.join("sys/class/net");
     for entry in fs::read_dir(&net).unwrap() {
         let entry = entry.unwrap();
@@ -50,15 +44,8 @@ pub fn nic_machine(n: usize) -> tempfile::TempDir {
 /// bridge and a tun) with `n` veths besides: a container host's shape
 /// (removed on drop).
 pub fn veth_machine(n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = workstation_copy();
     let root = dir.path();
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(super::root().join("tests/fixtures/workstation/."))
-        .arg(root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "copying the workstation fixture");
     for i in 0..n {
         let name = format!("veth{i:04x}");
         let iface = root.join("sys/devices/virtual/net").join(&name);
@@ -67,6 +54,19 @@ pub fn veth_machine(n: usize) -> tempfile::TempDir {
         fs::write(iface.join("addr_assign_type"), "3\n").unwrap();
         symlink(format!("../../devices/virtual/net/{name}"), root.join("sys/class/net").join(&name)).unwrap();
     }
+    dir
+}
+
+/// A temporary copy of `tests/fixtures/workstation` (removed on drop).
+fn workstation_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(super::root().join("tests/fixtures/workstation/."))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "copying the workstation fixture");
     dir
 }
 
