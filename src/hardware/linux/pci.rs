@@ -80,12 +80,13 @@ pub(super) fn collect(sysfs: &Sysfs, known: Known) -> [Result<Vec<Component>, Wh
     // One buffer for every function's directory and one for its attributes.
     let mut device = dir;
     let mut attribute = PathBuf::new();
+    let mut roots = RootBuses::new(sysfs);
     for name in &names {
         device.push(name);
         let known = known.get(name);
         let outcome = match known {
             Some(function) => pci_kind(function.class).map(|kind| (kind, function.id)),
-            None => class_kind(sysfs, name, &device, &mut attribute).map(|kind| (kind, None)),
+            None => class_kind(sysfs, name, &device, &mut attribute, &mut roots).map(|kind| (kind, None)),
         }
         .and_then(|(kind, id)| Some((KINDS.iter().position(|k| *k == kind)?, kind, id)))
         .map(|(slot, kind, id)| (slot, component(sysfs, &device, kind, id, &mut attribute)));
@@ -121,16 +122,25 @@ fn join<'b>(buffer: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
 /// or storage controller.
 ///
 /// Its `class` is read through its own directory when it sits on a root
-/// bus (`/sys/devices/pci<domain>:<bus>/<name>`, where the kernel puts the
-/// functions of the bus a host bridge roots), else through `dir`, the
-/// `/sys/bus/pci/devices` link. The link costs the lookup one more
-/// symlink: ~8.6 µs against ~5.8 µs per read on this project's VM, where
-/// every function is on the root bus. A function behind a bridge costs one
-/// failed lookup more (its bus roots no `pci…` directory).
-fn class_kind(sysfs: &Sysfs, name: &str, dir: &Path, attribute: &mut PathBuf) -> Option<ComponentKind> {
-    let direct = root_bus_dir(sysfs, name)
-        .map(|own| sysfs.with_text(join(attribute, &own, "class"), parse_hex))
-        .filter(|read| !read.as_ref().is_err_and(Why::is_missing));
+/// bus ([`RootBuses`]), else through `dir`, the `/sys/bus/pci/devices`
+/// link. The link costs the lookup one more symlink: ~8.6 µs against ~5.8
+/// µs per read on this project's VM, where every function is on the root
+/// bus.
+fn class_kind(
+    sysfs: &Sysfs,
+    name: &str,
+    dir: &Path,
+    attribute: &mut PathBuf,
+    roots: &mut RootBuses,
+) -> Option<ComponentKind> {
+    let direct =
+        roots.class_path(attribute, name).map(|path| sysfs.with_text(path, parse_hex)).filter(|read| {
+            let missing = read.as_ref().is_err_and(Why::is_missing);
+            if missing {
+                roots.not_a_root(name);
+            }
+            !missing
+        });
     let class = match direct {
         Some(read) => read,
         None => sysfs.with_text(join(attribute, dir, "class"), parse_hex),
@@ -138,10 +148,52 @@ fn class_kind(sysfs: &Sysfs, name: &str, dir: &Path, attribute: &mut PathBuf) ->
     pci_kind(u32::try_from(class.ok()??).ok().filter(|c| *c <= 0x00ff_ffff)?)
 }
 
-/// Where the function `name` (`DDDD:BB:dd.f`) would be if its bus `BB`
-/// were a root bus: `sys/devices/pciDDDD:BB/<name>`; `None` for a name of
-/// another form.
-fn root_bus_dir(sysfs: &Sysfs, name: &str) -> Option<PathBuf> {
+/// Where a function's own directory is when its bus is a root bus:
+/// `sys/devices/pci<domain>:<bus>/<name>`, the kernel's directory of the
+/// host bridge that roots the bus. A function behind a bridge is not
+/// there (its bus roots no `pci…` directory): trying costs one failed
+/// lookup, once per bus, because the bus found not to be a root is kept
+/// and the names come sorted, so the other functions of that bus go
+/// straight to their link.
+struct RootBuses {
+    /// `sys/devices` below the root.
+    devices: PathBuf,
+    /// The `domain:bus` (`0000:03`) of the last bus found not to be a root.
+    not_root: Option<[u8; 7]>,
+}
+
+impl RootBuses {
+    fn new(sysfs: &Sysfs) -> Self {
+        RootBuses { devices: sysfs.path("sys/devices"), not_root: None }
+    }
+
+    /// `buffer` set to the `class` file of the function `name`
+    /// (`DDDD:BB:dd.f`) under its bus's root directory; `None` for a name
+    /// of another form (a five-digit VMD domain) or a bus known to be no
+    /// root.
+    fn class_path<'b>(&self, buffer: &'b mut PathBuf, name: &str) -> Option<&'b Path> {
+        let bus = bus_of(name)?;
+        if self.not_root == Some(bus) {
+            return None;
+        }
+        buffer.as_mut_os_string().clear();
+        buffer.push(&self.devices);
+        let path = buffer.as_mut_os_string();
+        for part in ["/pci", &name[..7], "/", name, "/class"] {
+            path.push(part);
+        }
+        Some(buffer)
+    }
+
+    /// Records that the bus of `name` is no root bus.
+    fn not_a_root(&mut self, name: &str) {
+        self.not_root = bus_of(name);
+    }
+}
+
+/// The `domain:bus` of a function named `DDDD:BB:dd.f`; `None` for a name
+/// of another form.
+fn bus_of(name: &str) -> Option<[u8; 7]> {
     let bytes = name.as_bytes();
     let well_formed = bytes.len() == 12
         && bytes[4] == b':'
@@ -149,13 +201,9 @@ fn root_bus_dir(sysfs: &Sysfs, name: &str) -> Option<PathBuf> {
         && bytes[10] == b'.'
         && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| bytes[i].is_ascii_hexdigit())
         && bytes[11].is_ascii_digit();
-    if !well_formed {
-        return None;
-    }
-    let mut dir = sysfs.path("sys/devices");
-    dir.push(format!("pci{}", &name[..7]));
-    dir.push(name);
-    Some(dir)
+    let mut bus = [0u8; 7];
+    bus.copy_from_slice(bytes.get(..7)?);
+    well_formed.then_some(bus)
 }
 
 /// The controller in `dir` as a component of `kind`: its vendor and device
@@ -259,18 +307,37 @@ mod tests {
         linked_function(dir.path(), "pci0000:00/0000:00:02.0", "0x030000\n");
         linked_function(dir.path(), "pci0000:00/0000:00:1c.0", "0x060400\n");
         linked_function(dir.path(), "pci0000:00/0000:00:1c.0/0000:03:00.0", "0x010802\n");
+        linked_function(dir.path(), "pci0000:00/0000:00:1c.0/0000:03:00.1", "0x030000\n");
         linked_function(dir.path(), "pci10000:e0/10000:e1:00.0", "0x010802\n");
         let sysfs = Sysfs::new(dir.path());
         let found = collect(&sysfs);
         let value =
             |outcome: &Result<Vec<Component>, String>| outcome.as_ref().map(Vec::len).map_err(Clone::clone);
-        assert_eq!(found.each_ref().map(value), [Ok(1), Ok(0), Ok(2)], "Video, Ide, Scsi");
+        assert_eq!(found.each_ref().map(value), [Ok(2), Ok(0), Ok(2)], "Video, Ide, Scsi");
+        // A bus found to be no root bus is not tried again for its next function.
+        let (mut attribute, mut roots) = (PathBuf::new(), RootBuses::new(&sysfs));
+        let bus = dir.path().join("sys/bus/pci/devices");
+        let kind = |name: &str, roots: &mut RootBuses, attribute: &mut PathBuf| {
+            class_kind(&sysfs, name, &bus.join(name), attribute, roots)
+        };
+        assert_eq!(kind("0000:00:02.0", &mut roots, &mut attribute), Some(ComponentKind::Video));
+        assert_eq!(roots.not_root, None, "bus 00 is a root bus");
+        assert_eq!(kind("0000:03:00.0", &mut roots, &mut attribute), Some(ComponentKind::Scsi));
+        assert_eq!(roots.not_root, Some(*b"0000:03"));
+        // (A root-bus directory made for it now, which the kernel would never
+        // make, is not looked at: the function is read through its link.)
+        let impossible = dir.path().join("sys/devices/pci0000:03/0000:03:00.1");
+        std::fs::create_dir_all(&impossible).expect("mkdir");
+        std::fs::write(impossible.join("class"), "0x010601\n").expect("write");
+        assert_eq!(kind("0000:03:00.1", &mut roots, &mut attribute), Some(ComponentKind::Video));
+        assert_eq!(roots.not_root, Some(*b"0000:03"), "kept for the next function of bus 03");
+        let fresh = RootBuses::new(&sysfs);
         assert_eq!(
-            root_bus_dir(&sysfs, "0000:00:02.0"),
-            Some(dir.path().join("sys/devices/pci0000:00/0000:00:02.0"))
+            fresh.class_path(&mut attribute, "0000:00:02.0"),
+            Some(dir.path().join("sys/devices/pci0000:00/0000:00:02.0/class").as_path())
         );
         for name in ["10000:e1:00.0", "0000:00:02", "0000-00:02.0", "0000:00:02.x", "000g:00:02.0"] {
-            assert_eq!(root_bus_dir(&sysfs, name), None, "{name}");
+            assert_eq!(fresh.class_path(&mut attribute, name), None, "{name}");
         }
         // The root-bus directory is what is read when it exists (a tree the
         // kernel never makes, where the link leads elsewhere, shows it).
@@ -283,7 +350,7 @@ mod tests {
         std::os::unix::fs::symlink("../../../devices/elsewhere", &link).expect("symlink");
         assert_eq!(
             collect(&sysfs).each_ref().map(value),
-            [Ok(1), Ok(0), Ok(2)],
+            [Ok(2), Ok(0), Ok(2)],
             "Video, as the root bus says"
         );
     }
