@@ -22,7 +22,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::capture::Capture;
-use crate::hardware::ComponentKind;
+use crate::hardware::{ComponentKind, KindSet};
 use crate::policy::Policy;
 use crate::profile::{Digest, Profile};
 
@@ -59,6 +59,9 @@ pub enum Change {
     Partial,
     /// No stored instance matches any current one.
     Changed,
+    /// Not read: the kinds already compared settled the verdict whatever
+    /// this kind is now ([`compare_read`]).
+    NotRead,
 }
 
 impl Change {
@@ -70,6 +73,7 @@ impl Change {
             Change::Removed => "removed",
             Change::Partial => "partial",
             Change::Changed => "changed",
+            Change::NotRead => "not_read",
         }
     }
 }
@@ -111,6 +115,9 @@ pub struct KindChange {
 impl KindChange {
     /// Why this kind cost what it did, in words.
     pub fn explanation(&self) -> String {
+        if self.change == Change::NotRead {
+            return "not read: it could not change the verdict".to_owned();
+        }
         match self.rule {
             WeightRule::None if self.stored == 0 => "not present".to_owned(),
             WeightRule::None => "all instances match".to_owned(),
@@ -141,9 +148,20 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Whether nothing changed at all.
+    /// Whether nothing changed at all (every kind was read and matches).
     pub fn is_exact(&self) -> bool {
         self.kinds.iter().all(|k| k.change == Change::Unchanged)
+    }
+
+    /// Whether a kind that was read changed (what a licensed verdict
+    /// reports as drift).
+    pub fn drifted(&self) -> bool {
+        self.changed().next().is_some()
+    }
+
+    /// The kinds [`compare_read`] did not read.
+    pub fn not_read(&self) -> impl Iterator<Item = ComponentKind> + '_ {
+        self.kinds.iter().filter(|k| k.change == Change::NotRead).map(|k| k.kind)
     }
 
     /// The entry of `kind`.
@@ -151,9 +169,9 @@ impl Comparison {
         &self.kinds[kind.index()]
     }
 
-    /// The kinds that changed.
+    /// The kinds that were read and changed.
     pub fn changed(&self) -> impl Iterator<Item = &KindChange> {
-        self.kinds.iter().filter(|k| k.change != Change::Unchanged)
+        self.kinds.iter().filter(|k| !matches!(k.change, Change::Unchanged | Change::NotRead))
     }
 }
 
@@ -189,12 +207,35 @@ fn count_common(a: &[Digest], b: &[Digest]) -> usize {
 /// assert!(!c.reactivate);
 /// ```
 pub fn compare(stored: &Profile, current: &Profile, moved: bool, policy: &Policy) -> Comparison {
+    compare_read(stored, current, KindSet::ALL, moved, policy)
+}
+
+/// Compares like [`compare`], but only the kinds in `read`: `current` holds
+/// what a collector read of them ([`Collector::collect_only`]), and every
+/// other kind is reported as [`Change::NotRead`], with no weight. The score
+/// is that of the kinds read; the kinds not read can add at most
+/// [`Policy::most_added`] to it, so a verdict is settled without them when
+/// `score + most_added <= tolerance` (the start-up check's rule).
+///
+/// [`Collector::collect_only`]: crate::hardware::Collector::collect_only
+pub fn compare_read(
+    stored: &Profile,
+    current: &Profile,
+    read: KindSet,
+    moved: bool,
+    policy: &Policy,
+) -> Comparison {
     let width = stored.width().min(current.width());
     let (stored, current) = (stored.at_width(width), current.at_width(width));
     let mut kinds = Vec::with_capacity(ComponentKind::COUNT);
     let mut score = 0u32;
     for kind in ComponentKind::ALL {
         let (s, c) = (stored.digests(kind), current.digests(kind));
+        if !read.contains(kind) {
+            let (change, rule, weight, current, matched) = (Change::NotRead, WeightRule::None, 0, 0, 0);
+            kinds.push(KindChange { kind, change, weight, rule, stored: s.len(), current, matched });
+            continue;
+        }
         let matched = count_common(s, c);
         let change = if matched == s.len() && matched == c.len() {
             Change::Unchanged
@@ -290,6 +331,29 @@ mod tests {
         let got = compare_captures(&old, &new, false, &policy).expect("same product");
         assert_eq!(got, compare(&old.profile, &new.profile, false, &policy));
         assert_eq!(got.score, 3, "the one MAC changed: its default weight");
+    }
+
+    #[test]
+    fn kinds_not_read_are_listed_as_such_and_weigh_nothing() {
+        let (a, b) = (capture("p", "3c:52:82:1a:2b:3c"), capture("p", "3c:52:82:1a:2b:3d"));
+        let policy = Policy::default();
+        let read = KindSet::of(&[ComponentKind::Mac, ComponentKind::Cpu]);
+        let c = compare_read(&a.profile, &b.profile, read, false, &policy);
+        assert_eq!(c.score, 3, "the MAC, read, changed");
+        assert_eq!(c.not_read().collect::<KindSet>(), KindSet::ALL.without(read));
+        assert_eq!(c.changed().map(|k| k.kind).collect::<Vec<_>>(), [ComponentKind::Mac]);
+        assert!(c.drifted() && !c.is_exact());
+        let video = c.kind(ComponentKind::Video);
+        assert_eq!((video.change, video.weight, video.change.name()), (Change::NotRead, 0, "not_read"));
+        let table = c.to_string();
+        assert!(
+            table.contains("not_read") && table.contains("not read: it could not change the verdict"),
+            "{table}"
+        );
+        // Nothing read changed: no drift, and not exact either (some kinds are unknown).
+        let same = compare_read(&a.profile, &a.profile, read, false, &policy);
+        assert!(!same.drifted() && !same.is_exact());
+        assert!(compare(&a.profile, &a.profile, false, &policy).is_exact());
     }
 
     #[test]

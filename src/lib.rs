@@ -64,7 +64,9 @@ pub mod simulate;
 pub mod timestamp;
 pub mod wire;
 
-pub use compare::{Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures};
+pub use compare::{
+    Change, CompareError, Comparison, KindChange, WeightRule, compare, compare_captures, compare_read,
+};
 pub use hardware::{Collector, Component, ComponentKind, Environment, Inventory};
 pub use keys::{KeyId, PublicKey, SecretKey, TrustedKeys};
 pub use license::{License, LicenseId, SignedLicense};

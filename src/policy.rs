@@ -30,7 +30,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::hardware::ComponentKind;
+use crate::hardware::{ComponentKind, KindSet};
 use crate::profile::Profile;
 
 /// The three weights of one component kind.
@@ -227,6 +227,20 @@ impl Policy {
         if found < required { Err(WeakProfile { found, required }) } else { Ok(()) }
     }
 
+    /// The most the kinds in `kinds` can add to a comparison's score: each
+    /// its moved weight when the store was moved, else the larger of its
+    /// default and partial weights — what it costs when it changes in the
+    /// dearest way (see [`compare_read`](crate::compare::compare_read)).
+    pub fn most_added(&self, kinds: KindSet, moved: bool) -> u32 {
+        kinds
+            .iter()
+            .map(|kind| {
+                let w = self.weights(kind);
+                u32::from(if moved { w.moved } else { w.default.max(w.partial) })
+            })
+            .sum()
+    }
+
     /// Checks that `profile` can be one real machine's under this policy:
     /// every kind within [`plausible_instances`] (exactly one digest of a
     /// single-instance kind that is present) and at least `min_kinds` kinds.
@@ -286,6 +300,17 @@ pub(crate) mod weights_serde {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn most_added_is_each_kinds_dearest_applicable_weight() {
+        let p = Policy::default();
+        let pci = KindSet::of(&[ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi]);
+        assert_eq!(p.most_added(pci, false), 3, "the default tolerance: the start-up check's premise");
+        assert_eq!(p.most_added(KindSet::of(&[ComponentKind::Cpu]), false), 1);
+        assert_eq!(p.most_added(KindSet::of(&[ComponentKind::Cpu]), true), 2, "moved weight");
+        assert_eq!(p.most_added(KindSet::EMPTY, true), 0);
+        assert_eq!(p.most_added(KindSet::ALL, false), 12);
+    }
 
     #[test]
     fn defaults_are_the_deploylx_table() {

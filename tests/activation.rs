@@ -10,13 +10,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
+use nodelock::Change;
 use nodelock::activation::store::decode_state_bytes;
 use nodelock::activation::{
     ActivationCertificate, ActivationError, ActivationId, ActivationKind, ActivationRequest,
-    DeactivationReceipt, LeaseState, Reason, Validator, Verdict,
+    DeactivationReceipt, LeaseState, READ_LAST, Reason, Validator, Verdict,
 };
-use nodelock::hardware::{Collector, Component, ComponentKind, Environment, Inventory};
+use nodelock::hardware::{Collector, Component, ComponentKind, Environment, Inventory, KindSet};
 use nodelock::license::{License, LicenseId, Origin, Version};
+use nodelock::policy::Policy;
 use nodelock::{SecretKey, Timestamp, TrustedKeys};
 
 fn validator(dir: &Path, license: &License) -> Validator {
@@ -502,11 +504,143 @@ fn a_request_after_a_failed_check_collects_the_hardware_once() {
     assert_eq!(request.profile, expected, "the reused profile is this machine's, as a request cuts it");
     // An install forgets what the check established: the next request collects again.
     v.install(&grant(&request, now)).unwrap();
-    assert!(v.check_at(now).is_licensed());
+    let verdict = v.check_at(now);
+    assert!(verdict.licensed().expect("licensed").not_read.is_empty(), "a collector of every kind at once");
     assert_eq!(calls.load(Ordering::SeqCst), 2, "every check collects afresh");
     v.install_license(&license().sign(&vendor()).unwrap().to_armoured()).unwrap();
     v.request_activation_at(None, now).unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+/// A collector that reads kinds separately, like the Linux one, and
+/// records which kinds it was asked for.
+struct Asked(Inventory, Arc<std::sync::Mutex<Vec<KindSet>>>);
+
+impl Collector for Asked {
+    fn collect(&self) -> Inventory {
+        self.collect_only(KindSet::ALL).unwrap()
+    }
+
+    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+        self.1.lock().unwrap().push(kinds);
+        Some(self.0.clone().only(kinds))
+    }
+}
+
+#[test]
+fn a_check_reads_the_pci_kinds_only_when_they_could_change_the_verdict() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let dir = tempfile::tempdir().unwrap();
+    activate(&validator(dir.path(), &license()), now);
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let check = |inventory: Inventory| {
+        asked.lock().unwrap().clear();
+        let v = Validator::new(app(), trusted(), dir.path()).with_collector(Asked(inventory, asked.clone()));
+        let verdict = v.check_at(now);
+        (verdict, std::mem::take(&mut *asked.lock().unwrap()))
+    };
+    let first = KindSet::ALL.without(READ_LAST);
+    let last = [ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi];
+
+    // The other kinds match: video, IDE and SCSI together weigh 3, the
+    // tolerance, so they cannot change the verdict and are not read.
+    let (verdict, kinds) = check(machine());
+    assert_eq!(kinds, [first]);
+    let licensed = verdict.licensed().expect("identical hardware");
+    assert_eq!((licensed.not_read.as_slice(), licensed.comparison.as_ref()), (&last[..], None));
+    // A new graphics card is not seen, and needs not be: licensed either way.
+    let gpu = changed(machine(), ComponentKind::Video, "10de:1c82", "1002:73bf");
+    let (verdict, kinds) = check(gpu.clone());
+    assert_eq!(kinds, [first]);
+    assert_eq!(verdict.licensed().expect("a new GPU alone is within tolerance").not_read, last);
+
+    // A vendor who wants drift in every kind reported reads everything.
+    asked.lock().unwrap().clear();
+    let full = Validator::new(app(), trusted(), dir.path())
+        .with_collector(Asked(gpu.clone(), asked.clone()))
+        .with_full_comparison();
+    let verdict = full.check_at(now);
+    assert_eq!(*asked.lock().unwrap(), [KindSet::ALL]);
+    let licensed = verdict.licensed().expect("within tolerance");
+    assert!(licensed.not_read.is_empty());
+    let comparison = licensed.comparison.as_ref().expect("the new GPU is reported");
+    assert_eq!((comparison.score, comparison.kind(ComponentKind::Video).change), (1, Change::Changed));
+
+    // One NIC of two replaced (partial weight 1): 1 + 3 could exceed 3, so
+    // the rest is read, and the whole comparison is reported.
+    let nic = changed(gpu, ComponentKind::Mac, "3c:52:82:1a:2b:3d", "a0:36:9f:00:00:01");
+    let (verdict, kinds) = check(nic.clone());
+    assert_eq!(kinds, [first, READ_LAST]);
+    let licensed = verdict.licensed().expect("score 2 of 3");
+    assert!(licensed.not_read.is_empty());
+    let comparison = licensed.comparison.as_ref().expect("drift is reported");
+    assert_eq!(comparison.score, 2);
+    assert_eq!(comparison.kind(ComponentKind::Video).change, Change::Changed);
+    assert_eq!(comparison.not_read().count(), 0);
+    // ... and the IDE controller too: 3 of 3, still licensed; the drive: refused,
+    // with every kind in the explanation.
+    let ide = changed(nic, ComponentKind::Ide, "8086:a352", "1022:7901");
+    assert_eq!(check(ide.clone()).0.licensed().expect("score 3 of 3").comparison.as_ref().unwrap().score, 3);
+    let drive = changed(ide, ComponentKind::SystemDrive, "S4EWNX0N123456", "WD-WCC4N0000001");
+    let (verdict, kinds) = check(drive);
+    assert_eq!(kinds, [first, READ_LAST]);
+    match reason(verdict) {
+        Reason::HardwareChanged { comparison } => {
+            assert_eq!(comparison.score, 6);
+            assert!(comparison.kinds.iter().all(|k| k.change != Change::NotRead), "{comparison}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_license_policy_decides_what_a_check_may_leave_unread() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let dir = tempfile::tempdir().unwrap();
+    activate(&validator(dir.path(), &license()), now);
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let first = KindSet::ALL.without(READ_LAST);
+    let nic = changed(machine(), ComponentKind::Mac, "3c:52:82:1a:2b:3d", "a0:36:9f:00:00:01");
+    let check = |policy: Policy, inventory: Inventory| {
+        let mut terms = license();
+        terms.policy = policy;
+        let v = Validator::new(app(), trusted(), dir.path()).with_collector(Asked(inventory, asked.clone()));
+        v.install_license(&terms.sign(&vendor()).unwrap().to_armoured()).unwrap();
+        asked.lock().unwrap().clear();
+        let licensed = v.check_at(now).licensed().map(|l| l.not_read.len());
+        (licensed, std::mem::take(&mut *asked.lock().unwrap()))
+    };
+    // A wider tolerance leaves room for the NIC and the three PCI kinds.
+    assert_eq!(check(Policy::default().with_tolerance(4), nic.clone()), (Some(3), vec![first]));
+    // A strict one reads everything, even for identical hardware.
+    assert_eq!(check(Policy::default().with_tolerance(2), machine()), (Some(0), vec![first, READ_LAST]));
+    // Weights of 0 make the PCI kinds worthless: never read.
+    let mut free = Policy::default().with_tolerance(1);
+    for kind in READ_LAST.iter() {
+        free.set_weights(kind, nodelock::Weights::new(0, 0, 0));
+    }
+    assert_eq!(check(free, nic.clone()), (Some(3), vec![first]));
+    // Five kinds without the PCI ones are too few for `min_kinds` 6: the
+    // rest is read, and the seven kinds make the profile plausible.
+    let mut demanding = Policy { min_kinds: 6, ..Policy::default() };
+    assert_eq!(check(demanding.clone(), machine()), (Some(0), vec![first, READ_LAST]));
+    demanding.min_kinds = 8;
+    assert_eq!(check(demanding, machine()), (None, vec![first, READ_LAST]), "seven kinds are not eight");
+}
+
+#[test]
+fn a_request_after_a_check_that_left_kinds_unread_carries_the_whole_profile() {
+    let now = ts("2026-07-01T10:00:00Z");
+    let dir = tempfile::tempdir().unwrap();
+    activate(&validator(dir.path(), &license()), now);
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let v = Validator::new(app(), trusted(), dir.path()).with_collector(Asked(machine(), asked.clone()));
+    assert_eq!(v.check_at(now).licensed().expect("licensed").not_read.len(), 3);
+    let request = v.request_renewal_at(None, now).unwrap();
+    assert_eq!(asked.lock().unwrap().last(), Some(&KindSet::ALL), "the request read every kind");
+    let whole = v.current_profile(&license()).shortened(nodelock::profile::short::REQUEST_WIDTH);
+    assert_eq!(request.profile, whole);
+    assert!(!request.profile.digests(ComponentKind::Video).is_empty());
 }
 
 #[test]

@@ -8,9 +8,10 @@
 //! `PROPTEST_RNG_SEED=<u64> cargo test --test compare`.
 
 use nodelock::hardware::ComponentKind::{self, *};
+use nodelock::hardware::KindSet;
 use nodelock::policy::{Policy, Weights};
 use nodelock::profile::{Digest, Profile};
-use nodelock::{Change, WeightRule, compare};
+use nodelock::{Change, WeightRule, compare, compare_read};
 use proptest::prelude::*;
 
 /// A digest standing for instance `n` of a kind.
@@ -381,6 +382,43 @@ proptest! {
         prop_assert!(c.score <= bound);
         prop_assert_eq!(c.score, c.kinds.iter().map(|k| k.weight).sum::<u32>());
         prop_assert_eq!(c.reactivate, c.score > policy.tolerance);
+    }
+
+    /// The start-up check's rule (`compare_read`, `Policy::most_added`):
+    /// the kinds read are compared exactly as in the whole comparison, and
+    /// the kinds not read never add more than `most_added`, so a verdict
+    /// settled without them is the whole comparison's verdict.
+    #[test]
+    fn kinds_left_unread_never_add_more_than_most_added(
+        (kinds, adds) in scenario(),
+        policy in policy_strategy(),
+        moved in any::<bool>(),
+        bits in 0u32..(1 << ComponentKind::COUNT),
+    ) {
+        let (base, _, large) = build(&kinds, &adds);
+        let read: KindSet = ComponentKind::ALL.into_iter().filter(|k| bits >> k.index() & 1 == 1).collect();
+        let unread = KindSet::ALL.without(read);
+        let seen = Profile::from_digests(
+            read.iter().flat_map(|k| large.digests(k).iter().map(move |d| (k, *d))),
+        ).unwrap();
+        let whole = compare(&base, &large, moved, &policy);
+        let part = compare_read(&base, &seen, read, moved, &policy);
+        for (w, p) in whole.kinds.iter().zip(&part.kinds) {
+            if read.contains(w.kind) {
+                prop_assert_eq!(w, p);
+            } else {
+                prop_assert_eq!((p.change, p.weight, p.rule, p.stored), (Change::NotRead, 0, WeightRule::None, w.stored));
+            }
+        }
+        prop_assert_eq!(part.not_read().collect::<KindSet>(), unread);
+        prop_assert!(part.score <= whole.score);
+        prop_assert!(whole.score <= part.score + policy.most_added(unread, moved));
+        if part.score + policy.most_added(unread, moved) <= policy.tolerance {
+            prop_assert!(!whole.reactivate, "settled without {:?}, but the whole comparison reactivates", unread);
+        }
+        if unread.is_empty() {
+            prop_assert_eq!(&part, &whole);
+        }
     }
 
     #[test]

@@ -45,6 +45,15 @@ mod host {
     }
 
     #[test]
+    fn the_live_kinds_read_separately_are_what_one_collection_reads() {
+        let last = nodelock::activation::READ_LAST;
+        let first = nodelock::hardware::KindSet::ALL.without(last);
+        let live = LinuxCollector::live();
+        let (a, b) = (live.collect_only(first).unwrap(), live.collect_only(last).unwrap());
+        assert_eq!(a.merged(b), live.collect());
+    }
+
+    #[test]
     fn files_alone_see_what_the_live_path_sees() {
         // Only Mac may differ: the live path asks the kernel for permanent
         // addresses that sysfs does not show.
@@ -194,6 +203,23 @@ mod fixtures {
     #[test]
     fn container_inventory() {
         assert_eq!(collect("container"), container());
+    }
+
+    #[test]
+    fn kinds_read_separately_are_what_one_collection_reads() {
+        // The start-up check reads the PCI kinds last, and only when they
+        // could change its verdict: each part is that part of the whole,
+        // and the two parts are the whole.
+        let last = nodelock::activation::READ_LAST;
+        let first = nodelock::hardware::KindSet::ALL.without(last);
+        for machine in ["laptop", "workstation", "cloud-vm", "container"] {
+            let collector = LinuxCollector::with_root(path(machine));
+            let whole = collector.collect();
+            let (a, b) = (collector.collect_only(first).unwrap(), collector.collect_only(last).unwrap());
+            assert_eq!(a, whole.clone().only(first), "{machine}");
+            assert_eq!(b, whole.clone().only(last), "{machine}");
+            assert_eq!(a.merged(b), whole, "{machine}");
+        }
     }
 
     #[test]

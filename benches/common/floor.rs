@@ -1,9 +1,17 @@
 //! The floor of a start-up check (issue 14): the least any such check must
 //! do, with the same primitives — parse the key, read and verify the
 //! license, read the activation file and verify its certificate, read the
-//! clock mark, look at the anchor, list the three hardware directories and
-//! read one sysfs attribute per component of the machine's profile. It is a
-//! lower bound by construction, not the exact minimum of a collector.
+//! clock mark, look at the anchor, list the network and block directories
+//! and read one sysfs attribute per component of the machine's profile
+//! that decides the verdict. It is a lower bound by construction, not the
+//! exact minimum of a collector.
+//!
+//! Every bench machine's hardware matches its certificate, so under the
+//! default policy the PCI kinds (`READ_LAST`: video, IDE, SCSI) cannot
+//! change the verdict: the check does not read them (since session 9), and
+//! neither does its floor. Until then the floor also listed
+//! `sys/bus/pci/devices` and read one attribute per PCI component, and the
+//! check read every PCI function's class.
 //! `benches/startup.rs` times it beside the check; `startup_instructions`
 //! counts its instructions and system calls (`floor`, `floor_nicsN`).
 
@@ -11,8 +19,8 @@ use std::fs;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
-use nodelock::activation::ActivationCertificate;
 use nodelock::activation::store::decode_state_bytes;
+use nodelock::activation::{ActivationCertificate, READ_LAST};
 use nodelock::license::SignedLicense;
 use nodelock::{Collector, ComponentKind, TrustedKeys};
 
@@ -27,9 +35,9 @@ pub struct Floor {
 impl Floor {
     /// The floor of a check of `store` on the machine below `root`, whose
     /// profile holds the components `collector` finds: one attribute read per
-    /// component — each physical adapter's `address`, the system drive's
-    /// serial where it lives, and for the other kinds a PCI `vendor`
-    /// attribute, a read of the same cost.
+    /// component that decides (every kind but `READ_LAST`) — each physical
+    /// adapter's `address`, the system drive's serial where it lives, and
+    /// for the other kinds a PCI `vendor` attribute, a read of the same cost.
     ///
     /// The serial is read from its own file (since session 7; before, a
     /// `vendor` attribute stood in for it): on a virtio disk that read is a
@@ -51,15 +59,16 @@ impl Floor {
             .of_kind(ComponentKind::SystemDrive)
             .next()
             .and_then(|drive| serial_file(root, &drive.value));
-        let others = inventory.components.len().saturating_sub(macs.len() + usize::from(serial.is_some()));
+        let deciding = inventory.components.iter().filter(|c| !READ_LAST.contains(c.kind)).count();
+        let others = deciding.saturating_sub(macs.len() + usize::from(serial.is_some()));
         let mut attributes = macs;
         attributes.extend(serial);
         attributes.extend(std::iter::repeat_n(first_pci, others));
-        assert_eq!(attributes.len(), inventory.components.len().max(attributes.len()));
+        assert_eq!(attributes.len(), deciding.max(attributes.len()));
         Floor {
             store: store.to_path_buf(),
             public_text: public_text.to_owned(),
-            dirs: vec![net, root.join("sys/class/block"), pci],
+            dirs: vec![net, root.join("sys/class/block")],
             attributes,
         }
     }

@@ -67,7 +67,7 @@ pub use short::ShortResponse;
 #[cfg(feature = "client")]
 pub use store::{Damage, Store, StoreCorrupt, StoreUnreadable};
 #[cfg(feature = "client")]
-pub use validator::Validator;
+pub use validator::{READ_LAST, Validator};
 #[cfg(feature = "client")]
 pub use verdict::{Document, LeaseState, Licensed, Mismatch, Reason, StoreProblem, Verdict};
 

@@ -15,6 +15,7 @@ use super::store::StoreUnreadable;
 use super::{ActivationId, ActivationKind};
 use crate::codec::{CodecError, tag};
 use crate::compare::Comparison;
+use crate::hardware::ComponentKind;
 use crate::keys::KeyId;
 use crate::license::{License, LicenseError, Origin, Version};
 use crate::policy::Implausible;
@@ -79,8 +80,13 @@ pub struct Licensed {
     pub kind: ActivationKind,
     /// Whether the store was moved (and the moved weights applied).
     pub moved: bool,
-    /// The comparison, when the hardware drifted but stayed within tolerance.
+    /// The comparison, when the hardware read drifted but stayed within
+    /// tolerance.
     pub comparison: Option<Comparison>,
+    /// The kinds the check did not read because they could not change the
+    /// verdict (see [`Validator::check`](super::Validator::check)); empty
+    /// when the whole profile was read. Drift in them is not reported.
+    pub not_read: Vec<ComponentKind>,
     /// When the certificate's lease ends; `None` for a perpetual one.
     pub lease_ends: Option<Timestamp>,
     /// Where the lease stands (`none` for a perpetual certificate).

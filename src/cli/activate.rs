@@ -222,6 +222,10 @@ fn print_verdict(verdict: &Verdict) {
             if let Some(c) = &l.comparison {
                 print!("{c}");
             }
+            if !l.not_read.is_empty() {
+                let labels: Vec<&str> = l.not_read.iter().map(|k| k.label()).collect();
+                say!("  Not read (they could not change the verdict): {}", labels.join(", "));
+            }
             if let Some(warning) = l.lease_state.warning(l.lease_ends) {
                 println!("Warning: {warning}");
             }

@@ -43,6 +43,9 @@ pub mod windows;
 mod flags;
 pub use flags::{ComponentFlags, Exclusion};
 
+mod kind_set;
+pub use kind_set::KindSet;
+
 mod unreadable;
 pub use unreadable::{AddressProblem, CallTarget, Content, FileAction, ForeignError, OsError, Why};
 
@@ -286,6 +289,21 @@ impl Inventory {
     pub fn unreadable_reason(&self, kind: ComponentKind) -> Option<&Why> {
         self.unreadable.iter().find(|u| u.kind == kind).map(|u| &u.reason)
     }
+
+    /// This inventory with only the components and reasons of `kinds`.
+    pub fn only(mut self, kinds: KindSet) -> Self {
+        self.components.retain(|c| kinds.contains(c.kind));
+        self.unreadable.retain(|u| kinds.contains(u.kind));
+        self
+    }
+
+    /// This inventory and `other`'s components and reasons (of other kinds,
+    /// taken by [`Collector::collect_only`]), in canonical order.
+    pub fn merged(mut self, other: Inventory) -> Self {
+        self.components.extend(other.components);
+        self.unreadable.extend(other.unreadable);
+        self.finish()
+    }
 }
 
 /// Something that can take a hardware inventory of a machine.
@@ -296,17 +314,40 @@ impl Inventory {
 pub trait Collector {
     /// Takes the inventory.
     fn collect(&self) -> Inventory;
+
+    /// Takes the inventory of `kinds` alone, when this collector can read
+    /// kinds separately: the start-up check then leaves unread the kinds
+    /// that cannot change its verdict (see
+    /// [`Validator::check`](crate::activation::Validator::check)). The
+    /// inventory holds no component and no reason of any other kind, and
+    /// what it holds of `kinds` is what [`collect`](Self::collect) would
+    /// hold.
+    ///
+    /// `None`, the default, says this collector reads every kind at once;
+    /// its caller then uses `collect`.
+    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+        let _ = kinds;
+        None
+    }
 }
 
 impl<C: Collector + ?Sized> Collector for &C {
     fn collect(&self) -> Inventory {
         (**self).collect()
     }
+
+    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+        (**self).collect_only(kinds)
+    }
 }
 
 impl<C: Collector + ?Sized> Collector for Box<C> {
     fn collect(&self) -> Inventory {
         (**self).collect()
+    }
+
+    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+        (**self).collect_only(kinds)
     }
 }
 
@@ -318,6 +359,10 @@ pub struct FixedCollector(pub Inventory);
 impl Collector for FixedCollector {
     fn collect(&self) -> Inventory {
         self.0.clone()
+    }
+
+    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+        Some(self.0.clone().only(kinds))
     }
 }
 

@@ -480,3 +480,19 @@ fn reasons_survive_a_round_trip_through_json_as_their_text() {
     assert_eq!(back, inventory);
     assert!(back.unreadable.iter().all(|u| matches!(u.reason, Why::Recorded(_))));
 }
+
+#[test]
+fn a_collection_without_the_pci_kinds_reads_nothing_of_the_pci_bus() {
+    // The start-up check leaves the PCI kinds for last; without them the
+    // bus is not even listed: a machine whose PCI listing is gone reads,
+    // for every other kind, exactly as the intact one.
+    let last = nodelock::activation::READ_LAST;
+    let first = nodelock::hardware::KindSet::ALL.without(last);
+    let machine = Machine::copy_of("workstation");
+    fs::remove_dir_all(machine.path("sys/bus/pci")).expect("remove");
+    let collector = LinuxCollector::with_root(machine.dir.path());
+    for kind in last.iter() {
+        assert!(collector.collect().unreadable_reason(kind).is_some(), "{kind}: the bus is gone");
+    }
+    assert_eq!(collector.collect_only(first).unwrap(), fixtures::workstation().only(first));
+}

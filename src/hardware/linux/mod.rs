@@ -53,6 +53,12 @@
 //! system drive and container detection, and that the PCI pass takes the
 //! class of a network adapter's function from the network pass, which read
 //! its `uevent` (the same answer the `class` file gives).
+//!
+//! [`Collector::collect_only`] runs only the passes of the kinds asked for:
+//! the start-up check asks for `Video`, `Ide` and `Scsi` (the PCI pass, a
+//! `class` read per PCI function) only when they could change its verdict.
+//! Read on their own, the PCI pass reads the `class` of the network
+//! adapters' functions too, which it otherwise takes from the network pass.
 
 mod cdrom;
 mod cpu;
@@ -67,10 +73,11 @@ mod storage;
 mod sysfs;
 mod uevent;
 
+use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use super::{Collector, ComponentKind, Environment, Inventory};
+use super::{Collector, ComponentKind, Environment, Inventory, KindSet};
 use net::{KernelInterfaces, SysfsOnly};
 use sysfs::Sysfs;
 
@@ -160,28 +167,57 @@ impl LinuxCollector {
 
 impl Collector for LinuxCollector {
     fn collect(&self) -> Inventory {
+        self.collect_kinds(KindSet::ALL)
+    }
+
+    /// Passes that read none of `kinds` are not run: without `Video`, `Ide`
+    /// and `Scsi`, no PCI function is listed or read.
+    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+        Some(self.collect_kinds(kinds))
+    }
+}
+
+impl LinuxCollector {
+    fn collect_kinds(&self, kinds: KindSet) -> Inventory {
         let sysfs = Sysfs::new(&self.root);
-        let root_mount = mounts::root(&sysfs, self.live);
+        // The root mount serves the system drive and, on a fixture root,
+        // container detection; read when one of them asks.
+        let root_mount = OnceCell::new();
+        let root_mount = || root_mount.get_or_init(|| mounts::root(&sysfs, self.live));
         // The live system asks CPUID instead; only a fixture needs cpuinfo
         // (for the CPU value and the hypervisor flag).
         let cpuinfo = (!self.live).then(|| sysfs.read_table(&sysfs.path("proc/cpuinfo"), cpu::CPUINFO_LIMIT));
         let cpuinfo_text = cpuinfo.as_ref().and_then(|c| c.as_deref().ok());
-        let detect = || env::detect(&sysfs, root_mount.as_ref().ok(), cpuinfo_text, self.live);
+        let detect = || env::detect(&sysfs, root_mount().as_ref().ok(), cpuinfo_text, self.live);
         // A fixture root is read afresh every time (tests edit trees between
         // collections); the live system's environment does not change.
         let environment = if self.live { *self.environment.get_or_init(detect) } else { detect() };
 
         let mut inventory = Inventory::new(environment);
-        let kernel = self.kernel_interfaces();
         let mut known_pci = pci::Known::default();
-        inventory
-            .record(ComponentKind::Mac, net::collect(&sysfs, kernel.as_ref(), environment, &mut known_pci));
-        inventory.record(ComponentKind::Cpu, cpu::collect(&sysfs, self.live, cpuinfo.as_ref()));
-        inventory.record(ComponentKind::SystemDrive, storage::collect(&sysfs, &root_mount));
-        inventory.record(ComponentKind::Memory, memory::collect(&sysfs, self.live));
-        inventory.record(ComponentKind::CdRom, cdrom::collect(&sysfs));
-        for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs, known_pci)) {
-            inventory.record(kind, outcome);
+        if kinds.contains(ComponentKind::Mac) {
+            let kernel = self.kernel_interfaces();
+            let macs = net::collect(&sysfs, kernel.as_ref(), environment, &mut known_pci);
+            inventory.record(ComponentKind::Mac, macs);
+        }
+        if kinds.contains(ComponentKind::Cpu) {
+            inventory.record(ComponentKind::Cpu, cpu::collect(&sysfs, self.live, cpuinfo.as_ref()));
+        }
+        if kinds.contains(ComponentKind::SystemDrive) {
+            inventory.record(ComponentKind::SystemDrive, storage::collect(&sysfs, root_mount()));
+        }
+        if kinds.contains(ComponentKind::Memory) {
+            inventory.record(ComponentKind::Memory, memory::collect(&sysfs, self.live));
+        }
+        if kinds.contains(ComponentKind::CdRom) {
+            inventory.record(ComponentKind::CdRom, cdrom::collect(&sysfs));
+        }
+        if pci::KINDS.iter().any(|&kind| kinds.contains(kind)) {
+            for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs, known_pci)) {
+                if kinds.contains(kind) {
+                    inventory.record(kind, outcome);
+                }
+            }
         }
         inventory.finish()
     }
