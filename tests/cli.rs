@@ -268,11 +268,17 @@ fn offline_activation_status_and_deactivation() {
 
     let licensed = nodelock(d, &status_args(laptop));
     assert_eq!(status(&licensed), 0, "{}", String::from_utf8_lossy(&licensed.stdout));
+    // The laptop's other kinds match: its video and storage controllers
+    // could not change the verdict, and the check says it did not read them.
+    let text = String::from_utf8_lossy(&licensed.stdout);
+    let line = "Not read (they could not change the verdict): Video card, IDE controller, SCSI controller";
+    assert!(text.contains(line), "{text}");
     let mut json_args = status_args(laptop);
     json_args.push("--json");
     let v = json(&nodelock(d, &json_args));
     assert_eq!(v["verdict"], "licensed");
     assert_eq!(v["license"]["features"]["edition"], "pro");
+    assert_eq!(v["not_read"], serde_json::json!(["video", "ide", "scsi"]));
 
     // The same store on other hardware: activation required, with the comparison table.
     let ws = fixture("workstation");
