@@ -51,7 +51,7 @@ use super::verdict::{Document, LeaseState, Mismatch, StoreProblem};
 pub use super::verdict::{Licensed, Reason, Verdict};
 use super::{ActivationCertificate, ActivationError, ActivationKind, ActivationRequest};
 use crate::compare::{Comparison, compare, compare_read};
-use crate::hardware::{Collector, ComponentKind, KindSet, platform_collector};
+use crate::hardware::{Collector, KindSet, platform_collector};
 use crate::keys::TrustedKeys;
 use crate::license::{AppInfo, License, LicenseError, LicenseSource, SignedLicense, source};
 use crate::profile::{DIGEST_LEN, ProductKey, Profile, short};
@@ -63,7 +63,7 @@ use crate::timestamp::Timestamp;
 /// 20–40 on a desktop), and under the default weights the three together
 /// are worth exactly the default tolerance, so a machine whose other kinds
 /// match is licensed whatever its display and storage controllers are.
-pub const READ_LAST: KindSet = KindSet::of(&[ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi]);
+pub const READ_LAST: KindSet = KindSet::PCI;
 
 /// What a check established, reused by the request that follows it.
 #[derive(Debug, Default)]

@@ -26,6 +26,10 @@ impl KindSet {
     /// Every kind.
     pub const ALL: KindSet = KindSet((1 << ComponentKind::COUNT) - 1);
 
+    /// The kinds read from the PCI bus, by one pass on every platform:
+    /// display, IDE and SCSI controllers.
+    pub const PCI: KindSet = KindSet::of(&[ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi]);
+
     /// The set of `kinds`.
     pub const fn of(kinds: &[ComponentKind]) -> KindSet {
         let mut set = KindSet::EMPTY;
@@ -55,6 +59,11 @@ impl KindSet {
     /// The kinds of this set or of `other`.
     pub const fn union(self, other: KindSet) -> KindSet {
         KindSet(self.0 | other.0)
+    }
+
+    /// The kinds of this set that are in `other` too.
+    pub const fn intersection(self, other: KindSet) -> KindSet {
+        KindSet(self.0 & other.0)
     }
 
     /// Whether the set has no kind.

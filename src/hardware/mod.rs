@@ -263,6 +263,22 @@ impl Inventory {
         }
     }
 
+    /// Records the outcome of one pass that reads several kinds together
+    /// (the PCI bus), for the kinds of `asked` among them: their
+    /// components, or when the pass failed the reason for each.
+    pub fn record_asked(&mut self, asked: KindSet, outcome: Result<Vec<Component>, Why>) {
+        match outcome {
+            Ok(components) => {
+                self.components.extend(components.into_iter().filter(|c| asked.contains(c.kind)))
+            }
+            Err(reason) => {
+                for kind in asked.iter() {
+                    self.unreadable(kind, reason.clone());
+                }
+            }
+        }
+    }
+
     /// Sorts components and reasons into their canonical order and removes
     /// duplicate values (two identical GPUs are one "brand and model"). When
     /// duplicates disagree on flags, the instance that is *not* removable wins

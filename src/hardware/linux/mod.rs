@@ -212,7 +212,7 @@ impl LinuxCollector {
         if kinds.contains(ComponentKind::CdRom) {
             inventory.record(ComponentKind::CdRom, cdrom::collect(&sysfs));
         }
-        if pci::KINDS.iter().any(|&kind| kinds.contains(kind)) {
+        if !kinds.intersection(KindSet::PCI).is_empty() {
             for (kind, outcome) in pci::KINDS.into_iter().zip(pci::collect(&sysfs, known_pci)) {
                 if kinds.contains(kind) {
                     inventory.record(kind, outcome);

@@ -39,7 +39,7 @@ pub use collector::WindowsCollector;
 #[cfg(windows)]
 mod collector {
     use super::{cdrom, cpu, env, net, pci, sys};
-    use crate::hardware::{Collector, Component, ComponentKind, Inventory, memory_value};
+    use crate::hardware::{Collector, Component, ComponentKind, Inventory, KindSet, memory_value};
 
     /// Reads this Windows machine's hardware through Win32 APIs (see the
     /// [module docs](super) for the API of each kind).
@@ -57,30 +57,55 @@ mod collector {
 
     impl Collector for WindowsCollector {
         fn collect(&self) -> Inventory {
-            let mut inventory = Inventory::new(env::detect());
-            inventory.record(ComponentKind::Mac, net::collect());
-            inventory.record(ComponentKind::Cpu, cpu::collect());
-            inventory.record(ComponentKind::SystemDrive, sys::system_drive().map(|c| vec![c]));
-            inventory.record(
-                ComponentKind::Memory,
-                sys::total_memory().map(|b| vec![Component::new(ComponentKind::Memory, memory_value(b))]),
-            );
-            inventory.record(ComponentKind::CdRom, cdrom::collect());
-            match pci::collect() {
-                Ok(components) => inventory.components.extend(components),
-                Err(reason) => {
-                    for kind in [ComponentKind::Video, ComponentKind::Ide, ComponentKind::Scsi] {
-                        inventory.unreadable(kind, reason.clone());
-                    }
-                }
-            }
-            inventory.finish()
+            collect_kinds(KindSet::ALL)
         }
+
+        /// Without `Video`, `Ide` and `Scsi` the PCI devices are not
+        /// enumerated.
+        fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
+            Some(collect_kinds(kinds))
+        }
+    }
+
+    fn collect_kinds(kinds: KindSet) -> Inventory {
+        let mut inventory = Inventory::new(env::detect());
+        if kinds.contains(ComponentKind::Mac) {
+            inventory.record(ComponentKind::Mac, net::collect());
+        }
+        if kinds.contains(ComponentKind::Cpu) {
+            inventory.record(ComponentKind::Cpu, cpu::collect());
+        }
+        if kinds.contains(ComponentKind::SystemDrive) {
+            inventory.record(ComponentKind::SystemDrive, sys::system_drive().map(|c| vec![c]));
+        }
+        if kinds.contains(ComponentKind::Memory) {
+            let memory =
+                sys::total_memory().map(|b| vec![Component::new(ComponentKind::Memory, memory_value(b))]);
+            inventory.record(ComponentKind::Memory, memory);
+        }
+        if kinds.contains(ComponentKind::CdRom) {
+            inventory.record(ComponentKind::CdRom, cdrom::collect());
+        }
+        let pci = kinds.intersection(KindSet::PCI);
+        if !pci.is_empty() {
+            inventory.record_asked(pci, pci::collect());
+        }
+        inventory.finish()
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn kinds_read_separately_are_what_one_collection_reads() {
+            let collector = WindowsCollector::new();
+            let first = KindSet::ALL.without(KindSet::PCI);
+            let (a, b) =
+                (collector.collect_only(first).unwrap(), collector.collect_only(KindSet::PCI).unwrap());
+            assert_eq!(a, collector.collect().only(first));
+            assert_eq!(a.merged(b), collector.collect());
+        }
 
         #[test]
         fn live_collection_does_not_panic_and_reads_memory_and_cpu() {
