@@ -26,6 +26,24 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// Implements [`Collector`] for a platform collector that reads each kind
+/// on its own, through its inherent `fn collect_kinds(&self, KindSet) ->
+/// Inventory`: `collect` reads every kind, `collect_only` the kinds asked.
+#[cfg(feature = "client")]
+macro_rules! collector_by_kinds {
+    ($collector:ty) => {
+        impl $crate::hardware::Collector for $collector {
+            fn collect(&self) -> $crate::hardware::Inventory {
+                self.collect_kinds($crate::hardware::KindSet::ALL)
+            }
+
+            fn collect_only(&self, kinds: $crate::hardware::KindSet) -> Option<$crate::hardware::Inventory> {
+                Some(self.collect_kinds(kinds))
+            }
+        }
+    };
+}
+
 #[cfg(feature = "client")]
 pub mod cpuid;
 #[cfg(all(

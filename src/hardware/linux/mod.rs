@@ -77,7 +77,7 @@ use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use super::{Collector, ComponentKind, Environment, Inventory, KindSet};
+use super::{ComponentKind, Environment, Inventory, KindSet};
 use net::{KernelInterfaces, SysfsOnly};
 use sysfs::Sysfs;
 
@@ -165,19 +165,11 @@ impl LinuxCollector {
     }
 }
 
-impl Collector for LinuxCollector {
-    fn collect(&self) -> Inventory {
-        self.collect_kinds(KindSet::ALL)
-    }
-
-    /// Passes that read none of `kinds` are not run: without `Video`, `Ide`
-    /// and `Scsi`, no PCI function is listed or read.
-    fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
-        Some(self.collect_kinds(kinds))
-    }
-}
+collector_by_kinds!(LinuxCollector);
 
 impl LinuxCollector {
+    /// The inventory of `kinds`. Passes that read none of them are not run:
+    /// without `Video`, `Ide` and `Scsi`, no PCI function is listed or read.
     fn collect_kinds(&self, kinds: KindSet) -> Inventory {
         let sysfs = Sysfs::new(&self.root);
         // The root mount serves the system drive and, on a fixture root,
@@ -245,6 +237,7 @@ fn test_rng() -> impl FnMut() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Collector;
 
     #[test]
     fn the_live_environment_is_detected_once_and_a_fixture_root_every_time() {

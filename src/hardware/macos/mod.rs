@@ -38,7 +38,7 @@ pub use collector::MacosCollector;
 #[cfg(target_os = "macos")]
 mod collector {
     use super::{cdrom, cpu, env, net, pci, storage, sys};
-    use crate::hardware::{Collector, Component, ComponentKind, Inventory, KindSet, Why, memory_value};
+    use crate::hardware::{Component, ComponentKind, Inventory, KindSet, Why, memory_value};
 
     /// Reads this Mac's hardware through IOKit and sysctl (see the
     /// [module docs](super) for the API of each kind).
@@ -54,40 +54,34 @@ mod collector {
         }
     }
 
-    impl Collector for MacosCollector {
-        fn collect(&self) -> Inventory {
-            collect_kinds(KindSet::ALL)
-        }
+    collector_by_kinds!(MacosCollector);
 
-        /// Without `Video`, `Ide` and `Scsi` the PCI devices are not
-        /// enumerated.
-        fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
-            Some(collect_kinds(kinds))
+    impl MacosCollector {
+        /// The inventory of `kinds`: without `Video`, `Ide` and `Scsi` the
+        /// PCI devices are not enumerated.
+        fn collect_kinds(&self, kinds: KindSet) -> Inventory {
+            let mut inventory = Inventory::new(env::detect());
+            if kinds.contains(ComponentKind::Mac) {
+                inventory.record(ComponentKind::Mac, net::collect());
+            }
+            if kinds.contains(ComponentKind::Cpu) {
+                inventory.record(ComponentKind::Cpu, cpu::collect().map(|c| vec![c]));
+            }
+            if kinds.contains(ComponentKind::SystemDrive) {
+                inventory.record(ComponentKind::SystemDrive, storage::collect().map(|c| vec![c]));
+            }
+            if kinds.contains(ComponentKind::Memory) {
+                inventory.record(ComponentKind::Memory, memory().map(|c| vec![c]));
+            }
+            if kinds.contains(ComponentKind::CdRom) {
+                inventory.record(ComponentKind::CdRom, cdrom::collect());
+            }
+            let pci = kinds.intersection(KindSet::PCI);
+            if !pci.is_empty() {
+                inventory.record_asked(pci, pci::collect());
+            }
+            inventory.finish()
         }
-    }
-
-    fn collect_kinds(kinds: KindSet) -> Inventory {
-        let mut inventory = Inventory::new(env::detect());
-        if kinds.contains(ComponentKind::Mac) {
-            inventory.record(ComponentKind::Mac, net::collect());
-        }
-        if kinds.contains(ComponentKind::Cpu) {
-            inventory.record(ComponentKind::Cpu, cpu::collect().map(|c| vec![c]));
-        }
-        if kinds.contains(ComponentKind::SystemDrive) {
-            inventory.record(ComponentKind::SystemDrive, storage::collect().map(|c| vec![c]));
-        }
-        if kinds.contains(ComponentKind::Memory) {
-            inventory.record(ComponentKind::Memory, memory().map(|c| vec![c]));
-        }
-        if kinds.contains(ComponentKind::CdRom) {
-            inventory.record(ComponentKind::CdRom, cdrom::collect());
-        }
-        let pci = kinds.intersection(KindSet::PCI);
-        if !pci.is_empty() {
-            inventory.record_asked(pci, pci::collect());
-        }
-        inventory.finish()
     }
 
     fn memory() -> Result<Component, Why> {
@@ -98,6 +92,7 @@ mod collector {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use crate::hardware::Collector;
 
         #[test]
         fn kinds_read_separately_are_what_one_collection_reads() {

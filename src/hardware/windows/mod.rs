@@ -39,7 +39,7 @@ pub use collector::WindowsCollector;
 #[cfg(windows)]
 mod collector {
     use super::{cdrom, cpu, env, net, pci, sys};
-    use crate::hardware::{Collector, Component, ComponentKind, Inventory, KindSet, memory_value};
+    use crate::hardware::{Component, ComponentKind, Inventory, KindSet, memory_value};
 
     /// Reads this Windows machine's hardware through Win32 APIs (see the
     /// [module docs](super) for the API of each kind).
@@ -55,47 +55,42 @@ mod collector {
         }
     }
 
-    impl Collector for WindowsCollector {
-        fn collect(&self) -> Inventory {
-            collect_kinds(KindSet::ALL)
-        }
+    collector_by_kinds!(WindowsCollector);
 
-        /// Without `Video`, `Ide` and `Scsi` the PCI devices are not
-        /// enumerated.
-        fn collect_only(&self, kinds: KindSet) -> Option<Inventory> {
-            Some(collect_kinds(kinds))
+    impl WindowsCollector {
+        /// The inventory of `kinds`: without `Video`, `Ide` and `Scsi` the
+        /// PCI devices are not enumerated.
+        fn collect_kinds(&self, kinds: KindSet) -> Inventory {
+            let mut inventory = Inventory::new(env::detect());
+            if kinds.contains(ComponentKind::Mac) {
+                inventory.record(ComponentKind::Mac, net::collect());
+            }
+            if kinds.contains(ComponentKind::Cpu) {
+                inventory.record(ComponentKind::Cpu, cpu::collect());
+            }
+            if kinds.contains(ComponentKind::SystemDrive) {
+                inventory.record(ComponentKind::SystemDrive, sys::system_drive().map(|c| vec![c]));
+            }
+            if kinds.contains(ComponentKind::Memory) {
+                let memory =
+                    sys::total_memory().map(|b| vec![Component::new(ComponentKind::Memory, memory_value(b))]);
+                inventory.record(ComponentKind::Memory, memory);
+            }
+            if kinds.contains(ComponentKind::CdRom) {
+                inventory.record(ComponentKind::CdRom, cdrom::collect());
+            }
+            let pci = kinds.intersection(KindSet::PCI);
+            if !pci.is_empty() {
+                inventory.record_asked(pci, pci::collect());
+            }
+            inventory.finish()
         }
-    }
-
-    fn collect_kinds(kinds: KindSet) -> Inventory {
-        let mut inventory = Inventory::new(env::detect());
-        if kinds.contains(ComponentKind::Mac) {
-            inventory.record(ComponentKind::Mac, net::collect());
-        }
-        if kinds.contains(ComponentKind::Cpu) {
-            inventory.record(ComponentKind::Cpu, cpu::collect());
-        }
-        if kinds.contains(ComponentKind::SystemDrive) {
-            inventory.record(ComponentKind::SystemDrive, sys::system_drive().map(|c| vec![c]));
-        }
-        if kinds.contains(ComponentKind::Memory) {
-            let memory =
-                sys::total_memory().map(|b| vec![Component::new(ComponentKind::Memory, memory_value(b))]);
-            inventory.record(ComponentKind::Memory, memory);
-        }
-        if kinds.contains(ComponentKind::CdRom) {
-            inventory.record(ComponentKind::CdRom, cdrom::collect());
-        }
-        let pci = kinds.intersection(KindSet::PCI);
-        if !pci.is_empty() {
-            inventory.record_asked(pci, pci::collect());
-        }
-        inventory.finish()
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+        use crate::hardware::Collector;
 
         #[test]
         fn kinds_read_separately_are_what_one_collection_reads() {
