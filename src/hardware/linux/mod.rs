@@ -54,9 +54,10 @@
 //! class of a network adapter's function from the network pass, which read
 //! its `uevent` (the same answer the `class` file gives).
 //!
-//! [`Collector::collect_only`] runs only the passes of the kinds asked for:
-//! the start-up check asks for `Video`, `Ide` and `Scsi` (the PCI pass, a
-//! `class` read per PCI function) only when they could change its verdict.
+//! [`collect_only`](super::Collector::collect_only) runs only the passes of
+//! the kinds asked for: the start-up check asks for `Video`, `Ide` and
+//! `Scsi` (the PCI pass, a `class` read per PCI function) only when they
+//! could change its verdict.
 //! Read on their own, the PCI pass reads the `class` of the network
 //! adapters' functions too, which it otherwise takes from the network pass.
 
