@@ -58,8 +58,8 @@ use crate::profile::{DIGEST_LEN, ProductKey, Profile, short};
 use crate::timestamp::Timestamp;
 
 /// The kinds a check reads last, and only when they could change its
-/// verdict: on Linux one PCI pass reads all three, the dearest pass of a
-/// check (the `class` of every PCI function: 6 reads on this project's VM,
+/// verdict: one PCI pass reads all three, the dearest pass of a check (on
+/// Linux the `class` of every PCI function: a handful on a virtual machine,
 /// 20–40 on a desktop), and under the default weights the three together
 /// are worth exactly the default tolerance, so a machine whose other kinds
 /// match is licensed whatever its display and storage controllers are.
