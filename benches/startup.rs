@@ -12,8 +12,10 @@
 //! - `floor`: the least any such check must do, with the same primitives —
 //!   parse the key, read and verify the license, read the activation file and
 //!   verify its certificate, read the clock mark, look at the anchor, list the
-//!   three hardware directories and read one sysfs attribute per component of
-//!   this host's profile. `keys_validator_check ÷ floor` is the overhead.
+//!   network and block directories and read one sysfs attribute per component
+//!   of this host's profile that decides the verdict (the PCI kinds do not,
+//!   when the rest matches: `common::floor`). `keys_validator_check ÷ floor`
+//!   is the overhead.
 //! - `hourly_check`: a check that advances the clock mark (the clock it is
 //!   given moves two hours per iteration), the once-an-hour write.
 //! - `nics_{1,16,64}_check`, `_floor` and `_collect`: the same on fixture
