@@ -25,7 +25,7 @@ use thiserror::Error;
 
 use crate::codec::hex::{hex, unhex};
 use crate::codec::{CodecError, base32, bounded, canonical, frame};
-use crate::hardware::{ComponentKind, Inventory};
+use crate::hardware::{ComponentKind, Inventory, keep_rank};
 
 pub mod short;
 
@@ -37,21 +37,9 @@ pub const FINGERPRINT_DOMAIN: &[u8] = b"nodelock/profile-fingerprint/v1";
 pub const PRODUCT_KEY_DOMAIN: &[u8] = b"nodelock/product-key/v1";
 /// The most instances of one kind a profile may hold.
 pub const MAX_INSTANCES: usize = 32;
-/// The most components of `kind` a profile built from an inventory keeps
-/// ([`Profile::build`]; of a single-instance kind it keeps every value, so
-/// that two are refused), and so the most digests of it a real machine's
-/// profile carries (`policy::plausible_instances`): exactly one of a
-/// single-instance kind, 16 MAC addresses (NICs with several ports, servers),
-/// 8 CPUs (one per socket), 8 video adapters, 4 optical drives, 16 IDE and 16
-/// SCSI controllers. All are within [`MAX_INSTANCES`].
-pub const fn kept_instances(kind: ComponentKind) -> usize {
-    match kind {
-        ComponentKind::SystemDrive | ComponentKind::Memory => 1,
-        ComponentKind::Mac | ComponentKind::Ide | ComponentKind::Scsi => 16,
-        ComponentKind::Cpu | ComponentKind::Video => 8,
-        ComponentKind::CdRom => 4,
-    }
-}
+/// The most components of a kind a profile built from an inventory keeps
+/// (the rule lives with the hardware, where collectors use it too).
+pub use crate::hardware::kept_instances;
 /// The most bytes an encoded profile may take (8 kinds × 32 digests, framed).
 pub const MAX_PROFILE_LEN: usize = 8 * (2 + MAX_INSTANCES * DIGEST_LEN) + 2;
 /// Length of one component digest (128 bits).
@@ -189,14 +177,7 @@ impl Profile {
             if removable && !include_removable {
                 continue;
             }
-            let rank = if removable {
-                2
-            } else if c.flags.virtual_device || c.flags.locally_administered {
-                1
-            } else {
-                0
-            };
-            chosen[c.kind.index()].push((rank, c.value.as_str()));
+            chosen[c.kind.index()].push((keep_rank(&c.flags), c.value.as_str()));
         }
         let mut profile = Profile::default();
         for (i, set) in chosen.iter_mut().enumerate() {

@@ -27,18 +27,20 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Implements [`Collector`] for a platform collector that reads each kind
-/// on its own, through its inherent `fn collect_kinds(&self, KindSet) ->
-/// Inventory`: `collect` reads every kind, `collect_only` the kinds asked.
+/// on its own, through its inherent `fn collect_kinds(&self, KindSet,
+/// Extent) -> Inventory`: `collect` reads every component of every kind,
+/// `collect_only` the kinds asked, and of those at least what a profile
+/// keeps.
 #[cfg(feature = "client")]
 macro_rules! collector_by_kinds {
     ($collector:ty) => {
         impl $crate::hardware::Collector for $collector {
             fn collect(&self) -> $crate::hardware::Inventory {
-                self.collect_kinds($crate::hardware::KindSet::ALL)
+                self.collect_kinds($crate::hardware::KindSet::ALL, $crate::hardware::Extent::Every)
             }
 
             fn collect_only(&self, kinds: $crate::hardware::KindSet) -> Option<$crate::hardware::Inventory> {
-                Some(self.collect_kinds(kinds))
+                Some(self.collect_kinds(kinds, $crate::hardware::Extent::Kept))
             }
         }
     };
@@ -60,6 +62,11 @@ pub mod windows;
 
 mod flags;
 pub use flags::{ComponentFlags, Exclusion};
+
+mod keep;
+#[cfg(feature = "client")]
+pub(crate) use keep::Extent;
+pub use keep::{keep_rank, kept_instances};
 
 mod kind_set;
 pub use kind_set::KindSet;
@@ -355,7 +362,11 @@ pub trait Collector {
     /// [`Validator::check`](crate::activation::Validator::check)). The
     /// inventory holds no component and no reason of any other kind, and
     /// what it holds of `kinds` is what [`collect`](Self::collect) would
-    /// hold.
+    /// hold — except that of a kind with more components than a profile
+    /// keeps ([`kept_instances`]) it may leave out components no profile
+    /// keeps: a profile built from it is the one built from `collect`'s,
+    /// with or without removable devices. (On Linux, a machine with more
+    /// than 16 network adapters has only the kept ones read in full.)
     ///
     /// `None`, the default, says this collector reads every kind at once;
     /// its caller then uses `collect`.

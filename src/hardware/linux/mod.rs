@@ -60,6 +60,11 @@
 //! could change its verdict.
 //! Read on their own, the PCI pass reads the `class` of the network
 //! adapters' functions too, which it otherwise takes from the network pass.
+//! And on a machine with more network adapters than a profile keeps, it
+//! reads each adapter's class link and address, then the rest of what
+//! decides (its `device` link and `uevent`, `type`, `addr_assign_type`) only
+//! for the adapters in the order a profile keeps them, until no adapter left
+//! unread could be kept.
 
 mod cdrom;
 mod cpu;
@@ -78,7 +83,7 @@ use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use super::{ComponentKind, Environment, Inventory, KindSet};
+use super::{ComponentKind, Environment, Extent, Inventory, KindSet, kept_instances};
 use net::{KernelInterfaces, SysfsOnly};
 use sysfs::Sysfs;
 
@@ -171,7 +176,9 @@ collector_by_kinds!(LinuxCollector);
 impl LinuxCollector {
     /// The inventory of `kinds`. Passes that read none of them are not run:
     /// without `Video`, `Ide` and `Scsi`, no PCI function is listed or read.
-    fn collect_kinds(&self, kinds: KindSet) -> Inventory {
+    /// With [`Extent::Kept`], the network pass reads in full only the
+    /// adapters a profile could keep (see `net.rs`).
+    fn collect_kinds(&self, kinds: KindSet, extent: Extent) -> Inventory {
         let sysfs = Sysfs::new(&self.root);
         // The root mount serves the system drive and, on a fixture root,
         // container detection; read when one of them asks.
@@ -190,7 +197,8 @@ impl LinuxCollector {
         let mut known_pci = pci::Known::default();
         if kinds.contains(ComponentKind::Mac) {
             let kernel = self.kernel_interfaces();
-            let macs = net::collect(&sysfs, kernel.as_ref(), environment, &mut known_pci);
+            let keep = (extent == Extent::Kept).then(|| kept_instances(ComponentKind::Mac));
+            let macs = net::collect(&sysfs, kernel.as_ref(), environment, &mut known_pci, keep);
             inventory.record(ComponentKind::Mac, macs);
         }
         if kinds.contains(ComponentKind::Cpu) {

@@ -33,7 +33,9 @@ use super::sysfs::{Sysfs, is_paravirtual_path, is_usb_path};
 use super::uevent::Uevent;
 use crate::hardware::normalise::{mac_from_octets, mac_is_locally_administered, mac_value};
 use crate::hardware::vm_ids::pci_vendor_is_virtual;
-use crate::hardware::{AddressProblem, Component, ComponentFlags, ComponentKind, Content, Environment, Why};
+use crate::hardware::{
+    AddressProblem, Component, ComponentFlags, ComponentKind, Content, Environment, Why, keep_rank,
+};
 
 /// `ARPHRD_ETHER` from `include/uapi/linux/if_arp.h`.
 const ARPHRD_ETHER: u64 = 1;
@@ -80,6 +82,11 @@ enum Adapter {
 /// unreadable, with the first problem met or, failing that, the reason no
 /// adapter qualified.
 ///
+/// With `keep` (the most adapters a profile keeps, asked by a start-up
+/// check) and more candidates than that, not every adapter is read in full
+/// (see [`kept_adapters`]); the profile built from what is returned is the
+/// one built from every adapter.
+///
 /// Each adapter's PCI function whose `uevent` was read is recorded in
 /// `known` (its class and ids), so the PCI pass need not read them again.
 pub(super) fn collect(
@@ -87,29 +94,33 @@ pub(super) fn collect(
     kernel: &dyn KernelInterfaces,
     environment: Environment,
     known: &mut Known,
+    keep: Option<usize>,
 ) -> Result<Vec<Component>, Why> {
     let dir = sysfs.path("sys/class/net");
     let names = sysfs.list(&dir)?;
     let virtual_names = virtual_interfaces(sysfs, names.len());
+    let candidates: Vec<&String> = names
+        .iter()
+        .filter(|name| name.as_str() != "lo")
+        .filter(|name| virtual_names.as_ref().is_none_or(|listed| listed.binary_search(name).is_err()))
+        .collect();
+    // One buffer for every class entry's path (and, in `adapter`, one for
+    // its attributes), instead of a fresh `PathBuf` per join.
+    let mut look = Look { sysfs, kernel, entry: dir, attribute: PathBuf::new() };
+    let outcomes: Vec<Option<Result<Adapter, Why>>> = match keep {
+        Some(keep) if candidates.len() > keep => kept_adapters(&mut look, &candidates, known, keep),
+        _ => candidates.iter().map(|name| Some(look.adapter(name, known, None))).collect(),
+    };
     let mut found = Vec::new();
     let mut problems = Vec::new();
     let mut no_permanent = Vec::new();
-    // One buffer for every class entry's path (and, in `adapter`, one for
-    // its attributes), instead of a fresh `PathBuf` per join.
-    let mut entry = dir;
-    let mut attribute = PathBuf::new();
-    for name in &names {
-        if virtual_names.as_ref().is_some_and(|listed| listed.binary_search(name).is_ok()) {
-            continue; // a virtual interface, known without its `readlink`
-        }
-        entry.push(name);
-        let outcome = adapter(sysfs, &entry, name, kernel, known, &mut attribute);
-        entry.pop();
+    // In listing order, whatever order the adapters were read in.
+    for (name, outcome) in candidates.iter().zip(outcomes) {
         match outcome {
-            Ok(Adapter::Skipped) => {}
-            Ok(Adapter::NoPermanentAddress(problem)) => no_permanent.push((name.clone(), problem)),
-            Ok(Adapter::Found(component)) => found.push(component),
-            Err(problem) => problems.push(problem),
+            None | Some(Ok(Adapter::Skipped)) => {}
+            Some(Ok(Adapter::NoPermanentAddress(problem))) => no_permanent.push(((*name).clone(), problem)),
+            Some(Ok(Adapter::Found(component))) => found.push(component),
+            Some(Err(problem)) => problems.push(problem),
         }
     }
     if !found.is_empty() {
@@ -122,6 +133,178 @@ pub(super) fn collect(
         return Err(Why::NoPermanentAddress { adapters: no_permanent });
     }
     Err(Why::NoPhysicalAdapter { container: environment == Environment::Container })
+}
+
+/// What a first look at an adapter read: its class entry's link and its
+/// address, which together bound where a profile would rank it.
+struct Glance {
+    /// The class entry's directory and whether the entry is a link to it.
+    dir: (PathBuf, bool),
+    /// The address the adapter would have, if its other attributes allow.
+    address: Address,
+    /// The best rank it could have: 1 when the address is locally
+    /// administered, else 0 ([`keep_rank`]).
+    rank: u8,
+}
+
+/// Where an adapter's address came from, once read.
+enum Address {
+    /// The kernel's permanent address: it stands whatever the sysfs
+    /// attributes say.
+    Kernel(String),
+    /// The `address` attribute: it stands if `addr_assign_type` allows.
+    Attribute(String),
+}
+
+/// Reads the adapters of a machine with more candidates than `keep` in
+/// the order a profile keeps them, and stops once no adapter left unread
+/// could be kept. The `None` outcomes are the adapters never read in full.
+///
+/// A first look reads each entry's class link (which settles a virtual
+/// interface) and its address (the kernel's permanent one on the live
+/// system, else the `address` attribute): one `readlink` and one read. That
+/// bounds the adapter's place in a profile's order (its rank is at least
+/// that of its address, [`keep_rank`], and its value is the address), and
+/// the adapters are then read in full — `device` link, `uevent`, `type`,
+/// `addr_assign_type` — in that order. Reading stops before an address
+/// when `keep` distinct addresses of non-removable adapters already rank
+/// before it (a value counts once, in its best group): every adapter not
+/// read ranks after them, so neither a profile with removable devices nor
+/// one without keeps it. An
+/// entry whose first look is not conclusive (no link, an address that is
+/// no MAC address) is read in full at once.
+///
+/// With fewer than `keep` such addresses, every adapter is read: the same
+/// outcomes as reading them in listing order.
+fn kept_adapters(
+    look: &mut Look<'_>,
+    candidates: &[&String],
+    known: &mut Known,
+    keep: usize,
+) -> Vec<Option<Result<Adapter, Why>>> {
+    let mut outcomes: Vec<Option<Result<Adapter, Why>>> = candidates.iter().map(|_| None).collect();
+    let mut glances = Vec::new();
+    for (i, name) in candidates.iter().enumerate() {
+        match look.glance(name) {
+            Ok(Some(glance)) => glances.push((i, glance)),
+            Ok(None) => outcomes[i] = Some(Ok(Adapter::Skipped)),
+            Err(()) => outcomes[i] = Some(look.adapter(name, known, None)),
+        }
+    }
+    glances.sort_by(|(_, a), (_, b)| (a.rank, a.address.value()).cmp(&(b.rank, b.address.value())));
+    for (i, glance) in glances {
+        // Adapters of one address are adjacent here, and none of them
+        // ranks before the address itself: the answer cannot change
+        // between them, so all of them are read or none.
+        if enough_before(&outcomes, keep, glance.rank, glance.address.value()) {
+            break;
+        }
+        outcomes[i] = Some(look.adapter(candidates[i], known, Some(glance)));
+    }
+    outcomes
+}
+
+/// Whether `keep` distinct addresses of adapters read so far rank before
+/// `(rank, address)`. A removable adapter's rank (2) is after every first
+/// look's, so only non-removable ones are counted.
+fn enough_before(outcomes: &[Option<Result<Adapter, Why>>], keep: usize, rank: u8, address: &str) -> bool {
+    let mut before: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|outcome| match outcome {
+            Some(Ok(Adapter::Found(c))) => Some(c),
+            _ => None,
+        })
+        .filter(|c| (keep_rank(&c.flags), c.value.as_str()) < (rank, address))
+        .map(|c| c.value.as_str())
+        .collect();
+    if before.len() < keep {
+        return false;
+    }
+    before.sort_unstable();
+    before.dedup();
+    before.len() >= keep
+}
+
+impl Address {
+    fn value(&self) -> &str {
+        match self {
+            Address::Kernel(value) | Address::Attribute(value) => value,
+        }
+    }
+}
+
+/// What reading an adapter needs: the tree, the kernel, and the reused path
+/// buffers (the class entry's, and its attributes').
+struct Look<'a> {
+    sysfs: &'a Sysfs,
+    kernel: &'a dyn KernelInterfaces,
+    /// `sys/class/net`, or one of its entries while it is read.
+    entry: PathBuf,
+    attribute: PathBuf,
+}
+
+impl Look<'_> {
+    /// Classifies the class entry `name` ([`adapter`]), after a first look
+    /// (`glance`) if there was one.
+    fn adapter(&mut self, name: &str, known: &mut Known, glance: Option<Glance>) -> Result<Adapter, Why> {
+        self.entry.push(name);
+        let outcome = adapter(self.sysfs, &self.entry, name, self.kernel, known, &mut self.attribute, glance);
+        self.entry.pop();
+        outcome
+    }
+
+    /// The first look at the class entry `name`: `None` for a virtual
+    /// interface, `Err` when the look settles nothing (the entry is no link
+    /// into the tree, or no MAC address reads; a full read decides it).
+    fn glance(&mut self, name: &str) -> Result<Option<Glance>, ()> {
+        self.entry.push(name);
+        let glance = glance(self.sysfs, &self.entry, name, self.kernel, &mut self.attribute);
+        self.entry.pop();
+        glance
+    }
+}
+
+/// [`Look::glance`] at the class entry `entry`.
+fn glance(
+    sysfs: &Sysfs,
+    entry: &Path,
+    name: &str,
+    kernel: &dyn KernelInterfaces,
+    attribute: &mut PathBuf,
+) -> Result<Option<Glance>, ()> {
+    let dir = match class_link(sysfs, entry) {
+        Some(ClassLink::Virtual) => return Ok(None),
+        Some(ClassLink::Into(target)) if target.as_os_str() != entry.as_os_str() => (target, true),
+        _ => return Err(()),
+    };
+    let address = match kernel.permanent(name).and_then(mac_from_octets) {
+        Some(value) => Address::Kernel(value),
+        None => {
+            let read = sysfs.with_text(join(attribute, entry, "address"), mac_value);
+            Address::Attribute(read.ok().flatten().ok_or(())?)
+        }
+    };
+    let rank = u8::from(mac_is_locally_administered(address.value()));
+    Ok(Some(Glance { dir, address, rank }))
+}
+
+/// Where a class entry's `readlink` leads.
+enum ClassLink {
+    /// Into `/sys/devices/virtual`: a virtual interface.
+    Virtual,
+    /// Somewhere inside the tree: the target (the entry itself when it is
+    /// no link).
+    Into(PathBuf),
+}
+
+/// The class entry's link, or `None` when it leads out of the tree or
+/// cannot be read.
+fn class_link(sysfs: &Sysfs, entry: &Path) -> Option<ClassLink> {
+    match sysfs.link_target(entry) {
+        Some(target) if sysfs.is_virtual_device(&target) => Some(ClassLink::Virtual),
+        Some(target) if sysfs.is_inside(&target) => Some(ClassLink::Into(target)),
+        _ => None,
+    }
 }
 
 /// Above this many class entries, [`virtual_interfaces`] lists the virtual
@@ -151,6 +334,9 @@ fn virtual_interfaces(sysfs: &Sysfs, count: usize) -> Option<Vec<String>> {
 /// interface (under `/sys/devices/virtual`, where `device` links never are),
 /// the `device` link is read once and its device's `uevent` then serves the
 /// USB and virtual checks (see [`device`]).
+///
+/// After a first look (`glance`), its class link and address are not read
+/// again.
 fn adapter(
     sysfs: &Sysfs,
     entry: &Path,
@@ -158,21 +344,25 @@ fn adapter(
     kernel: &dyn KernelInterfaces,
     known: &mut Known,
     attribute: &mut PathBuf,
+    glance: Option<Glance>,
 ) -> Result<Adapter, Why> {
     if name == "lo" {
         return Ok(Adapter::Skipped);
     }
     // One readlink settles a virtual interface and finds a physical one's
     // directory; whether it exists is learnt from its `device` link.
-    let (dir, linked) = match sysfs.link_target(entry) {
-        Some(target) if sysfs.is_virtual_device(&target) => return Ok(Adapter::Skipped),
-        Some(target) if sysfs.is_inside(&target) => {
-            // `link_target` returns the entry itself when it is no link: compare
-            // the bytes, not the components (a walk over both paths).
-            let linked = target.as_os_str() != entry.as_os_str();
-            (target, linked)
-        }
-        _ => (sysfs.resolve(entry)?, false),
+    let (glanced, (dir, linked)) = match glance {
+        Some(glance) => (Some(glance.address), glance.dir),
+        None => match class_link(sysfs, entry) {
+            Some(ClassLink::Virtual) => return Ok(Adapter::Skipped),
+            Some(ClassLink::Into(target)) => {
+                // `link_target` returns the entry itself when it is no link: compare
+                // the bytes, not the components (a walk over both paths).
+                let linked = target.as_os_str() != entry.as_os_str();
+                (None, (target, linked))
+            }
+            None => (None, (sysfs.resolve(entry)?, false)),
+        },
     };
     let Some((device, facts)) = device(sysfs, entry, &dir, known)? else {
         return Ok(Adapter::Skipped); // no `device` link: not a physical adapter
@@ -200,9 +390,16 @@ fn adapter(
     if link_type != ARPHRD_ETHER {
         return Ok(Adapter::Skipped);
     }
-    let value = match kernel.permanent(name).and_then(mac_from_octets) {
+    // After a first look the kernel was asked already: its answer, or the
+    // `address` attribute read because it knew none.
+    let (permanent, read) = match glanced {
+        Some(Address::Kernel(value)) => (Some(value), None),
+        Some(Address::Attribute(value)) => (None, Some(value)),
+        None => (kernel.permanent(name).and_then(mac_from_octets), None),
+    };
+    let value = match permanent {
         Some(value) => value,
-        None => match sysfs_address(sysfs, entry, attribute)? {
+        None => match sysfs_address(sysfs, entry, attribute, read)? {
             Ok(value) => value,
             Err(problem) => return Ok(Adapter::NoPermanentAddress(problem)),
         },
@@ -291,11 +488,13 @@ fn device(
 
 /// The sysfs rule: the current address when `addr_assign_type` says it is
 /// permanent or stolen. The outer error is a read problem, the inner one
-/// why the adapter has no usable address.
+/// why the adapter has no usable address. `read` is the `address`
+/// attribute's value when a first look read it already.
 fn sysfs_address(
     sysfs: &Sysfs,
     dir: &Path,
     attribute: &mut PathBuf,
+    read: Option<String>,
 ) -> Result<Result<String, AddressProblem>, Why> {
     let assign_path = join(attribute, dir, "addr_assign_type");
     match sysfs.read_decimal(assign_path)? {
@@ -303,6 +502,9 @@ fn sysfs_address(
         1 => return Ok(Err(AddressProblem::Random)),
         3 => return Ok(Err(AddressProblem::SetBySoftware)),
         other => return Err(sysfs.invalid(assign_path, Content::UnknownAddressType(other))),
+    }
+    if let Some(value) = read {
+        return Ok(Ok(value));
     }
     let address_path = join(attribute, dir, "address");
     sysfs.with_text(address_path, |text| {
@@ -346,7 +548,7 @@ mod tests {
         kernel: &dyn KernelInterfaces,
         environment: Environment,
     ) -> Result<Vec<Component>, String> {
-        super::collect(sysfs, kernel, environment, &mut Known::default()).map_err(|why| why.to_string())
+        super::collect(sysfs, kernel, environment, &mut Known::default(), None).map_err(|why| why.to_string())
     }
 
     /// Pretends the kernel knows `mac` as every interface's permanent address
@@ -527,8 +729,9 @@ mod tests {
             std::fs::write(pci.join("uevent"), uevent).expect("write");
         }
         let mut known = Known::default();
-        let found = super::collect(&Sysfs::new(dir.path()), &SysfsOnly, Environment::BareMetal, &mut known)
-            .expect("the adapter is found");
+        let found =
+            super::collect(&Sysfs::new(dir.path()), &SysfsOnly, Environment::BareMetal, &mut known, None)
+                .expect("the adapter is found");
         assert_eq!(found.len(), 1);
         (found[0].flags.virtual_device, known)
     }
@@ -615,6 +818,53 @@ mod tests {
             collect(&sysfs, &SysfsOnly, Environment::BareMetal),
             Err("no physical network adapter is visible".into())
         );
+    }
+
+    /// Answers a permanent address for the interfaces `eth<even>`: the
+    /// higher the number, the lower the address.
+    struct EvenKnown;
+
+    impl KernelInterfaces for EvenKnown {
+        fn permanent(&self, interface: &str) -> Option<[u8; 6]> {
+            let i: u8 = interface.strip_prefix("eth")?.parse().ok()?;
+            i.is_multiple_of(2).then_some([0x00, 0x1b, 0x21, 0x00, 0x00, 100 - i])
+        }
+
+        fn link_type(&self, _interface: &str) -> Option<u16> {
+            None
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn with_more_adapters_than_kept_only_those_a_profile_keeps_are_read_in_full() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for i in 0..40_u8 {
+            // A random current address: only the kernel's answer counts.
+            adapter_tree(dir.path(), &format!("eth{i:02}"), "1\n", &format!("02:00:00:00:00:{i:02x}\n"));
+            if i.is_multiple_of(2) {
+                // The kernel's answer is taken without the attribute.
+                let iface = format!("sys/devices/pci0000:00/0000:00:1f.6/net/eth{i:02}/address");
+                std::fs::remove_file(dir.path().join(iface)).expect("unlink");
+            }
+        }
+        let sysfs = Sysfs::new(dir.path());
+        let read = |keep| {
+            let found =
+                super::collect(&sysfs, &EvenKnown, Environment::BareMetal, &mut Known::default(), keep);
+            found.expect("adapters are found").into_iter().map(|c| c.value).collect::<Vec<_>>()
+        };
+        let every = read(None);
+        assert_eq!(every.len(), 20, "the even ones");
+        let mut lowest = every.clone();
+        lowest.sort_unstable();
+        lowest.truncate(16);
+        let mut kept = read(Some(16));
+        assert_eq!(kept.len(), 16, "the odd ones and the 4 highest addresses are not read in full");
+        kept.sort_unstable();
+        assert_eq!(kept, lowest);
+        // With no more candidates than kept, every adapter is read.
+        assert_eq!(read(Some(40)), every);
     }
 
     #[test]

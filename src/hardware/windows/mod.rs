@@ -58,9 +58,10 @@ mod collector {
     collector_by_kinds!(WindowsCollector);
 
     impl WindowsCollector {
-        /// The inventory of `kinds`: without `Video`, `Ide` and `Scsi` the
-        /// PCI devices are not enumerated.
-        fn collect_kinds(&self, kinds: KindSet) -> Inventory {
+        /// The inventory of `kinds`, every component of each (whatever the
+        /// extent asked): without `Video`, `Ide` and `Scsi` the PCI devices
+        /// are not enumerated.
+        fn collect_kinds(&self, kinds: KindSet, _extent: crate::hardware::Extent) -> Inventory {
             let mut inventory = Inventory::new(env::detect());
             if kinds.contains(ComponentKind::Mac) {
                 inventory.record(ComponentKind::Mac, net::collect());
