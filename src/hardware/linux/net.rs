@@ -108,7 +108,9 @@ pub(super) fn collect(
     // its attributes), instead of a fresh `PathBuf` per join.
     let mut look = Look { sysfs, kernel, entry: dir, attribute: PathBuf::new() };
     let outcomes: Vec<Option<Result<Adapter, Why>>> = match keep {
-        Some(keep) if candidates.len() > keep => kept_adapters(&mut look, &candidates, known, keep),
+        Some(keep) if keep > 0 && candidates.len() > keep => {
+            kept_adapters(&mut look, &candidates, known, keep)
+        }
         _ => candidates.iter().map(|name| Some(look.adapter(name, known, None))).collect(),
     };
     let mut found = Vec::new();
@@ -138,8 +140,8 @@ pub(super) fn collect(
 /// What a first look at an adapter read: its class entry's link and its
 /// address, which together bound where a profile would rank it.
 struct Glance {
-    /// The class entry's directory and whether the entry is a link to it.
-    dir: (PathBuf, bool),
+    /// The class entry's directory, where the entry links.
+    dir: PathBuf,
     /// The address the adapter would have, if its other attributes allow.
     address: Address,
     /// The best rank it could have: 1 when the address is locally
@@ -274,7 +276,7 @@ fn glance(
 ) -> Result<Option<Glance>, ()> {
     let dir = match class_link(sysfs, entry) {
         Some(ClassLink::Virtual) => return Ok(None),
-        Some(ClassLink::Into(target)) if target.as_os_str() != entry.as_os_str() => (target, true),
+        Some(ClassLink::Into(target)) if target.as_os_str() != entry.as_os_str() => target,
         _ => return Err(()),
     };
     let address = match kernel.permanent(name).and_then(mac_from_octets) {
@@ -352,7 +354,7 @@ fn adapter(
     // One readlink settles a virtual interface and finds a physical one's
     // directory; whether it exists is learnt from its `device` link.
     let (glanced, (dir, linked)) = match glance {
-        Some(glance) => (Some(glance.address), glance.dir),
+        Some(glance) => (Some(glance.address), (glance.dir, true)),
         None => match class_link(sysfs, entry) {
             Some(ClassLink::Virtual) => return Ok(Adapter::Skipped),
             Some(ClassLink::Into(target)) => {
