@@ -172,9 +172,8 @@ enum Address {
 /// when `keep` distinct addresses of non-removable adapters already rank
 /// before it (a value counts once, in its best group): every adapter not
 /// read ranks after them, so neither a profile with removable devices nor
-/// one without keeps it. An
-/// entry whose first look is not conclusive (no link, an address that is
-/// no MAC address) is read in full at once.
+/// one without keeps it. An entry whose first look is not conclusive (no
+/// link, an address that is no MAC address) is read in full at once.
 ///
 /// With fewer than `keep` such addresses, every adapter is read: the same
 /// outcomes as reading them in listing order.
