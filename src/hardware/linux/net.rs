@@ -193,14 +193,19 @@ fn kept_adapters(
         }
     }
     glances.sort_by(|(_, a), (_, b)| (a.rank, a.address.value()).cmp(&(b.rank, b.address.value())));
+    // Adapters found so far: until there are `keep` of them, no stop is
+    // possible and the outcomes are not looked over.
+    let mut found = outcomes.iter().filter(|o| matches!(o, Some(Ok(Adapter::Found(_))))).count();
     for (i, glance) in glances {
         // Adapters of one address are adjacent here, and none of them
         // ranks before the address itself: the answer cannot change
         // between them, so all of them are read or none.
-        if enough_before(&outcomes, keep, glance.rank, glance.address.value()) {
+        if found >= keep && enough_before(&outcomes, keep, glance.rank, glance.address.value()) {
             break;
         }
-        outcomes[i] = Some(look.adapter(candidates[i], known, Some(glance)));
+        let outcome = look.adapter(candidates[i], known, Some(glance));
+        found += usize::from(matches!(outcome, Ok(Adapter::Found(_))));
+        outcomes[i] = Some(outcome);
     }
     outcomes
 }
